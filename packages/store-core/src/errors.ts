@@ -1,0 +1,48 @@
+/**
+ * Stable error codes raised by every ArtifactStore. Callers branch on `code`, never on
+ * the message text.
+ */
+export const StoreErrorCode = {
+  /** `get`/`getJson`/`delete` of a key that holds nothing. */
+  ArtifactNotFound: "ERR_ARTIFACT_NOT_FOUND",
+  /** A store key that breaks the key rules (see {@link validateKey}). */
+  InvalidKey: "ERR_INVALID_KEY",
+  /** A run id that breaks the run-id rules (see {@link validateRunId}). */
+  InvalidRunId: "ERR_INVALID_RUN_ID",
+  /** Stored bytes that are not JSON, or not the expected shape. */
+  CorruptEntry: "ERR_CORRUPT_ENTRY",
+  /** A value that cannot be stored (not JSON-serialisable, not a Message). */
+  InvalidValue: "ERR_INVALID_VALUE",
+  /** Backend options that make no sense (checked when the store is created). */
+  InvalidOptions: "ERR_STORE_OPTIONS",
+  /** The backend itself failed (I/O error, permission, network). */
+  Backend: "ERR_STORE_BACKEND",
+} as const;
+
+export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode];
+
+/** Error raised by a store; `code` is stable, `message` says what, where and what to do. */
+export class StoreError extends Error {
+  readonly code: StoreErrorCode;
+  /** Run the error concerns, when there is one. */
+  readonly runId: string | undefined;
+  /** Key the error concerns, when there is one. */
+  readonly key: string | undefined;
+
+  constructor(
+    code: StoreErrorCode,
+    message: string,
+    options: { runId?: string; key?: string; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "StoreError";
+    this.code = code;
+    this.runId = options.runId;
+    this.key = options.key;
+  }
+}
+
+/** True when `error` is a {@link StoreError} with the given code. */
+export function isStoreError(error: unknown, code?: StoreErrorCode): error is StoreError {
+  return error instanceof StoreError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,21 @@
+export type { StoreDriver } from "./driver.js";
+export { isStoreError, StoreError, StoreErrorCode } from "./errors.js";
+export {
+  MAX_KEY_LENGTH,
+  MAX_KEY_SEGMENTS,
+  MAX_RUN_ID_LENGTH,
+  MAX_SEGMENT_LENGTH,
+  validateKey,
+  validatePrefix,
+  validateRunId,
+} from "./keys.js";
+export {
+  type ExecutionRecord,
+  executionRecordSchema,
+  type Message,
+  messageDigest,
+  messageSchema,
+  type SchemaRef,
+  schemaRefSchema,
+} from "./message.js";
+export { type ArtifactStore, createStore, type VersionedJson } from "./store.js";

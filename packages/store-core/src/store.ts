@@ -1,0 +1,245 @@
+import { createHash } from "node:crypto";
+import type { StoreDriver } from "./driver.js";
+import { StoreError, StoreErrorCode } from "./errors.js";
+import { validateKey, validatePrefix, validateRunId } from "./keys.js";
+import { type Message, messageSchema } from "./message.js";
+
+/** A JSON value read together with an opaque version, for {@link ArtifactStore.replaceJson}. */
+export interface VersionedJson<T = unknown> {
+  value: T;
+  /** Opaque token naming exactly these stored bytes. */
+  version: string;
+}
+
+/**
+ * The run-scoped, stateless artifact store (run id on every call). Every method
+ * validates its run id and key first (`ERR_INVALID_RUN_ID`, `ERR_INVALID_KEY`).
+ */
+export interface ArtifactStore {
+  /** Backend name (`fs`, `memory`, ...). */
+  readonly backend: string;
+  /** Saves a Message under the key, atomically replacing any previous value. */
+  save(runId: string, key: string, message: Message): Promise<void>;
+  /**
+   * The Message stored under the key. Throws `ERR_ARTIFACT_NOT_FOUND` when missing and
+   * `ERR_CORRUPT_ENTRY` when the stored bytes are not a Message.
+   */
+  get(runId: string, key: string): Promise<Message>;
+  /** Whether the key holds a value (of any kind). */
+  exists(runId: string, key: string): Promise<boolean>;
+  /** Deletes the key. Throws `ERR_ARTIFACT_NOT_FOUND` when it held nothing. */
+  delete(runId: string, key: string): Promise<void>;
+  /** Keys of the run starting with `prefix` (default: all), sorted. */
+  listKeys(runId: string, prefix?: string): Promise<string[]>;
+  /** Ids of all runs with at least one key, sorted. */
+  listRuns(): Promise<string[]>;
+  /** Deletes every key of one run; other runs are untouched. */
+  clear(runId: string): Promise<void>;
+  /** Saves any JSON value under the key, atomically. */
+  saveJson(runId: string, key: string, data: unknown): Promise<void>;
+  /** The JSON value under the key (`ERR_ARTIFACT_NOT_FOUND`, `ERR_CORRUPT_ENTRY`). */
+  getJson<T = unknown>(runId: string, key: string): Promise<T>;
+  /**
+   * Lease primitive: stores the JSON value only if the key holds nothing. Returns
+   * `true` when this call created it; of many concurrent callers exactly one wins.
+   */
+  createJson(runId: string, key: string, data: unknown): Promise<boolean>;
+  /** The JSON value with its version, or `undefined` when the key holds nothing. */
+  readJsonVersioned<T = unknown>(runId: string, key: string): Promise<VersionedJson<T> | undefined>;
+  /**
+   * Lease primitive: replaces the value only if it is still the one read with
+   * `version`. Returns `false` when someone changed or removed it in between.
+   */
+  replaceJson(runId: string, key: string, version: string, data: unknown): Promise<boolean>;
+  /** Where a key lives, for messages (a file path, a URL). */
+  describe(runId: string, key: string): string;
+  /** Releases the backend's resources. */
+  close(): Promise<void>;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+function encode(runId: string, key: string, data: unknown): Uint8Array {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(data);
+  } catch (cause) {
+    throw new StoreError(
+      StoreErrorCode.InvalidValue,
+      `cannot store ${key} of run ${runId}: the value is not JSON-serialisable (${(cause as Error).message})`,
+      { runId, key, cause },
+    );
+  }
+  if (text === undefined) {
+    throw new StoreError(
+      StoreErrorCode.InvalidValue,
+      `cannot store ${key} of run ${runId}: the value is not JSON (got ${typeof data})`,
+      { runId, key },
+    );
+  }
+  return encoder.encode(text);
+}
+
+function versionOf(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+async function backendCall<T>(
+  driver: StoreDriver,
+  runId: string,
+  key: string | undefined,
+  op: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof StoreError) throw error;
+    const where = key === undefined ? `run ${runId}` : driver.describe(runId, key);
+    throw new StoreError(
+      StoreErrorCode.Backend,
+      `${driver.name} store could not ${op} ${where}: ${(error as Error)?.message ?? String(error)}`,
+      key === undefined ? { runId, cause: error } : { runId, key, cause: error },
+    );
+  }
+}
+
+/**
+ * Wraps a {@link StoreDriver} into an {@link ArtifactStore}: validates run ids and
+ * keys, does JSON, checks Messages on the way out and shapes errors, once for every
+ * backend.
+ */
+export function createStore(driver: StoreDriver): ArtifactStore {
+  async function readBytes(runId: string, key: string): Promise<Uint8Array | undefined> {
+    validateRunId(runId);
+    validateKey(key);
+    return backendCall(driver, runId, key, "read", () => driver.read(runId, key));
+  }
+
+  function parse(runId: string, key: string, bytes: Uint8Array): unknown {
+    try {
+      return JSON.parse(decoder.decode(bytes));
+    } catch (cause) {
+      throw new StoreError(
+        StoreErrorCode.CorruptEntry,
+        `${driver.describe(runId, key)} is corrupt: it is not valid JSON (${(cause as Error).message}). Delete the run or rerun the artifact.`,
+        { runId, key, cause },
+      );
+    }
+  }
+
+  async function getJson<T>(runId: string, key: string): Promise<T> {
+    const bytes = await readBytes(runId, key);
+    if (bytes === undefined) {
+      throw new StoreError(
+        StoreErrorCode.ArtifactNotFound,
+        `nothing is stored at ${key} of run ${runId} (${driver.describe(runId, key)})`,
+        { runId, key },
+      );
+    }
+    return parse(runId, key, bytes) as T;
+  }
+
+  async function write(runId: string, key: string, data: unknown): Promise<void> {
+    validateRunId(runId);
+    validateKey(key);
+    const bytes = encode(runId, key, data);
+    await backendCall(driver, runId, key, "write", () => driver.write(runId, key, bytes));
+  }
+
+  return {
+    backend: driver.name,
+    async save(runId, key, message) {
+      const checked = messageSchema.safeParse(message);
+      if (!checked.success) {
+        validateRunId(runId);
+        validateKey(key);
+        throw new StoreError(
+          StoreErrorCode.InvalidValue,
+          `cannot save ${key} of run ${runId}: not a Message (${checked.error.issues
+            .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+            .join("; ")})`,
+          { runId, key },
+        );
+      }
+      await write(runId, key, message);
+    },
+    async get(runId, key) {
+      const value = await getJson<unknown>(runId, key);
+      const checked = messageSchema.safeParse(value);
+      if (!checked.success) {
+        throw new StoreError(
+          StoreErrorCode.CorruptEntry,
+          `${driver.describe(runId, key)} is corrupt: it is JSON but not a Message (${checked.error.issues
+            .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+            .join("; ")}). Delete the run or rerun the artifact.`,
+          { runId, key },
+        );
+      }
+      // Return the parsed JSON as stored (not zod's copy) so key order and extra
+      // fields survive and a digest of it matches the stored bytes.
+      return value as Message;
+    },
+    async exists(runId, key) {
+      return (await readBytes(runId, key)) !== undefined;
+    },
+    async delete(runId, key) {
+      validateRunId(runId);
+      validateKey(key);
+      const removed = await backendCall(driver, runId, key, "delete", () =>
+        driver.remove(runId, key),
+      );
+      if (!removed) {
+        throw new StoreError(
+          StoreErrorCode.ArtifactNotFound,
+          `cannot delete ${key} of run ${runId}: nothing is stored there`,
+          { runId, key },
+        );
+      }
+    },
+    async listKeys(runId, prefix = "") {
+      validateRunId(runId);
+      validatePrefix(prefix);
+      const keys = await backendCall(driver, runId, undefined, "list", () =>
+        driver.list(runId, prefix),
+      );
+      return keys.filter((k) => k.startsWith(prefix)).sort();
+    },
+    async listRuns() {
+      const runs = await backendCall(driver, "*", undefined, "list runs of", () =>
+        driver.listRuns(),
+      );
+      return runs.sort();
+    },
+    async clear(runId) {
+      validateRunId(runId);
+      await backendCall(driver, runId, undefined, "clear", () => driver.clear(runId));
+    },
+    saveJson: write,
+    getJson,
+    async createJson(runId, key, data) {
+      validateRunId(runId);
+      validateKey(key);
+      const bytes = encode(runId, key, data);
+      return backendCall(driver, runId, key, "create", () => driver.create(runId, key, bytes));
+    },
+    async readJsonVersioned<T>(runId: string, key: string) {
+      const bytes = await readBytes(runId, key);
+      if (bytes === undefined) return undefined;
+      return { value: parse(runId, key, bytes) as T, version: versionOf(bytes) };
+    },
+    async replaceJson(runId, key, version, data) {
+      const current = await readBytes(runId, key);
+      if (current === undefined || versionOf(current) !== version) return false;
+      const bytes = encode(runId, key, data);
+      return backendCall(driver, runId, key, "replace", () =>
+        driver.replace(runId, key, current, bytes),
+      );
+    },
+    describe: (runId, key) => driver.describe(runId, key),
+    async close() {
+      await driver.close?.();
+    },
+  };
+}
