@@ -17,7 +17,11 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["packages/*/test/**/*.test.ts", "apps/*/test/**/*.test.ts"],
+          include: [
+            "packages/*/test/**/*.test.ts",
+            "apps/*/test/**/*.test.ts",
+            "examples/**/test/**/*.test.ts",
+          ],
           exclude: ["**/*.e2e.test.ts", "**/node_modules/**"],
           testTimeout: 30_000,
         },

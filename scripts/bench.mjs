@@ -2,7 +2,7 @@
 // or those whose path contains `filter`. Benchmarks print figures and ratios against a
 // baseline measured in the same process; they never fail on timing.
 import { spawnSync } from "node:child_process";
-import { readdirSync, existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 const filter = process.argv[2] ?? "";

@@ -15,6 +15,8 @@ export const StoreErrorCode = {
   InvalidValue: "ERR_INVALID_VALUE",
   /** Backend options that make no sense (checked when the store is created). */
   InvalidOptions: "ERR_STORE_OPTIONS",
+  /** A path inside the store is a link or otherwise leads outside it; refused. */
+  UnsafePath: "ERR_UNSAFE_PATH",
   /** The backend itself failed (I/O error, permission, network). */
   Backend: "ERR_STORE_BACKEND",
 } as const;

@@ -1,0 +1,15 @@
+export type {
+  ArtifactDefinition,
+  ChildInputDeclaration,
+  ChildOutputDeclaration,
+  ChildRunbookRef,
+  ComponentRef,
+  Diagnostic,
+  OutputSchemaRef,
+  ParseOptions,
+  ParseResult,
+  PositionLookup,
+  ReuseRef,
+  Runbook,
+  RunbookConfig,
+} from "./types.js";
