@@ -1,0 +1,69 @@
+import { readFileSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type CliContext, main, UsageError } from "@wct/cli";
+import type { LoadedPlugin } from "@wct/executor";
+import filesystemPlugin from "@wct/plugin-filesystem";
+import personalDataPlugin from "@wct/plugin-personal-data";
+import sqlitePlugin from "@wct/plugin-sqlite";
+import type { ArtifactStore } from "@wct/store-core";
+import { createFsStore } from "@wct/store-fs";
+
+/** Built-in plugins, registered exactly as a third-party plugin would be. */
+export const builtinPlugins: LoadedPlugin[] = [
+  { plugin: filesystemPlugin, source: "built-in (@wct/plugin-filesystem)" },
+  { plugin: sqlitePlugin, source: "built-in (@wct/plugin-sqlite)" },
+  { plugin: personalDataPlugin, source: "built-in (@wct/plugin-personal-data)" },
+];
+
+/** `--store` / `WCT_STORE`: a folder path or a `file:` URL. */
+export function openStore(spec: string, cwd: string): ArtifactStore {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(spec)?.[1]?.toLowerCase();
+  if (scheme === undefined) {
+    return createFsStore({ baseDir: isAbsolute(spec) ? spec : resolve(cwd, spec) });
+  }
+  if (scheme === "file") return createFsStore({ baseDir: fileURLToPath(spec) });
+  throw new UsageError(
+    `store ${JSON.stringify(spec)} uses the ${scheme}:// scheme, which this wct does not support; give a folder path (e.g. --store .waivern) or a file:// URL`,
+  );
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+  return String(pkg.version);
+}
+
+/** The binary's entry: wires the fs store and built-in plugins into the CLI. */
+export async function runWct(argv: string[]): Promise<number> {
+  const ctx: CliContext = {
+    io: {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      isTTY: process.stderr.isTTY === true,
+      env: process.env,
+      cwd: process.cwd(),
+    },
+    version: version(),
+    builtinPlugins,
+    openStore,
+    onInterrupt(handler) {
+      // The first signal asks for a clean stop (state saved, lease released); a second
+      // one exits at once: the run stays resumable because a dead owner's lease is stale.
+      let signals = 0;
+      const on = (signal: string) => {
+        signals += 1;
+        if (signals > 1) process.exit(130);
+        handler(signal);
+      };
+      const onSigint = () => on("SIGINT");
+      const onSigterm = () => on("SIGTERM");
+      process.on("SIGINT", onSigint);
+      process.on("SIGTERM", onSigterm);
+      return () => {
+        process.off("SIGINT", onSigint);
+        process.off("SIGTERM", onSigterm);
+      };
+    },
+  };
+  return main(argv, ctx);
+}

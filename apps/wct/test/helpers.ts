@@ -1,0 +1,131 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The built binary the e2e tests drive (the e2e project builds it first). */
+export const WCT_BIN = fileURLToPath(new URL("../bin/wct.js", import.meta.url));
+export const TEST_PLUGIN = fileURLToPath(new URL("./fixtures/test-plugin.mjs", import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+export interface WctResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface WctProcess {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves when the process exits. */
+  done: Promise<WctResult>;
+  /** Resolves when stderr has at least `n` lines (or the process ended first). */
+  stderrLines(n: number): Promise<string[]>;
+}
+
+/** Starts `wct` with the args; the environment is the test's plus `env`. */
+export function startWct(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string | undefined> },
+): WctProcess {
+  const child = spawn(process.execPath, [WCT_BIN, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, WCT_DEBUG: undefined, WCT_STORE: undefined, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  const waiters: Array<() => void> = [];
+  child.stdout?.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr?.on("data", (d) => {
+    stderr += d;
+    for (const w of waiters.splice(0)) w();
+  });
+  const done = new Promise<WctResult>((resolve) => {
+    child.on("close", (code, signal) => {
+      for (const w of waiters.splice(0)) w();
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  let ended = false;
+  done.then(() => {
+    ended = true;
+  });
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    done,
+    stderrLines(n) {
+      return new Promise((resolve) => {
+        const check = () => {
+          const lines = stderr.split("\n").filter(Boolean);
+          if (lines.length >= n || ended) resolve(lines);
+          else waiters.push(check);
+        };
+        check();
+      });
+    },
+  };
+}
+
+/** Runs `wct` to completion. */
+export function wct(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string | undefined> },
+): Promise<WctResult> {
+  return startWct(args, options).done;
+}
+
+/** A fresh temporary folder; remove it with `rmSync(dir, {recursive: true})`. */
+export function tempDir(prefix = "wct-e2e-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Waits until `file` exists (checked on the filesystem, bounded by the test timeout). */
+export async function waitForFile(file: string): Promise<void> {
+  while (!existsSync(file)) await new Promise((r) => setTimeout(r, 10));
+}
+
+/** The run id printed by `wct run` on stderr (`run <id> started`). */
+export function runIdFrom(stderr: string): string {
+  const match = /run ([0-9a-f-]{36}) started/.exec(stderr) ?? /run ([0-9a-f-]{36})/.exec(stderr);
+  if (!match?.[1]) throw new Error(`no run id in: ${stderr}`);
+  return match[1];
+}
+
+/** Lines of the invocation trace written by the test plugin. */
+export function invocations(traceDir: string): string[] {
+  const file = join(traceDir, "invocations.log");
+  return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
+}
+
+/** Every file below `dir`, recursively. */
+export function filesBelow(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...filesBelow(path));
+    else out.push(path);
+  }
+  return out;
+}
+
+/** Reads a run's artifact Message from the default fs store layout. */
+export function readArtifact(storeDir: string, runId: string, id: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(storeDir, "runs", runId, `${id}.json`), "utf8"));
+}
+
+export function readRunJson(storeDir: string, runId: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(storeDir, "runs", runId, "_system", "run.json"), "utf8"));
+}

@@ -1,0 +1,86 @@
+import { listRunRecords, type RunRecord } from "@wct/executor";
+import { Command } from "commander";
+import { type CliContext, storeSpec } from "../context.js";
+import { UsageError } from "../errors.js";
+import { formatDuration, json, oneLine, table } from "../format.js";
+
+const STATUSES = ["running", "completed", "failed", "interrupted", "unreadable"];
+
+interface RunsFlags {
+  status?: string;
+  limit?: string;
+  json?: boolean;
+  store?: string;
+}
+
+function row(record: RunRecord): string[] {
+  if (record.status === "unreadable") {
+    return [record.run_id, "unreadable", oneLine(record.reason, 60), "", "", ""];
+  }
+  const c = record.counts;
+  return [
+    record.run_id,
+    record.status,
+    record.runbook_path,
+    record.started_at,
+    formatDuration(record.duration_ms),
+    `${c.completed}/${c.failed}/${c.skipped}/${c.not_started}`,
+  ];
+}
+
+/** `wct runs`: lists stored runs, newest first. */
+export function runsCommand(ctx: CliContext): Command {
+  return new Command("runs")
+    .description("list stored runs, newest first")
+    .option("--status <status>", `only runs with this status (${STATUSES.join(", ")})`)
+    .option("--limit <n>", "at most n runs")
+    .option("--json", "print the list as JSON")
+    .option("--store <dir|url>", "where runs are stored (default: $WCT_STORE or .waivern)")
+    .action(async (flags: RunsFlags) => {
+      const { io } = ctx;
+      if (flags.status !== undefined && !STATUSES.includes(flags.status)) {
+        throw new UsageError(
+          `--status ${JSON.stringify(flags.status)} is not a run status; use one of ${STATUSES.join(", ")}`,
+        );
+      }
+      let limit: number | undefined;
+      if (flags.limit !== undefined) {
+        limit = Number(flags.limit);
+        if (!Number.isInteger(limit) || limit < 1) {
+          throw new UsageError(`--limit ${JSON.stringify(flags.limit)} must be a whole number ≥ 1`);
+        }
+      }
+      const store = await ctx.openStore(storeSpec(flags.store, io), io.cwd);
+      try {
+        const records = await listRunRecords(store, {
+          ...(flags.status === undefined ? {} : { status: flags.status }),
+          ...(limit === undefined ? {} : { limit }),
+        });
+        if (flags.json) {
+          io.stdout.write(json(records));
+          return;
+        }
+        if (records.length === 0) {
+          io.stdout.write(
+            `no runs${flags.status ? ` with status ${flags.status}` : ""} in ${storeSpec(flags.store, io)}\n`,
+          );
+          return;
+        }
+        io.stdout.write(
+          table(
+            [
+              "RUN ID",
+              "STATUS",
+              "RUNBOOK",
+              "STARTED",
+              "DURATION",
+              "DONE/FAILED/SKIPPED/NOT STARTED",
+            ],
+            records.map(row),
+          ),
+        );
+      } finally {
+        await store.close();
+      }
+    });
+}

@@ -1,0 +1,35 @@
+import type { LoadedPlugin } from "@wct/executor";
+import type { ArtifactStore } from "@wct/store-core";
+
+/** Where the CLI writes; tests pass buffers, the binary passes the process streams. */
+export interface CliIo {
+  stdout: { write(chunk: string): unknown };
+  stderr: { write(chunk: string): unknown };
+  /** Whether stderr is a terminal (live progress line) or not (plain lines). */
+  isTTY: boolean;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+/** What the binary wires in: stores and built-in plugins. */
+export interface CliContext {
+  io: CliIo;
+  version: string;
+  /** Plugins registered before any `plugins:`/`--plugin` module, e.g. the built-ins. */
+  builtinPlugins: LoadedPlugin[];
+  /** Opens the store named by `--store` / `WCT_STORE` (a folder path or a URL). */
+  openStore(spec: string, cwd: string): Promise<ArtifactStore> | ArtifactStore;
+  /**
+   * Subscribes to SIGINT/SIGTERM; returns an unsubscribe function. The binary uses
+   * `process.on`; tests may trigger it by hand.
+   */
+  onInterrupt(handler: (signal: string) => void): () => void;
+}
+
+/** Default store folder when neither `--store` nor `WCT_STORE` is given. */
+export const DEFAULT_STORE = ".waivern";
+
+/** `--store` wins, then `WCT_STORE`, then `.waivern` in the working directory. */
+export function storeSpec(flag: string | undefined, io: CliIo): string {
+  return flag ?? io.env["WCT_STORE"] ?? DEFAULT_STORE;
+}

@@ -1,0 +1,98 @@
+import { CommanderError } from "commander";
+
+/** Exit codes of every command (spec §6). */
+export const ExitCode = {
+  Ok: 0,
+  RunFailed: 1,
+  Usage: 2,
+  Conflict: 3,
+  Interrupted: 130,
+} as const;
+
+/** Bad flags or arguments the CLI itself detects. */
+export class UsageError extends Error {
+  readonly code = "ERR_USAGE";
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+// Every error code that means "bad input": the user must change a flag, a runbook or
+// a run id. Everything not listed (and not a conflict) is an internal failure: 1.
+const USAGE_CODES = new Set([
+  "ERR_USAGE",
+  "ERR_RUNBOOK_INVALID",
+  "ERR_RUNBOOK_NOT_FOUND",
+  "ERR_PLUGIN_LOAD",
+  "ERR_PLUGIN_SHAPE",
+  "ERR_PLUGIN_DUPLICATE_TYPE",
+  "ERR_RUN_NOT_FOUND",
+  "ERR_RUN_AMBIGUOUS",
+  "ERR_RUNBOOK_CHANGED",
+  "ERR_REUSE_RUN_NOT_FOUND",
+  "ERR_REUSE_ARTIFACT_NOT_FOUND",
+  "ERR_INVALID_RUN_ID",
+  "ERR_INVALID_KEY",
+  "ERR_STORE_OPTIONS",
+  "ERR_ARTIFACT_NOT_FOUND",
+]);
+const CONFLICT_CODES = new Set(["ERR_RUN_LOCKED", "ERR_LEASE_LOST"]);
+
+/** The stable code of an error, or `undefined` for foreign errors. */
+export function errorCode(error: unknown): string | undefined {
+  if (error instanceof CommanderError) return error.code;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/** The one place where error codes become exit codes. */
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : ExitCode.Usage;
+  const code = errorCode(error);
+  if (code !== undefined && USAGE_CODES.has(code)) return ExitCode.Usage;
+  if (code !== undefined && CONFLICT_CODES.has(code)) return ExitCode.Conflict;
+  return ExitCode.RunFailed;
+}
+
+interface DiagnosticLike {
+  code: string;
+  message: string;
+  file: string;
+  line: number;
+  column: number;
+  path: string;
+  hint?: string;
+}
+
+/** `file:line:col: message [code] (at path)` and the hint on its own line. */
+export function formatDiagnostic(d: DiagnosticLike): string {
+  const where = d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file;
+  const at = d.path ? ` (at ${d.path})` : "";
+  const hint = d.hint ? `\n    hint: ${d.hint}` : "";
+  return `${where}: ${d.message} [${d.code}]${at}${hint}`;
+}
+
+/**
+ * What the user sees for an error: the code, the message, every diagnostic; a stack
+ * only with `WCT_DEBUG=1`.
+ */
+export function formatError(error: unknown, debug: boolean): string {
+  const code = errorCode(error) ?? "ERR_INTERNAL";
+  const message = error instanceof Error ? error.message : String(error);
+  const lines: string[] = [];
+  const diagnostics = (error as { diagnostics?: DiagnosticLike[] } | null)?.diagnostics ?? [];
+  if (diagnostics.length > 0) {
+    lines.push(`wct: ${message} [${code}]`);
+    for (const d of diagnostics) lines.push(`  ${formatDiagnostic(d)}`);
+  } else {
+    lines.push(`wct: ${message} [${code}]`);
+  }
+  if (code === "ERR_INTERNAL" && !debug) {
+    lines.push(
+      "  This is a bug in wct. Rerun with WCT_DEBUG=1 to see the stack trace and report it.",
+    );
+  }
+  if (debug && error instanceof Error && error.stack) lines.push(error.stack);
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,73 @@
+import { Command, CommanderError } from "commander";
+import { componentsCommand } from "./commands/components.js";
+import { runCommand } from "./commands/run.js";
+import { runsCommand } from "./commands/runs.js";
+import { schemaCommand } from "./commands/schema.js";
+import { validateCommand } from "./commands/validate.js";
+import type { CliContext } from "./context.js";
+import { ExitCode, exitCodeFor, formatError } from "./errors.js";
+
+const EXAMPLES = `
+Examples:
+  $ wct validate examples/quickstart.yaml        check a runbook, print its plan
+  $ wct run examples/quickstart.yaml             run it; every artifact is saved under .waivern
+  $ wct runs --status failed                     list failed runs
+  $ wct run examples/quickstart.yaml --resume 0193a   resume a run by id prefix
+  $ wct components                               list connectors and processors
+  $ wct schema > runbook.schema.json             JSON Schema for editors
+
+Exit codes: 0 success, 1 run failed, 2 bad usage or input, 3 run held by a live process, 130 interrupted.
+Environment: WCT_STORE (default store), WCT_DEBUG=1 (stack traces on errors).`;
+
+/** Builds the commander program; `setExit` receives each command's exit code. */
+export function createProgram(ctx: CliContext, setExit: (code: number) => void): Command {
+  const program = new Command("wct")
+    .description(
+      "wct runs runbooks — YAML files of named artifacts produced by connectors and processors —\nand persists every run so it can be listed, inspected, resumed and reused.",
+    )
+    .version(ctx.version, "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .showSuggestionAfterError(true)
+    .addHelpText("after", EXAMPLES)
+    .configureOutput({
+      writeOut: (s) => ctx.io.stdout.write(s),
+      writeErr: (s) => ctx.io.stderr.write(s),
+      outputError: (s, write) => write(`wct: ${s.replace(/^error: /, "")}`),
+    })
+    .exitOverride();
+  for (const command of [
+    runCommand(ctx, setExit),
+    runsCommand(ctx),
+    validateCommand(ctx, setExit),
+    componentsCommand(ctx),
+    schemaCommand(ctx),
+  ]) {
+    program.addCommand(command.exitOverride());
+  }
+  return program;
+}
+
+/**
+ * Runs the CLI with `argv` (without `node` and the script) and returns the exit code;
+ * it never throws and never prints a stack trace unless `WCT_DEBUG=1`.
+ */
+export async function main(argv: string[], ctx: CliContext): Promise<number> {
+  let exitCode: number = ExitCode.Ok;
+  const program = createProgram(ctx, (code) => {
+    exitCode = code;
+  });
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return ExitCode.Usage;
+    }
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (error) {
+    // Commander already printed its own usage errors, help and version.
+    if (!(error instanceof CommanderError)) {
+      ctx.io.stderr.write(formatError(error, ctx.io.env["WCT_DEBUG"] === "1"));
+    }
+    return exitCodeFor(error);
+  }
+}
