@@ -185,3 +185,27 @@ describe("wct components", () => {
     expect(result.stderr).toContain("nope.mjs");
   });
 });
+
+describe("wct inspect", () => {
+  it("shows a run's status and artifacts, and one artifact's stored Message", async () => {
+    const runId = runIdFrom((await wct(["run", "valid.yaml"], { cwd: dir })).stderr);
+    const shown = await wct(["inspect", runId.slice(0, 12)], { cwd: dir });
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(`run ${runId}  completed`);
+    expect(shown.stdout).toMatch(/b\s+completed/);
+    const message = await wct(["inspect", runId, "b", "--json"], { cwd: dir });
+    expect(message.code).toBe(0);
+    expect(JSON.parse(message.stdout)).toMatchObject({
+      id: "b",
+      content: [6],
+      source: "processor:sum",
+    });
+  });
+
+  it("an unknown artifact exits 2", async () => {
+    const runId = runIdFrom((await wct(["run", "valid.yaml"], { cwd: dir })).stderr);
+    const result = await wct(["inspect", runId, "nope"], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("ERR_ARTIFACT_NOT_FOUND");
+  });
+});

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { componentsCommand } from "./commands/components.js";
+import { inspectCommand } from "./commands/inspect.js";
 import { runCommand } from "./commands/run.js";
 import { runsCommand } from "./commands/runs.js";
 import { schemaCommand } from "./commands/schema.js";
@@ -13,6 +14,7 @@ Examples:
   $ wct run examples/quickstart.yaml             run it; every artifact is saved under .waivern
   $ wct runs --status failed                     list failed runs
   $ wct run examples/quickstart.yaml --resume 0193a   resume a run by id prefix
+  $ wct inspect 0193a findings                    show a stored artifact
   $ wct components                               list connectors and processors
   $ wct schema > runbook.schema.json             JSON Schema for editors
 
@@ -38,6 +40,7 @@ export function createProgram(ctx: CliContext, setExit: (code: number) => void):
   for (const command of [
     runCommand(ctx, setExit),
     runsCommand(ctx),
+    inspectCommand(ctx),
     validateCommand(ctx, setExit),
     componentsCommand(ctx),
     schemaCommand(ctx),

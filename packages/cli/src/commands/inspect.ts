@@ -1,0 +1,93 @@
+import { readRunInfo, resolveRunId } from "@wct/executor";
+import { Command } from "commander";
+import { type CliContext, storeSpec } from "../context.js";
+import { formatDuration, json, oneLine, table } from "../format.js";
+
+interface InspectFlags {
+  json?: boolean;
+  store?: string;
+}
+
+/** `wct inspect <run> [<artifact>]`: a run's metadata and state, or one stored artifact. */
+export function inspectCommand(ctx: CliContext): Command {
+  return new Command("inspect")
+    .description("show a run (metadata, attempts, artifact states) or one of its stored artifacts")
+    .argument("<run>", "run id (a unique prefix is enough)")
+    .argument("[artifact]", "artifact id: print its stored Message")
+    .option("--json", "print as JSON")
+    .option("--store <dir|url>", "where runs are stored (default: $WCT_STORE or .waivern)")
+    .action(async (run: string, artifact: string | undefined, flags: InspectFlags) => {
+      const { io } = ctx;
+      const store = await ctx.openStore(storeSpec(flags.store, io), io.cwd);
+      try {
+        const runId = await resolveRunId(store, run);
+        if (artifact !== undefined) {
+          const message = await store.get(runId, artifact);
+          if (flags.json) {
+            io.stdout.write(json(message));
+            return;
+          }
+          const e = message.execution;
+          io.stdout.write(
+            [
+              `artifact ${message.id} of run ${runId}`,
+              `  schema:   ${message.schema.name}/${message.schema.version}`,
+              `  source:   ${message.source}`,
+              `  status:   ${e.status}${e.error ? ` (${e.error.code}: ${e.error.message})` : ""}`,
+              `  duration: ${formatDuration(e.duration_ms)}`,
+              `  saved:    ${message.timestamp}`,
+              "content:",
+              JSON.stringify(message.content, null, 2),
+              "",
+            ].join("\n"),
+          );
+          return;
+        }
+        const { run: meta, state } = await readRunInfo(store, runId);
+        if (flags.json) {
+          io.stdout.write(json({ run: meta, state }));
+          return;
+        }
+        const statusOf = (id: string) =>
+          state.completed.includes(id)
+            ? "completed"
+            : state.failed.includes(id)
+              ? "failed"
+              : state.skipped.includes(id)
+                ? "skipped"
+                : "not_started";
+        const ids = [...state.completed, ...state.failed, ...state.skipped, ...state.not_started];
+        io.stdout.write(
+          [
+            `run ${meta.run_id}  ${meta.status}`,
+            `  runbook:  ${meta.runbook_path} (${meta.runbook_hash})`,
+            `  started:  ${meta.started_at}`,
+            `  ended:    ${meta.completed_at ?? "-"}`,
+            `  attempts: ${meta.attempts
+              .map(
+                (a) =>
+                  `#${a.attempt} ${a.status} (pid ${a.pid} on ${a.hostname}${a.took_over ? ", took over" : ""})`,
+              )
+              .join("; ")}`,
+            "",
+          ].join("\n"),
+        );
+        io.stdout.write(
+          table(
+            ["ARTIFACT", "STATUS", "DURATION", "ERROR"],
+            ids.map((id) => {
+              const error = state.errors[id];
+              return [
+                id,
+                statusOf(id),
+                formatDuration(state.durations_ms[id]),
+                error ? `${error.code}: ${oneLine(error.message)}` : "",
+              ];
+            }),
+          ),
+        );
+      } finally {
+        await store.close();
+      }
+    });
+}
