@@ -1,3 +1,20 @@
+export { DiagnosticCode } from "./codes.js";
+export type { EnvProblem, EnvSubstitution, EnvVars } from "./env.js";
+export { substituteEnv } from "./env.js";
+export { formatDiagnostic } from "./format.js";
+export {
+  ENV_PLACEHOLDER_PATTERN,
+  RUNBOOK_JSON_SCHEMA_ID,
+  runbookJsonSchema,
+} from "./json-schema.js";
+export { parseRunbook } from "./parse.js";
+export {
+  ARTIFACT_ID_PATTERN,
+  artifactSchema,
+  DEFAULT_SCHEMA_VERSION,
+  runbookSchema,
+  SCHEMA_REF_PATTERN,
+} from "./schema.js";
 export type {
   ArtifactDefinition,
   ChildInputDeclaration,

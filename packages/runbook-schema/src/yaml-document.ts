@@ -1,0 +1,63 @@
+import { Composer, type CST, type Document, LineCounter, Parser, YAMLParseError } from "yaml";
+
+// Deeper nesting than any runbook needs. yaml composes recursively and relies on
+// catching stack overflows, which V8 cannot always survive (a regexp compiled near the
+// stack limit aborts the process); rejecting deep documents up front avoids that.
+export const MAX_YAML_DEPTH = 128;
+
+export interface ParsedYaml {
+  lineCounter: LineCounter;
+  /** Undefined when the document nests deeper than {@link MAX_YAML_DEPTH}. */
+  doc?: Document.Parsed;
+  /** Offset of the first token beyond the depth limit. */
+  tooDeepAt?: number;
+}
+
+/** `parseDocument` with a nesting limit checked on the CST before composing. */
+export function parseYaml(text: string): ParsedYaml {
+  const lineCounter = new LineCounter();
+  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
+  const tooDeepAt = findTooDeep(tokens);
+  if (tooDeepAt !== undefined) return { lineCounter, tooDeepAt };
+  const composer = new Composer({ prettyErrors: false, uniqueKeys: true });
+  let doc: Document.Parsed | undefined;
+  for (const next of composer.compose(tokens, true, text.length)) {
+    if (!doc) {
+      doc = next;
+    } else {
+      doc.errors.push(
+        new YAMLParseError(
+          [next.range[0], next.range[1]],
+          "MULTIPLE_DOCS",
+          "a runbook file holds one YAML document; remove the second '---' section",
+        ),
+      );
+      break;
+    }
+  }
+  return { lineCounter, doc: doc! };
+}
+
+function findTooDeep(tokens: CST.Token[]): number | undefined {
+  const stack: Array<{ token: CST.Token | null | undefined; depth: number }> = tokens.map(
+    (token) => ({ token, depth: 0 }),
+  );
+  while (stack.length > 0) {
+    const { token, depth } = stack.pop()!;
+    if (!token) continue;
+    if (depth > MAX_YAML_DEPTH) return token.offset;
+    if (token.type === "document") {
+      stack.push({ token: token.value, depth });
+    } else if (
+      token.type === "block-map" ||
+      token.type === "block-seq" ||
+      token.type === "flow-collection"
+    ) {
+      for (const item of token.items) {
+        if ("key" in item) stack.push({ token: item.key, depth: depth + 1 });
+        stack.push({ token: item.value, depth: depth + 1 });
+      }
+    }
+  }
+  return undefined;
+}
