@@ -58,6 +58,7 @@ export function runCommand(ctx: CliContext, setExit: (code: number) => void): Co
         const { plan, registry } = await planRunbook(resolve(io.cwd, runbook), {
           plugins: ctx.builtinPlugins,
           pluginModules: flags.plugin,
+          cwd: io.cwd,
           env: io.env,
           resolveReuse: createReuseResolver(store),
         });

@@ -36,6 +36,7 @@ export function validateCommand(ctx: CliContext, setExit: (code: number) => void
           ({ plan } = await planRunbook(resolve(io.cwd, runbook), {
             plugins: ctx.builtinPlugins,
             pluginModules: flags.plugin,
+            cwd: io.cwd,
             env: io.env,
             resolveReuse: createReuseResolver(store),
           }));

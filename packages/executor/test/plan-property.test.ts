@@ -1,0 +1,262 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { ArtifactDefinition, Runbook } from "@wct/runbook-schema";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ExecutorError, ExecutorErrorCode } from "../src/errors.js";
+import { PlanDiagnosticCode } from "../src/plan/codes.js";
+import { planParsedRunbook, planRunbook } from "../src/plan/plan-runbook.js";
+import { makeTempDir, testPlugins } from "./fixtures/plan/helpers.js";
+
+const idArbitrary = fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,6}$/);
+const sourceTypes = ["test_source", "other_source", "missing_source"];
+const processTypes = ["count", "pair", "missing_processor"];
+
+interface Shape {
+  id: string;
+  kind: "source" | "process" | "inputs" | "reuse";
+  type: string;
+  properties: Record<string, unknown>;
+  /** Indices into ids (may point anywhere, cycles included) or dangling names. */
+  inputs: (number | string)[];
+}
+
+const graphArbitrary = fc
+  .uniqueArray(idArbitrary, { minLength: 1, maxLength: 12, selector: (id) => id.toLowerCase() })
+  .chain((ids) =>
+    fc.tuple(
+      fc.constant(ids),
+      fc.array(
+        fc.record({
+          kind: fc.constantFrom<Shape["kind"]>("source", "process", "inputs", "reuse"),
+          sourceType: fc.constantFrom(...sourceTypes),
+          processType: fc.constantFrom(...processTypes),
+          properties: fc.oneof(
+            fc.constant({ root: "/data" }),
+            fc.constant({ root: 3 }),
+            fc.constant({}),
+            fc.record({ root: fc.string(), limit: fc.integer({ min: -2, max: 5 }) }),
+          ),
+          inputs: fc.array(
+            fc.oneof(
+              { weight: 5, arbitrary: fc.nat({ max: ids.length - 1 }) },
+              { weight: 1, arbitrary: idArbitrary },
+            ),
+            { minLength: 1, maxLength: 3 },
+          ),
+        }),
+        { minLength: ids.length, maxLength: ids.length },
+      ),
+    ),
+  )
+  .map(([ids, specs]) =>
+    ids.map(
+      (id, i): Shape => ({
+        id,
+        kind: specs[i]!.kind,
+        type: specs[i]!.kind === "source" ? specs[i]!.sourceType : specs[i]!.processType,
+        properties: specs[i]!.properties,
+        inputs: specs[i]!.inputs,
+      }),
+    ),
+  );
+
+/** Random DAGs: each artifact takes inputs only from earlier ones, all components exist. */
+const acyclicArbitrary = fc
+  .uniqueArray(idArbitrary, { minLength: 1, maxLength: 15, selector: (id) => id.toLowerCase() })
+  .chain((ids) =>
+    fc.tuple(
+      fc.constant(ids),
+      fc.array(fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), {
+        minLength: ids.length,
+        maxLength: ids.length,
+      }),
+    ),
+  )
+  .map(([ids, picks]) =>
+    ids.map((id, i): Shape => {
+      if (i === 0)
+        return { id, kind: "source", type: "test_source", properties: { root: "/" }, inputs: [] };
+      // Shuffle declaration relative to dependency order by reversing below.
+      return { id, kind: "inputs", type: "", properties: {}, inputs: picks[i]!.map((p) => p % i) };
+    }),
+  );
+
+function toRunbook(shapes: Shape[]): Runbook {
+  const artifacts: Record<string, ArtifactDefinition> = {};
+  for (const shape of shapes) {
+    const inputs = shape.inputs.map((ref) => (typeof ref === "number" ? shapes[ref]!.id : ref));
+    const base = { output: false, optional: false };
+    switch (shape.kind) {
+      case "source":
+        artifacts[shape.id] = {
+          ...base,
+          source: { type: shape.type, properties: shape.properties },
+        };
+        break;
+      case "process":
+        artifacts[shape.id] = { ...base, inputs, process: { type: shape.type, properties: {} } };
+        break;
+      case "inputs":
+        artifacts[shape.id] =
+          inputs.length > 1 ? { ...base, inputs, merge: "concatenate" } : { ...base, inputs };
+        break;
+      case "reuse":
+        artifacts[shape.id] = { ...base, reuse: { from_run: "run-1", artifact: shape.id } };
+        break;
+    }
+  }
+  return {
+    name: "generated",
+    description: "generated",
+    config: { max_concurrency: 10, max_child_depth: 3, template_paths: [] },
+    plugins: [],
+    artifacts,
+  };
+}
+
+function hasCycle(runbook: Runbook): boolean {
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (id: string): boolean => {
+    const current = state.get(id);
+    if (current === "done") return false;
+    if (current === "visiting") return true;
+    state.set(id, "visiting");
+    for (const input of runbook.artifacts[id]?.inputs ?? []) {
+      if (input in runbook.artifacts && visit(input)) return true;
+    }
+    state.set(id, "done");
+    return false;
+  };
+  return Object.keys(runbook.artifacts).some((id) => visit(id));
+}
+
+const knownCodes = new Set<string>([
+  ...Object.values(PlanDiagnosticCode),
+  "ERR_REUSE_RUN_NOT_FOUND",
+]);
+
+function plan(runbook: Runbook, withResolver: boolean) {
+  return planParsedRunbook(
+    { path: "/nonexistent/generated.yaml", text: "", runbook },
+    {
+      plugins: testPlugins,
+      ...(withResolver
+        ? {
+            resolveReuse: async (ref: { from_run: string; artifact: string }) => {
+              if (ref.artifact.length % 3 === 0) {
+                throw Object.assign(new Error("no such run"), { code: "ERR_REUSE_RUN_NOT_FOUND" });
+              }
+              return { name: "rows", version: "1.0.0" };
+            },
+          }
+        : {}),
+    },
+  );
+}
+
+function expectTopological(artifacts: { id: string; inputs: string[] }[]): void {
+  const position = new Map(artifacts.map((artifact, index) => [artifact.id, index]));
+  expect(position.size).toBe(artifacts.length);
+  artifacts.forEach((artifact, index) => {
+    for (const input of artifact.inputs) expect(position.get(input)!).toBeLessThan(index);
+  });
+}
+
+describe("planner on random graphs", () => {
+  it("returns a plan or throws ERR_RUNBOOK_INVALID with diagnostics, and finds every cycle", async () => {
+    await fc.assert(
+      fc.asyncProperty(graphArbitrary, fc.boolean(), async (shapes, withResolver) => {
+        const runbook = toRunbook(shapes);
+        const cyclic = hasCycle(runbook);
+        let result: Awaited<ReturnType<typeof plan>> | undefined;
+        try {
+          result = await plan(runbook, withResolver);
+        } catch (error) {
+          expect(error).toBeInstanceOf(ExecutorError);
+          const executorError = error as ExecutorError;
+          expect(executorError.code).toBe(ExecutorErrorCode.RunbookInvalid);
+          expect(executorError.diagnostics.length).toBeGreaterThan(0);
+          for (const diagnostic of executorError.diagnostics) {
+            expect(knownCodes.has(diagnostic.code)).toBe(true);
+          }
+          const cycleReported = executorError.diagnostics.some(
+            (d) => d.code === PlanDiagnosticCode.DependencyCycle,
+          );
+          expect(cycleReported).toBe(cyclic);
+          return;
+        }
+        expect(cyclic).toBe(false);
+        expect(result.plan.artifacts).toHaveLength(Object.keys(runbook.artifacts).length);
+        expectTopological(result.plan.artifacts);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it("plans every acyclic graph of known components in a topological order", async () => {
+    await fc.assert(
+      fc.asyncProperty(acyclicArbitrary, fc.boolean(), async (shapes, reverse) => {
+        const declared = reverse ? [...shapes].reverse() : shapes;
+        const runbook = toRunbook(
+          declared.map((shape) => ({
+            ...shape,
+            inputs: shape.inputs.map((ref) => (typeof ref === "number" ? shapes[ref]!.id : ref)),
+          })),
+        );
+        const { plan: result } = await plan(runbook, false);
+        expect(result.artifacts.map((a) => a.id).sort()).toEqual(shapes.map((s) => s.id).sort());
+        expectTopological(result.artifacts);
+        for (const artifact of result.artifacts)
+          expect(artifact.schema).toEqual({ name: "rows", version: "1.0.0" });
+      }),
+      { numRuns: 600 },
+    );
+  });
+});
+
+describe("planner on random runbook files", () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await makeTempDir());
+  });
+
+  afterAll(async () => {
+    await cleanup();
+  });
+
+  it("parses and plans generated files, or reports diagnostics with positions", async () => {
+    let counter = 0;
+    await fc.assert(
+      fc.asyncProperty(graphArbitrary, async (shapes) => {
+        const runbook = toRunbook(shapes);
+        // JSON is YAML: the real parser reads it, with positions.
+        const { config: _config, plugins: _plugins, ...written } = runbook;
+        const path = join(dir, `generated-${counter++}.yaml`);
+        await writeFile(path, JSON.stringify(written, null, 2));
+        let planned: Awaited<ReturnType<typeof planRunbook>> | undefined;
+        try {
+          planned = await planRunbook(path, { plugins: testPlugins });
+        } catch (error) {
+          expect(error).toBeInstanceOf(ExecutorError);
+          const executorError = error as ExecutorError;
+          expect(executorError.code).toBe(ExecutorErrorCode.RunbookInvalid);
+          expect(executorError.diagnostics.length).toBeGreaterThan(0);
+          for (const diagnostic of executorError.diagnostics) {
+            expect(diagnostic.file).toBe(path);
+            expect(diagnostic.code).toMatch(/^ERR_[A-Z_]+$/);
+            if (Object.values(PlanDiagnosticCode).includes(diagnostic.code as PlanDiagnosticCode)) {
+              expect(diagnostic.line).toBeGreaterThan(0);
+            }
+          }
+          return;
+        }
+        expect(hasCycle(runbook)).toBe(false);
+        expectTopological(planned.plan.artifacts);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
