@@ -1,10 +1,16 @@
-import { listRunRecords, type RunRecord } from "@wct/executor";
+import { listRunRecords, type RunRecord, type RunStatus } from "@wct/executor";
 import { Command } from "commander";
 import { type CliContext, storeSpec } from "../context.js";
 import { UsageError } from "../errors.js";
 import { formatDuration, json, oneLine, table } from "../format.js";
 
-const STATUSES = ["running", "completed", "failed", "interrupted", "unreadable"];
+const STATUSES: ReadonlyArray<RunStatus | "unreadable"> = [
+  "running",
+  "completed",
+  "failed",
+  "interrupted",
+  "unreadable",
+];
 
 interface RunsFlags {
   status?: string;
@@ -38,7 +44,8 @@ export function runsCommand(ctx: CliContext): Command {
     .option("--store <dir|url>", "where runs are stored (default: $WCT_STORE or .waivern)")
     .action(async (flags: RunsFlags) => {
       const { io } = ctx;
-      if (flags.status !== undefined && !STATUSES.includes(flags.status)) {
+      const status = STATUSES.find((s) => s === flags.status);
+      if (flags.status !== undefined && status === undefined) {
         throw new UsageError(
           `--status ${JSON.stringify(flags.status)} is not a run status; use one of ${STATUSES.join(", ")}`,
         );
@@ -53,7 +60,7 @@ export function runsCommand(ctx: CliContext): Command {
       const store = await ctx.openStore(storeSpec(flags.store, io), io.cwd);
       try {
         const records = await listRunRecords(store, {
-          ...(flags.status === undefined ? {} : { status: flags.status }),
+          ...(status === undefined ? {} : { status }),
           ...(limit === undefined ? {} : { limit }),
         });
         if (flags.json) {
