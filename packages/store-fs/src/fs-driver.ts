@@ -1,0 +1,383 @@
+import { randomBytes } from "node:crypto";
+import type { Dirent } from "node:fs";
+import {
+  link,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  realpath,
+  rename,
+  rm,
+  unlink,
+} from "node:fs/promises";
+import { join } from "node:path";
+import {
+  type ArtifactStore,
+  createStore,
+  type StoreDriver,
+  StoreError,
+  StoreErrorCode,
+  validateKey,
+  validateRunId,
+} from "@wct/store-core";
+import {
+  errorCode,
+  FOLDER_MODE,
+  removeQuietly,
+  replaceFileAtomically,
+  tempFileName,
+  withGuard,
+  writeSyncedFile,
+} from "./durable-file.js";
+import { type FsStoreOptions, resolveFsOptions } from "./options.js";
+
+const FILE_SUFFIX = ".json";
+
+function isMissing(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+function isValid(check: (value: string) => void, value: string): boolean {
+  try {
+    check(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Where a key's file lives: its folder's path segments below `runs/` and its name. */
+interface KeyPlace {
+  /** `[runId, ...folders of the key]`, relative to `runs/`. */
+  folderParts: string[];
+  fileName: string;
+}
+
+function placeOf(runId: string, key: string): KeyPlace {
+  const segments = key.split("/");
+  const last = segments.pop() as string;
+  return { folderParts: [runId, ...segments], fileName: last + FILE_SUFFIX };
+}
+
+/**
+ * A {@link StoreDriver} keeping each value in its own file,
+ * `<baseDir>/runs/<run_id>/<key>.json` (so `_system/run` is
+ * `runs/<run_id>/_system/run.json`).
+ *
+ * - Writes are crash-safe: temporary file (named `.<name>.<pid>.<token>.tmp`), write,
+ *   fsync, close, rename. Create-if-absent hard-links a synced temporary file into
+ *   place, so the key appears complete or not at all.
+ * - Compare-and-replace and remove exclude each other through an O_EXCL guard file
+ *   `.<name>.cas` beside the key; see {@link FsStoreOptions.staleGuardMs}.
+ * - Folders are created 0700 and files 0600.
+ * - Symbolic links below `runs/` are never followed, for writes or reads: a path that
+ *   leads through one fails with `ERR_UNSAFE_PATH` naming it.
+ *
+ * Throws `ERR_STORE_OPTIONS` at once when the options are wrong.
+ */
+export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
+  const { baseDir, staleGuardMs } = resolveFsOptions(options);
+  const runsDir = join(baseDir, "runs");
+  let realRunsDir: Promise<string> | undefined;
+
+  function unsafe(path: string, runId: string, key?: string): StoreError {
+    return new StoreError(
+      StoreErrorCode.UnsafePath,
+      `refusing ${path}: it is a symbolic link or not a folder, inside the fs store's runs folder ${runsDir}; the store never follows links there. Remove it or point baseDir elsewhere.`,
+      key === undefined ? { runId } : { runId, key },
+    );
+  }
+
+  // `runs/` is created on first use and must be a real folder; its real path is the
+  // root every later check compares against.
+  async function ensureRunsDir(create: boolean): Promise<string | undefined> {
+    if (realRunsDir === undefined) {
+      if (create) await mkdir(runsDir, { recursive: true, mode: FOLDER_MODE });
+      let stats: Awaited<ReturnType<typeof lstat>>;
+      try {
+        stats = await lstat(runsDir);
+      } catch (error) {
+        if (isMissing(error)) return undefined;
+        throw error;
+      }
+      if (!stats.isDirectory()) throw unsafe(runsDir, "*");
+      realRunsDir = realpath(runsDir);
+      realRunsDir.catch(() => {
+        realRunsDir = undefined;
+      });
+    }
+    return realRunsDir;
+  }
+
+  // Finds the first path below `runs/` that is a link or not a folder, for messages.
+  async function firstUnsafe(parts: string[]): Promise<string> {
+    let path = runsDir;
+    for (const part of parts) {
+      path = join(path, part);
+      const stats = await lstat(path).catch(() => undefined);
+      if (stats === undefined || !stats.isDirectory()) return path;
+    }
+    return path;
+  }
+
+  /**
+   * The key's folder, checked to be a real folder below `runs/` reached without links.
+   * With `create`, missing folders are made (0700) one segment at a time, each checked
+   * with lstat before going deeper, so a planted link never has anything created
+   * through it. Without `create`, a missing folder gives `undefined`.
+   */
+  async function keyFolder(
+    runId: string,
+    key: string,
+    place: KeyPlace,
+    create: boolean,
+  ): Promise<string | undefined> {
+    const realRoot = await ensureRunsDir(create);
+    if (realRoot === undefined) return undefined;
+    const folder = join(runsDir, ...place.folderParts);
+    try {
+      // One realpath call checks every segment at once on the common path.
+      const real = await realpath(folder);
+      if (real === join(realRoot, ...place.folderParts)) return folder;
+      throw unsafe(await firstUnsafe(place.folderParts), runId, key);
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+    }
+    if (!create) return undefined;
+    // The runs folder may have been removed since it was first checked.
+    await mkdir(runsDir, { recursive: true, mode: FOLDER_MODE });
+    let path = runsDir;
+    for (const part of place.folderParts) {
+      path = join(path, part);
+      try {
+        await mkdir(path, { mode: FOLDER_MODE });
+      } catch (error) {
+        if (errorCode(error) !== "EEXIST") throw error;
+        const stats = await lstat(path);
+        if (!stats.isDirectory()) throw unsafe(path, runId, key);
+      }
+    }
+    return folder;
+  }
+
+  // Runs a write; a folder removed underneath it (a concurrent clear) is made again.
+  async function withFolder<T>(
+    runId: string,
+    key: string,
+    action: (folder: string, place: KeyPlace) => Promise<T>,
+  ): Promise<T> {
+    const place = placeOf(runId, key);
+    for (let attempt = 1; ; attempt++) {
+      const folder = (await keyFolder(runId, key, place, true)) as string;
+      try {
+        return await action(folder, place);
+      } catch (error) {
+        if (attempt >= 3 || errorCode(error) !== "ENOENT") throw error;
+      }
+    }
+  }
+
+  // Keys below `dir` (relative path `relative`), pruning folders the prefix excludes.
+  // Dirents that are links are neither files nor folders here, so they are skipped.
+  async function collectKeys(
+    dir: string,
+    relative: string,
+    prefix: string,
+    keys: string[],
+    stopAtFirst: boolean,
+  ): Promise<void> {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if (isMissing(error)) return;
+      throw error;
+    }
+    const folders: Promise<void>[] = [];
+    for (const entry of entries) {
+      if (stopAtFirst && keys.length > 0) return;
+      if (entry.name.startsWith(".")) continue;
+      const path = relative + entry.name;
+      if (entry.isDirectory()) {
+        const folderPrefix = `${path}/`;
+        if (folderPrefix.startsWith(prefix) || prefix.startsWith(folderPrefix)) {
+          folders.push(collectKeys(join(dir, entry.name), folderPrefix, prefix, keys, stopAtFirst));
+        }
+      } else if (entry.isFile() && entry.name.endsWith(FILE_SUFFIX)) {
+        const key = path.slice(0, -FILE_SUFFIX.length);
+        if (key.startsWith(prefix) && isValid(validateKey, key)) keys.push(key);
+      }
+    }
+    await Promise.all(folders);
+  }
+
+  // The run's folder if it is a real folder; `undefined` when missing.
+  async function runFolder(runId: string): Promise<string | undefined> {
+    const path = join(runsDir, runId);
+    let stats: Awaited<ReturnType<typeof lstat>>;
+    try {
+      stats = await lstat(path);
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+    if (!stats.isDirectory()) throw unsafe(path, runId);
+    return path;
+  }
+
+  return {
+    name: "fs",
+
+    async read(runId, key) {
+      const realRoot = await ensureRunsDir(false);
+      if (realRoot === undefined) return undefined;
+      const place = placeOf(runId, key);
+      const file = join(runsDir, ...place.folderParts, place.fileName);
+      const orMissing = (error: unknown) => {
+        if (isMissing(error) || errorCode(error) === "EISDIR") return undefined;
+        throw error;
+      };
+      // Reading and resolving in parallel costs one round trip; bytes read through a
+      // link are dropped before anyone sees them.
+      const [bytes, real] = await Promise.all([
+        readFile(file).catch(orMissing),
+        realpath(file).catch(orMissing),
+      ]);
+      if (bytes === undefined || real === undefined) {
+        // Nothing there, but a miss through a planted link is refused all the same.
+        await keyFolder(runId, key, place, false);
+        return undefined;
+      }
+      if (real !== join(realRoot, ...place.folderParts, place.fileName)) {
+        const folder = await firstUnsafe(place.folderParts);
+        throw unsafe(folder === join(runsDir, ...place.folderParts) ? file : folder, runId, key);
+      }
+      return bytes;
+    },
+
+    async write(runId, key, data) {
+      await withFolder(runId, key, (folder, { fileName }) =>
+        replaceFileAtomically(folder, fileName, data),
+      );
+    },
+
+    async create(runId, key, data) {
+      return withFolder(runId, key, async (folder, { fileName }) => {
+        const temp = join(folder, tempFileName(fileName));
+        try {
+          await writeSyncedFile(temp, data);
+          // link() fails when the target exists, atomically, and publishes a file
+          // that is already complete.
+          await link(temp, join(folder, fileName));
+          return true;
+        } catch (error) {
+          if (errorCode(error) === "EEXIST") return false;
+          throw error;
+        } finally {
+          await removeQuietly(temp);
+        }
+      });
+    },
+
+    async replace(runId, key, expected, data) {
+      const place = placeOf(runId, key);
+      const folder = await keyFolder(runId, key, place, false);
+      if (folder === undefined) return false;
+      const replaced = await withGuard(folder, place.fileName, staleGuardMs, async () => {
+        let current: Buffer;
+        try {
+          current = await readFile(join(folder, place.fileName));
+        } catch (error) {
+          if (isMissing(error)) return false;
+          throw error;
+        }
+        if (!current.equals(expected)) return false;
+        await replaceFileAtomically(folder, place.fileName, data);
+        return true;
+      });
+      return replaced === true;
+    },
+
+    async remove(runId, key) {
+      const place = placeOf(runId, key);
+      const folder = await keyFolder(runId, key, place, false);
+      if (folder === undefined) return false;
+      const removed = await withGuard(folder, place.fileName, staleGuardMs, async () => {
+        try {
+          await unlink(join(folder, place.fileName));
+          return true;
+        } catch (error) {
+          // A folder named like the key's file (see the README) is not a key.
+          if (isMissing(error) || errorCode(error) === "EISDIR") return false;
+          throw error;
+        }
+      });
+      return removed === true;
+    },
+
+    async list(runId, prefix) {
+      const dir = await runFolder(runId);
+      if (dir === undefined) return [];
+      const keys: string[] = [];
+      await collectKeys(dir, "", prefix, keys, false);
+      return keys;
+    },
+
+    async listRuns() {
+      let entries: Dirent[];
+      try {
+        entries = await readdir(runsDir, { withFileTypes: true });
+      } catch (error) {
+        if (isMissing(error)) return [];
+        throw error;
+      }
+      const runs = entries.filter(
+        (entry) => entry.isDirectory() && isValid(validateRunId, entry.name),
+      );
+      // A run folder left holding no key (all deleted) is not a run.
+      const held = await Promise.all(
+        runs.map(async (entry) => {
+          const keys: string[] = [];
+          await collectKeys(join(runsDir, entry.name), "", "", keys, true);
+          return keys.length > 0;
+        }),
+      );
+      return runs.filter((_, i) => held[i]).map((entry) => entry.name);
+    },
+
+    async clear(runId) {
+      const dir = await runFolder(runId);
+      if (dir === undefined) return;
+      // Renaming first makes the run vanish at once for readers and writers; the
+      // hidden folder is then removed at leisure and is never listed meanwhile.
+      const doomed = join(runsDir, `.${runId}.${randomBytes(4).toString("hex")}.clearing`);
+      try {
+        await rename(dir, doomed);
+      } catch (error) {
+        if (isMissing(error)) return;
+        throw error;
+      }
+      await rm(doomed, { recursive: true, force: true });
+    },
+
+    describe(runId, key) {
+      const place = placeOf(runId, key);
+      return join(runsDir, ...place.folderParts, place.fileName);
+    },
+  };
+}
+
+/**
+ * The filesystem {@link ArtifactStore} (the default backend of wct):
+ * `createStore(createFsDriver(options))`. Throws `ERR_STORE_OPTIONS` at once when the
+ * options are wrong, e.g. `baseDir` names a file.
+ *
+ * @example
+ * const store = createFsStore({ baseDir: ".waivern" });
+ * await store.saveJson(runId, "_system/run", { run_id: runId, status: "running" });
+ */
+export function createFsStore(options: FsStoreOptions = {}): ArtifactStore {
+  return createStore(createFsDriver(options));
+}

@@ -1,0 +1,124 @@
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { once } from "node:events";
+import { watch } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createFsStore } from "../src/index.js";
+import { CHILD_KEYS, CHILD_RUN_ID } from "./fixtures/writer-child.js";
+
+const CHILD_SCRIPT = fileURLToPath(new URL("./fixtures/writer-child.ts", import.meta.url));
+const KILLS = 20;
+
+interface ChildValue {
+  n: number;
+  size: number;
+  payload: string;
+  sha256: string;
+}
+
+function parsesWhole(text: string): boolean {
+  try {
+    return isCompleteValue(JSON.parse(text));
+  } catch {
+    return false;
+  }
+}
+
+function isCompleteValue(value: unknown): boolean {
+  const { size, payload, sha256 } = value as Partial<ChildValue>;
+  return (
+    typeof payload === "string" &&
+    payload.length === size &&
+    createHash("sha256").update(payload).digest("hex") === sha256
+  );
+}
+
+/**
+ * When to kill the writer, once it has printed "ready" and then `afterSaves` more
+ * completed writes: at once (it is then encoding or starting its next write), or on
+ * the next change it makes in the run's folder (it is then inside a write: a temporary
+ * file appeared, or, for a store that writes in place, the key's file changed).
+ */
+interface KillMoment {
+  afterSaves: number;
+  onNextChange: boolean;
+}
+
+async function killWriter(baseDir: string, moment: KillMoment): Promise<void> {
+  const runDir = join(baseDir, "runs", CHILD_RUN_ID);
+  await mkdir(runDir, { recursive: true, mode: 0o700 });
+  const watcher = watch(runDir);
+  const child = spawn(
+    process.execPath,
+    ["--conditions=@wct/source", "--import", "tsx", CHILD_SCRIPT, baseDir],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const exited = once(child, "exit");
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  try {
+    let ready = false;
+    let saves = 0;
+    for await (const line of createInterface({ input: child.stdout })) {
+      if (line === "ready") ready = true;
+      else if (line.startsWith("saved ")) saves++;
+      if (ready && saves >= moment.afterSaves) break;
+    }
+    if (ready && moment.onNextChange) await Promise.race([once(watcher, "change"), exited]);
+    child.kill("SIGKILL");
+    const [, signal] = await exited;
+    expect(signal, `the writer died on its own: ${stderr}`).toBe("SIGKILL");
+  } finally {
+    watcher.close();
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
+describe("fs store crash safety", () => {
+  let baseDir = "";
+  beforeEach(async () => {
+    baseDir = await mkdtemp(join(tmpdir(), "wct-store-fs-crash-"));
+  });
+  afterEach(async () => {
+    await rm(baseDir, { recursive: true, force: true });
+  });
+
+  it("a writer killed with SIGKILL mid-write leaves only complete values and no listed temp file", async () => {
+    let leftoverTempFiles = 0;
+    for (let kill = 0; kill < KILLS; kill++) {
+      await killWriter(baseDir, {
+        afterSaves: Math.floor(Math.random() * 4),
+        onNextChange: kill % 4 !== 3,
+      });
+
+      const files = await filesUnder(join(baseDir, "runs"));
+      const hidden = files.filter((file) => file.split("/").pop()?.startsWith("."));
+      leftoverTempFiles = Math.max(leftoverTempFiles, hidden.length);
+      for (const file of files.filter((f) => !hidden.includes(f))) {
+        const text = await readFile(file, "utf8");
+        expect(parsesWhole(text), `${file} is torn after kill ${kill}`).toBe(true);
+      }
+
+      const store = createFsStore({ baseDir });
+      const keys = await store.listKeys(CHILD_RUN_ID);
+      for (const key of keys) {
+        expect(CHILD_KEYS.includes(key) || /^created\/\d+_\d+$/.test(key), key).toBe(true);
+        expect(isCompleteValue(await store.getJson(CHILD_RUN_ID, key)), key).toBe(true);
+      }
+    }
+    // Temporary files left behind prove some kills landed inside a write.
+    expect(leftoverTempFiles).toBeGreaterThan(0);
+  }, 60_000);
+});
