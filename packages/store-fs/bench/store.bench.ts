@@ -8,8 +8,6 @@ import { mkdir, mkdtemp, open, readFile, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ArtifactStore, Message } from "@wct/store-core";
-// Relative, not `@wct/store-memory`: store-fs does not depend on the memory backend
-// and the bench only wants its figures beside the fs ones.
 import { createMemoryStore } from "@wct/store-memory";
 import { createFsStore } from "../src/index.js";
 
