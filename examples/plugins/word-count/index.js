@@ -1,0 +1,105 @@
+// @ts-check
+// An example wct plugin in plain JavaScript: Node imports it as is, with no build and
+// no dependency. A plugin is a plain object; @wct/plugin-api only adds types to it.
+
+/**
+ * @typedef {{ name: string, version: string }} SchemaRef
+ * @typedef {{ path: ReadonlyArray<PropertyKey>, message: string }} PropertyIssue
+ * @typedef {{ min_length: number }} WordCountProperties
+ * @typedef {{ path: string, text: string }} FileEntry
+ * @typedef {{ files: FileEntry[] }} FileContent
+ * @typedef {{ path: string, words: number }} FileWordCount
+ * @typedef {{ min_length: number, total_words: number, files: FileWordCount[] }} WordCount
+ */
+
+/** @type {SchemaRef} */
+const FILE_CONTENT = { name: "file_content", version: "1.0.0" };
+/** @type {SchemaRef} */
+const WORD_COUNT = { name: "word_count", version: "1.0.0" };
+
+const KNOWN_PROPERTIES = ["min_length"];
+
+/**
+ * Validates `process.properties`. wct only needs an object with `safeParse` returning
+ * zod's result shape, so a few lines replace a schema library.
+ */
+export const wordCountProperties = {
+  /**
+   * @param {unknown} value
+   * @returns {{ success: true, data: WordCountProperties }
+   *   | { success: false, error: { issues: PropertyIssue[] } }}
+   */
+  safeParse(value) {
+    const input = value ?? {};
+    if (typeof input !== "object" || Array.isArray(input)) {
+      return { success: false, error: { issues: [{ path: [], message: "expected a mapping" }] } };
+    }
+    /** @type {PropertyIssue[]} */
+    const issues = [];
+    for (const key of Object.keys(input)) {
+      if (!KNOWN_PROPERTIES.includes(key)) {
+        issues.push({ path: [key], message: `unknown property (known: ${KNOWN_PROPERTIES})` });
+      }
+    }
+    const minLength = /** @type {{ min_length?: unknown }} */ (input).min_length ?? 1;
+    if (typeof minLength !== "number" || !Number.isInteger(minLength) || minLength < 1) {
+      issues.push({ path: ["min_length"], message: "expected a whole number >= 1" });
+    }
+    if (issues.length > 0) return { success: false, error: { issues } };
+    return { success: true, data: { min_length: /** @type {number} */ (minLength) } };
+  },
+};
+
+/**
+ * Words of at least `minLength` letters or digits in `text`.
+ * @param {string} text
+ * @param {number} minLength
+ */
+export function countWords(text, minLength) {
+  let count = 0;
+  for (const [word] of text.matchAll(/[\p{L}\p{N}]+/gu)) {
+    // Length in characters, not UTF-16 units: "Müller" has 6 letters.
+    if ([...word].length >= minLength) count++;
+  }
+  return count;
+}
+
+export const wordCountProcessor = {
+  type: "word_count",
+  description: "Counts the words (of at least min_length characters) of each file, and in total.",
+  inputSchemas: [[FILE_CONTENT]],
+  outputSchema: WORD_COUNT,
+  properties: wordCountProperties,
+  /**
+   * @param {{
+   *   inputs: ReadonlyArray<{ id: string, schema: SchemaRef, content: unknown, source: string }>,
+   *   properties: WordCountProperties,
+   *   signal: AbortSignal,
+   *   log: { info(message: string, fields?: Record<string, unknown>): void },
+   *   artifactId?: string, runId?: string, baseDir?: string,
+   * }} context
+   * @returns {Promise<WordCount>}
+   */
+  async process({ inputs, properties, signal, log }) {
+    /** @type {FileWordCount[]} */
+    const files = [];
+    let total = 0;
+    for (const input of inputs) {
+      for (const file of /** @type {FileContent} */ (input.content).files) {
+        if (signal.aborted) throw signal.reason;
+        const words = countWords(file.text, properties.min_length);
+        files.push({ path: file.path, words });
+        total += words;
+      }
+    }
+    log.info(`counted ${total} words in ${files.length} files`, { total_words: total });
+    return { min_length: properties.min_length, total_words: total, files };
+  },
+};
+
+/** The plugin: wct imports this module and reads its default export. */
+export default {
+  name: "word-count",
+  version: "0.1.0",
+  processors: [wordCountProcessor],
+};

@@ -1,0 +1,148 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type FileContent,
+  filesystemConnector,
+  filesystemProperties,
+} from "@wct/plugin-filesystem";
+import {
+  type DatabaseContent,
+  sqliteConnector,
+  sqliteProperties,
+} from "@wct/plugin-sqlite";
+import { parseRunbook } from "@wct/runbook-schema";
+
+// The examples are documentation users copy: these tests keep them valid and keep the
+// planted values what the README says they are.
+
+const examples = fileURLToPath(new URL("..", import.meta.url));
+const log = { debug() {}, info() {}, warn() {}, error() {} };
+
+function context<P>(properties: P) {
+  return {
+    properties,
+    signal: new AbortController().signal,
+    log,
+    artifactId: "code",
+    runId: "run-1",
+    baseDir: examples,
+  };
+}
+
+async function scanShop(): Promise<FileContent> {
+  const properties = filesystemProperties.parse({ path: "./acme-shop", exclude: ["**/*.db"] });
+  return (await filesystemConnector.extract(context(properties))) as FileContent;
+}
+
+async function readDatabase(path: string): Promise<DatabaseContent> {
+  const properties = sqliteProperties.parse({ database_path: path });
+  return (await sqliteConnector.extract(context(properties))) as DatabaseContent;
+}
+
+function passesLuhn(number: string): boolean {
+  const digits = number.replace(/\D/g, "");
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let digit = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) digit = digit * 2 > 9 ? digit * 2 - 9 : digit * 2;
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}
+
+function passesMod97(iban: string): boolean {
+  const compact = iban.replace(/\s/g, "");
+  const rearranged = compact.slice(4) + compact.slice(0, 4);
+  const numeric = [...rearranged].map((c) => Number.parseInt(c, 36).toString()).join("");
+  return BigInt(numeric) % 97n === 1n;
+}
+
+describe("runbooks", () => {
+  const runbooks = [
+    "quickstart.yaml",
+    "reuse.yaml",
+    "word-count.yaml",
+    "child-runbook/parent.yaml",
+    "child-runbook/scan-files.yaml",
+  ];
+  for (const file of runbooks) {
+    it(`${file} is a valid runbook`, async () => {
+      const text = await readFile(join(examples, file), "utf8");
+      const result = parseRunbook(text, { file, env: { WCT_FROM_RUN: "0190a1b2" } });
+      expect(result.diagnostics).toEqual([]);
+    });
+  }
+});
+
+describe("acme-shop files", () => {
+  it("are read as text except the PNG logo, which is skipped as binary", async () => {
+    const content = await scanShop();
+    expect(content.files.map((f) => f.path)).toEqual([
+      ".env.example",
+      "README.md",
+      "db/migrations/001_create_users.sql",
+      "exports/customers-2024-05.csv",
+      "logs/access.log",
+      "src/checkout.ts",
+      "src/customers.py",
+    ]);
+    expect(content.coverage.skipped_files).toEqual([{ path: "assets/logo.png", reason: "binary" }]);
+  });
+
+  it("plant card numbers that pass Luhn and a decoy that does not", async () => {
+    const checkout = await readFile(join(examples, "acme-shop/src/checkout.ts"), "utf8");
+    expect(passesLuhn("4111 1111 1111 1111")).toBe(true);
+    expect(passesLuhn("4929 1827 3645 0186")).toBe(true);
+    expect(passesLuhn("5555555555554444")).toBe(true);
+    expect(checkout).toContain("4929 1827 3645 0186");
+    expect(passesLuhn("4111 1111 1111 1112")).toBe(false);
+  });
+
+  it("plant IBANs that pass mod-97", () => {
+    for (const iban of [
+      "GB60 ACME 4051 2712 3456 78",
+      "GB82 WEST 1234 5698 7654 32",
+      "DE89 3704 0044 0532 0130 00",
+    ]) {
+      expect(passesMod97(iban), iban).toBe(true);
+    }
+  });
+});
+
+describe("acme-shop database", () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "wct-examples-"));
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("holds users, orders and audit_log", async () => {
+    const content = await readDatabase("./acme-shop/customers.db");
+    expect(content.tables.map((t) => [t.name, t.row_count])).toEqual([
+      ["audit_log", 4],
+      ["orders", 5],
+      ["users", 5],
+    ]);
+  });
+
+  it("is what make-sample-db.mjs builds", async () => {
+    const rebuilt = join(dir, "customers.db");
+    await promisify(execFile)(process.execPath, [
+      join(examples, "scripts/make-sample-db.mjs"),
+      rebuilt,
+    ]);
+    const committed = await readDatabase("./acme-shop/customers.db");
+    const fresh = await readDatabase(rebuilt);
+    expect(fresh.tables).toEqual(committed.tables);
+    expect(await readdir(dir)).toEqual(["customers.db"]);
+  });
+});

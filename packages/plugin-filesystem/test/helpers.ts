@@ -1,0 +1,68 @@
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import type { ComponentLog } from "@wct/plugin-api";
+import { type FileContent, filesystemConnector, filesystemProperties } from "../src/index.js";
+
+/** A temporary folder, removed by `cleanup`. */
+export async function makeTempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), "wct-fs-"));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Writes `files` (relative path → content) under `root`, creating folders. */
+export async function writeTree(
+  root: string,
+  files: Record<string, string | Uint8Array>,
+): Promise<void> {
+  for (const [rel, content] of Object.entries(files)) {
+    const path = join(root, rel);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, content);
+  }
+}
+
+/** Creates a symbolic link at `root/rel` pointing to `target` (kept as given). */
+export async function link(root: string, rel: string, target: string): Promise<void> {
+  await mkdir(dirname(join(root, rel)), { recursive: true });
+  await symlink(target, join(root, rel));
+}
+
+export interface LogLine {
+  level: keyof ComponentLog;
+  message: string;
+  fields?: Record<string, unknown>;
+}
+
+/** A log that keeps its lines for assertions. */
+export function recordingLog(): { log: ComponentLog; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at = (level: keyof ComponentLog) => (message: string, fields?: Record<string, unknown>) => {
+    lines.push({ level, message, ...(fields ? { fields } : {}) });
+  };
+  return {
+    lines,
+    log: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") },
+  };
+}
+
+/** Runs the connector as the executor would: properties validated, defaults applied. */
+export async function extract(
+  properties: Record<string, unknown>,
+  options: { baseDir: string; signal?: AbortSignal; log?: ComponentLog },
+): Promise<FileContent> {
+  const parsed = filesystemProperties.parse(properties);
+  return (await filesystemConnector.extract({
+    properties: parsed,
+    signal: options.signal ?? new AbortController().signal,
+    log: options.log ?? recordingLog().log,
+    artifactId: "code",
+    runId: "run-1",
+    baseDir: options.baseDir,
+  })) as FileContent;
+}
+
+/** Paths of the files read, in the order they were reported. */
+export function paths(content: FileContent): string[] {
+  return content.files.map((file) => file.path);
+}

@@ -1,0 +1,21 @@
+/** Stable codes of the errors the SQLite connector raises. */
+export const SourceErrorCode = {
+  /** `database_path` does not exist. */
+  NotFound: "ERR_SOURCE_NOT_FOUND",
+  /** `database_path` exists but is not a readable SQLite database. */
+  Unreadable: "ERR_SOURCE_UNREADABLE",
+} as const;
+
+/** One of {@link SourceErrorCode}. */
+export type SourceErrorCode = (typeof SourceErrorCode)[keyof typeof SourceErrorCode];
+
+/** An error of the SQLite connector: a stable `code` and a message saying what to do. */
+export class SourceError extends Error {
+  readonly code: SourceErrorCode;
+
+  constructor(code: SourceErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "SourceError";
+    this.code = code;
+  }
+}

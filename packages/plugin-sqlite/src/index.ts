@@ -1,0 +1,26 @@
+import { readFileSync } from "node:fs";
+import { definePlugin } from "@wct/plugin-api";
+import { sqliteConnector } from "./connector.js";
+
+export { sqliteConnector } from "./connector.js";
+export { SourceError, SourceErrorCode } from "./errors.js";
+export { type SqliteProperties, sqliteProperties } from "./properties.js";
+export type {
+  CellValue,
+  ColumnInfo,
+  DatabaseContent,
+  SampleRow,
+  TableContent,
+} from "./types.js";
+
+// Read from the manifest, so the version shown by `wct components` follows releases.
+const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+
+/** The built-in `sqlite` plugin: one connector, `sqlite`. */
+const sqlitePlugin = definePlugin({
+  name: "sqlite",
+  version: String(manifest.version),
+  connectors: [sqliteConnector],
+});
+
+export default sqlitePlugin;

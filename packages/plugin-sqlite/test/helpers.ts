@@ -1,0 +1,39 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ComponentLog } from "@wct/plugin-api";
+import Database from "better-sqlite3";
+import { type DatabaseContent, sqliteConnector, sqliteProperties } from "../src/index.js";
+
+/** A temporary folder, removed by `cleanup`. */
+export async function makeTempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), "wct-sqlite-"));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Creates a database at `path` by running `sql`, then closes it. */
+export function createDatabase(path: string, sql: string): void {
+  const db = new Database(path);
+  try {
+    db.exec(sql);
+  } finally {
+    db.close();
+  }
+}
+
+const silentLog: ComponentLog = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Runs the connector as the executor would: properties validated, defaults applied. */
+export async function extract(
+  properties: Record<string, unknown>,
+  options: { baseDir: string; signal?: AbortSignal; log?: ComponentLog },
+): Promise<DatabaseContent> {
+  return (await sqliteConnector.extract({
+    properties: sqliteProperties.parse(properties),
+    signal: options.signal ?? new AbortController().signal,
+    log: options.log ?? silentLog,
+    artifactId: "database",
+    runId: "run-1",
+    baseDir: options.baseDir,
+  })) as DatabaseContent;
+}
