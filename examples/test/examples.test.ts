@@ -4,18 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type FileContent,
   filesystemConnector,
   filesystemProperties,
 } from "@wct/plugin-filesystem";
-import {
-  type DatabaseContent,
-  sqliteConnector,
-  sqliteProperties,
-} from "@wct/plugin-sqlite";
+import { type DatabaseContent, sqliteConnector, sqliteProperties } from "@wct/plugin-sqlite";
 import { parseRunbook } from "@wct/runbook-schema";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // The examples are documentation users copy: these tests keep them valid and keep the
 // planted values what the README says they are.

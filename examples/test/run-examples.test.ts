@@ -1,11 +1,11 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Plugin } from "@wct/plugin-api";
-import { describe, expect, it } from "vitest";
 import { type LoadedPlugin, planRunbook, runPlan } from "@wct/executor";
+import type { Plugin } from "@wct/plugin-api";
 import filesystemPlugin from "@wct/plugin-filesystem";
 import sqlitePlugin from "@wct/plugin-sqlite";
 import { createMemoryStore } from "@wct/store-memory";
+import { describe, expect, it } from "vitest";
 
 // Plans and runs the example runbooks through the real executor, so that a change to
 // the format, the planner or a connector that breaks an example fails here first.
