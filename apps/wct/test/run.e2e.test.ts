@@ -217,8 +217,8 @@ describe("wct run", () => {
     const secret = "s3cr3t-Token-Value-1234567890";
     writeFileSync(
       join(dir, "secret.yaml"),
-      `name: secret
-description: uses a secret
+      `name: "secret \${WCT_E2E_SECRET}"
+description: "uses \${WCT_E2E_SECRET}"
 plugins: [./test-plugin.mjs]
 artifacts:
   s:

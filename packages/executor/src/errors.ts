@@ -29,6 +29,8 @@ export const ExecutorErrorCode = {
   InvalidOutput: "ERR_INVALID_OUTPUT",
   MergeInputNotArray: "ERR_MERGE_INPUT_NOT_ARRAY",
   UpstreamFailed: "ERR_UPSTREAM_FAILED",
+  // A new run whose id is already taken (exit 2)
+  RunExists: "ERR_RUN_EXISTS",
 } as const;
 
 export type ExecutorErrorCode = (typeof ExecutorErrorCode)[keyof typeof ExecutorErrorCode];

@@ -1,0 +1,226 @@
+import { randomBytes } from "node:crypto";
+import { hostname as osHostname } from "node:os";
+import { type ArtifactStore, isStoreError, StoreErrorCode } from "@wct/store-core";
+import { ExecutorError, ExecutorErrorCode } from "../errors.js";
+import { LOCK_KEY } from "./layout.js";
+import type { LeaseHolder } from "./types.js";
+
+/** `_system/lock`: who runs the run, until when. */
+export interface LeaseRecord extends LeaseHolder {
+  run_id: string;
+  /** Random token: tells this lease from a later one of the same pid. */
+  owner: string;
+}
+
+export interface LeaseOptions {
+  ttlMs?: number;
+  heartbeatMs?: number;
+  now?: () => Date;
+}
+
+/** The lease of one process on one run, renewed in the background until released. */
+export interface RunLease {
+  readonly record: LeaseRecord;
+  /** The stale lease that was taken over to get this one, if any. */
+  readonly tookOver: LeaseHolder | undefined;
+  /** Aborted (reason: an `ERR_LEASE_LOST` ExecutorError) when another process took the lease. */
+  readonly lost: AbortSignal;
+  /** Stops renewing and deletes the lock if it is still ours. Never throws. */
+  release(): Promise<void>;
+}
+
+export const DEFAULT_LEASE_TTL_MS = 30_000;
+export const DEFAULT_HEARTBEAT_MS = 10_000;
+
+/** Whether a process with this pid exists on this host (EPERM means it does). */
+export function isPidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
+/**
+ * A lock is stale when its holder cannot renew it any more: the holder ran on this
+ * host and its pid is gone, or (any host) it was not renewed before `expires`.
+ */
+export function isLeaseStale(lock: Partial<LeaseRecord>, now: Date, hostname: string): boolean {
+  const expires = typeof lock.expires === "string" ? Date.parse(lock.expires) : Number.NaN;
+  if (Number.isNaN(expires) || expires <= now.getTime()) return true;
+  return lock.hostname === hostname && typeof lock.pid === "number" && !isPidAlive(lock.pid);
+}
+
+function holderOf(lock: Partial<LeaseRecord>): LeaseHolder {
+  return {
+    pid: lock.pid ?? 0,
+    hostname: lock.hostname ?? "unknown",
+    started: lock.started ?? "unknown",
+    heartbeat: lock.heartbeat ?? "unknown",
+    expires: lock.expires ?? "unknown",
+  };
+}
+
+function lockedError(runId: string, lock: Partial<LeaseRecord>): ExecutorError {
+  const holder = holderOf(lock);
+  return new ExecutorError(
+    ExecutorErrorCode.RunLocked,
+    `run ${runId} is held by process ${holder.pid} on ${holder.hostname} (started ${holder.started}, last heartbeat ${holder.heartbeat}, lease expires ${holder.expires}). Wait for it to finish or stop that process; once it is gone (or its lease expires) the run can be resumed.`,
+    {
+      details: {
+        run_id: runId,
+        holder: {
+          pid: holder.pid,
+          hostname: holder.hostname,
+          started: holder.started,
+          heartbeat: holder.heartbeat,
+        },
+      },
+    },
+  );
+}
+
+/**
+ * Takes the lease of a run: creates `_system/lock` atomically, or takes over a stale
+ * lock with a compare-and-replace so that exactly one of several racers wins. A live
+ * lock, or losing the race, is `ERR_RUN_LOCKED` naming the holder.
+ */
+export async function acquireRunLease(
+  store: ArtifactStore,
+  runId: string,
+  options: LeaseOptions = {},
+): Promise<RunLease> {
+  const ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  const now = options.now ?? (() => new Date());
+  const hostname = osHostname();
+  const owner = randomBytes(16).toString("hex");
+  const started = now();
+  const fresh = (): LeaseRecord => {
+    const at = now();
+    return {
+      pid: process.pid,
+      hostname,
+      started: started.toISOString(),
+      heartbeat: at.toISOString(),
+      expires: new Date(at.getTime() + ttlMs).toISOString(),
+      run_id: runId,
+      owner,
+    };
+  };
+
+  let record = fresh();
+  let tookOver: LeaseHolder | undefined;
+  // A lock released between our create and our read is simply retried.
+  for (let tries = 0; ; tries++) {
+    if (await store.createJson(runId, LOCK_KEY, record)) break;
+    const current = await readLock(store, runId);
+    if (current === undefined) {
+      if (tries < 3) continue;
+      throw lockedError(runId, {});
+    }
+    if (!isLeaseStale(current.value, now(), hostname)) throw lockedError(runId, current.value);
+    record = fresh();
+    if (!(await store.replaceJson(runId, LOCK_KEY, current.version, record))) {
+      const winner = await readLock(store, runId);
+      throw lockedError(runId, winner?.value ?? {});
+    }
+    tookOver = holderOf(current.value);
+    break;
+  }
+
+  const lost = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  let beating: Promise<void> = Promise.resolve();
+  let released = false;
+
+  const loseLease = (by: Partial<LeaseRecord> | undefined) => {
+    if (lost.signal.aborted) return;
+    const who = by
+      ? `process ${by.pid ?? "?"} on ${by.hostname ?? "?"}`
+      : "someone (the lock was removed)";
+    lost.abort(
+      new ExecutorError(
+        ExecutorErrorCode.LeaseLost,
+        `lost the lease of run ${runId}: ${who} took it over, probably because this process stopped renewing it for longer than ${ttlMs} ms. This process stops; resume the run once the other process is done.`,
+        { details: { run_id: runId, holder: by ? holderOf(by) : null } },
+      ),
+    );
+  };
+
+  const renew = async () => {
+    for (let tries = 0; tries < 3 && !released; tries++) {
+      const current = await readLock(store, runId);
+      if (current === undefined || current.value.owner !== owner) {
+        loseLease(current?.value);
+        return;
+      }
+      const at = now();
+      const next: LeaseRecord = {
+        ...record,
+        heartbeat: at.toISOString(),
+        expires: new Date(at.getTime() + ttlMs).toISOString(),
+      };
+      if (await store.replaceJson(runId, LOCK_KEY, current.version, next)) {
+        record = next;
+        return;
+      }
+    }
+  };
+
+  const schedule = () => {
+    timer = setTimeout(() => {
+      beating = renew()
+        // A failing backend gets another chance at the next beat; if the lease expires
+        // meanwhile and someone takes over, the next beat notices.
+        .catch(() => {})
+        .finally(() => {
+          if (!released && !lost.signal.aborted) schedule();
+        });
+    }, heartbeatMs);
+    timer.unref();
+  };
+  schedule();
+
+  return {
+    get record() {
+      return record;
+    },
+    tookOver,
+    lost: lost.signal,
+    async release() {
+      released = true;
+      clearTimeout(timer);
+      await beating;
+      try {
+        const current = await readLock(store, runId);
+        if (current?.value.owner === owner) await store.delete(runId, LOCK_KEY);
+      } catch {
+        // Best effort: an unreleased lock expires after ttlMs and is taken over.
+      }
+    },
+  };
+}
+
+async function readLock(
+  store: ArtifactStore,
+  runId: string,
+): Promise<{ value: Partial<LeaseRecord>; version: string } | undefined> {
+  try {
+    const current = await store.readJsonVersioned<Partial<LeaseRecord>>(runId, LOCK_KEY);
+    if (current === undefined) return undefined;
+    const value = current.value !== null && typeof current.value === "object" ? current.value : {};
+    return { value, version: current.version };
+  } catch (error) {
+    if (isStoreError(error, StoreErrorCode.CorruptEntry)) {
+      throw new ExecutorError(
+        ExecutorErrorCode.RunCorrupt,
+        `the lock of run ${runId} (${store.describe(runId, LOCK_KEY)}) is not valid JSON. If no process is running this run, delete that file and resume.`,
+        { details: { run_id: runId }, cause: error },
+      );
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,261 @@
+import type { SchemaRef } from "@wct/plugin-api";
+import { type ArtifactStore, isStoreError, type Message, messageDigest } from "@wct/store-core";
+import { ExecutorError, ExecutorErrorCode } from "../errors.js";
+import { mapWithLimit } from "./concurrency.js";
+import { RUN_KEY, STATE_KEY } from "./layout.js";
+import type { RunMetadata, RunRecord, RunState, RunStatus } from "./types.js";
+
+/** Parallel store reads for listings and checks: enough to hide latency, not a flood. */
+export const READ_CONCURRENCY = 64;
+
+/**
+ * The full id of the run named by `idOrPrefix`: an exact id, or a prefix that matches
+ * exactly one run. `ERR_RUN_NOT_FOUND` when none matches, `ERR_RUN_AMBIGUOUS` (with
+ * `details.candidates`) when several do.
+ */
+export async function resolveRunId(store: ArtifactStore, idOrPrefix: string): Promise<string> {
+  const runs = await store.listRuns();
+  if (runs.includes(idOrPrefix)) return idOrPrefix;
+  const candidates = idOrPrefix === "" ? [] : runs.filter((id) => id.startsWith(idOrPrefix));
+  if (candidates.length === 1) return candidates[0]!;
+  if (candidates.length === 0) {
+    throw new ExecutorError(
+      ExecutorErrorCode.RunNotFound,
+      `no run matches "${idOrPrefix}" in the ${store.backend} store. List runs with \`wct runs\`.`,
+      { details: { run_id: idOrPrefix } },
+    );
+  }
+  throw new ExecutorError(
+    ExecutorErrorCode.RunAmbiguous,
+    `"${idOrPrefix}" matches ${candidates.length} runs (${candidates.slice(0, 10).join(", ")}${candidates.length > 10 ? ", ..." : ""}). Give more characters of the run id.`,
+    { details: { run_id: idOrPrefix, candidates } },
+  );
+}
+
+function corrupt(runId: string, what: string, error: unknown): ExecutorError {
+  return new ExecutorError(
+    ExecutorErrorCode.RunCorrupt,
+    `the ${what} of run ${runId} cannot be read: ${(error as Error).message}`,
+    { details: { run_id: runId }, cause: error },
+  );
+}
+
+function isRunMetadata(value: unknown): value is RunMetadata {
+  const v = value as RunMetadata;
+  return (
+    v !== null &&
+    typeof v === "object" &&
+    typeof v.run_id === "string" &&
+    typeof v.runbook_hash === "string" &&
+    typeof v.started_at === "string" &&
+    typeof v.status === "string" &&
+    Array.isArray(v.attempts)
+  );
+}
+
+function isRunState(value: unknown): value is RunState {
+  const v = value as RunState;
+  return (
+    v !== null &&
+    typeof v === "object" &&
+    Array.isArray(v.completed) &&
+    Array.isArray(v.failed) &&
+    Array.isArray(v.skipped) &&
+    Array.isArray(v.not_started)
+  );
+}
+
+/** `run.json` of a run: `ERR_RUN_NOT_FOUND` when absent, `ERR_RUN_CORRUPT` when unreadable. */
+export async function readRunMetadata(store: ArtifactStore, runId: string): Promise<RunMetadata> {
+  let value: unknown;
+  try {
+    value = await store.getJson(runId, RUN_KEY);
+  } catch (error) {
+    if (isStoreError(error, "ERR_ARTIFACT_NOT_FOUND")) {
+      throw new ExecutorError(
+        ExecutorErrorCode.RunNotFound,
+        `run ${runId} does not exist in the ${store.backend} store (no ${RUN_KEY}). List runs with \`wct runs\`.`,
+        { details: { run_id: runId } },
+      );
+    }
+    throw corrupt(runId, "metadata", error);
+  }
+  if (!isRunMetadata(value)) {
+    throw corrupt(
+      runId,
+      "metadata",
+      new Error(`${store.describe(runId, RUN_KEY)} is not run metadata`),
+    );
+  }
+  return value;
+}
+
+/** `state.json` of a run, or `undefined` when there is none yet. `ERR_RUN_CORRUPT` when unreadable. */
+export async function readRunState(
+  store: ArtifactStore,
+  runId: string,
+): Promise<RunState | undefined> {
+  let value: unknown;
+  try {
+    value = await store.getJson(runId, STATE_KEY);
+  } catch (error) {
+    if (isStoreError(error, "ERR_ARTIFACT_NOT_FOUND")) return undefined;
+    throw corrupt(runId, "state", error);
+  }
+  if (!isRunState(value)) {
+    throw corrupt(
+      runId,
+      "state",
+      new Error(`${store.describe(runId, STATE_KEY)} is not a run state`),
+    );
+  }
+  return {
+    ...value,
+    digests: value.digests ?? {},
+    durations_ms: value.durations_ms ?? {},
+    errors: value.errors ?? {},
+  };
+}
+
+/**
+ * Metadata and state of one run (for `wct inspect`). `ERR_RUN_NOT_FOUND` when it does
+ * not exist, `ERR_RUN_CORRUPT` when either cannot be read.
+ */
+export async function readRunInfo(
+  store: ArtifactStore,
+  runId: string,
+): Promise<{ run: RunMetadata; state: RunState }> {
+  const [run, state] = await Promise.all([
+    readRunMetadata(store, runId),
+    readRunState(store, runId),
+  ]);
+  if (state === undefined) {
+    throw corrupt(runId, "state", new Error(`${store.describe(runId, STATE_KEY)} is missing`));
+  }
+  return { run, state };
+}
+
+function attemptsDuration(run: RunMetadata): number | null {
+  let total = 0;
+  for (const attempt of run.attempts) {
+    if (attempt.ended_at === null) return null;
+    total += Date.parse(attempt.ended_at) - Date.parse(attempt.started_at);
+  }
+  return total;
+}
+
+/**
+ * The runs of a store for `wct runs`, newest first (by `started_at`, then id). A run
+ * whose metadata or state cannot be read is listed as `unreadable` with the reason,
+ * never dropped. `status` filters (use `"unreadable"` to see only broken runs);
+ * `limit` keeps the newest n.
+ */
+export async function listRunRecords(
+  store: ArtifactStore,
+  options: { status?: RunStatus | "unreadable"; limit?: number } = {},
+): Promise<RunRecord[]> {
+  const ids = await store.listRuns();
+  const records = await mapWithLimit(ids, READ_CONCURRENCY, async (runId): Promise<RunRecord> => {
+    try {
+      const { run, state } = await readRunInfo(store, runId);
+      return {
+        run_id: runId,
+        status: run.status,
+        runbook_path: run.runbook_path,
+        started_at: run.started_at,
+        completed_at: run.completed_at,
+        duration_ms: attemptsDuration(run),
+        counts: {
+          completed: state.completed.length,
+          failed: state.failed.length,
+          skipped: state.skipped.length,
+          not_started: state.not_started.length,
+        },
+        attempts: run.attempts.length,
+      };
+    } catch (error) {
+      const cause = (error as { cause?: unknown }).cause ?? error;
+      const code = (cause as { code?: unknown }).code ?? (error as { code?: unknown }).code;
+      return {
+        run_id: runId,
+        status: "unreadable",
+        reason: `${typeof code === "string" ? code : "ERR_RUN_CORRUPT"}: ${(cause as Error).message}`,
+      };
+    }
+  });
+  const startedAt = (r: RunRecord) => ("started_at" in r ? r.started_at : "");
+  const filtered =
+    options.status === undefined ? records : records.filter((r) => r.status === options.status);
+  filtered.sort((a, b) => {
+    const byTime = startedAt(b).localeCompare(startedAt(a));
+    return byTime !== 0 ? byTime : b.run_id.localeCompare(a.run_id);
+  });
+  return options.limit === undefined ? filtered : filtered.slice(0, options.limit);
+}
+
+/** Source runs already looked up, by `from_run` as written: each run's state is read once. */
+export type ReuseLookups = Map<string, Promise<{ runId: string; state: RunState | undefined }>>;
+
+/**
+ * The stored Message of a completed artifact of another run, checked against the
+ * digest its run recorded. `ERR_REUSE_RUN_NOT_FOUND` / `ERR_REUSE_ARTIFACT_NOT_FOUND`.
+ */
+export async function loadReusableMessage(
+  store: ArtifactStore,
+  ref: { from_run: string; artifact: string },
+  states: ReuseLookups = new Map(),
+): Promise<{ runId: string; message: Message }> {
+  let found = states.get(ref.from_run);
+  if (found === undefined) {
+    found = (async () => {
+      let runId: string;
+      try {
+        runId = await resolveRunId(store, ref.from_run);
+        await readRunMetadata(store, runId);
+      } catch (error) {
+        if (error instanceof ExecutorError && error.code === ExecutorErrorCode.RunAmbiguous) {
+          throw error;
+        }
+        throw new ExecutorError(
+          ExecutorErrorCode.ReuseRunNotFound,
+          `cannot reuse "${ref.artifact}" from run "${ref.from_run}": ${(error as Error).message}`,
+          { details: { from_run: ref.from_run, artifact: ref.artifact }, cause: error },
+        );
+      }
+      return { runId, state: await readRunState(store, runId) };
+    })();
+    states.set(ref.from_run, found);
+  }
+  const { runId, state } = await found;
+  const notFound = (why: string, cause?: unknown) =>
+    new ExecutorError(
+      ExecutorErrorCode.ReuseArtifactNotFound,
+      `cannot reuse artifact "${ref.artifact}" from run ${runId}: ${why}. Reuse an artifact that completed, or resume run ${runId} first.`,
+      { details: { from_run: runId, artifact: ref.artifact }, cause },
+    );
+  const digest = state?.digests[ref.artifact];
+  if (!state?.completed.includes(ref.artifact) || digest === undefined) {
+    throw notFound("it did not complete in that run");
+  }
+  let message: Message;
+  try {
+    message = await store.get(runId, ref.artifact);
+  } catch (error) {
+    throw notFound(`its stored output cannot be read (${(error as Error).message})`, error);
+  }
+  if (messageDigest(message) !== digest) {
+    throw notFound("its stored output does not match the digest recorded when it completed");
+  }
+  return { runId, message };
+}
+
+/**
+ * For the planner: checks a `reuse` reference (`from_run` may be a unique prefix) and
+ * returns the schema of the stored Message. Each run's state is read once per resolver.
+ */
+export function createReuseResolver(
+  store: ArtifactStore,
+): (ref: { from_run: string; artifact: string }) => Promise<SchemaRef> {
+  const states: ReuseLookups = new Map();
+  return async (ref) => (await loadReusableMessage(store, ref, states)).message.schema;
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { ExecutorErrorCode, listRunRecords, readRunInfo, runPlan } from "../src/index.js";
+import { createHarness, createMemoryStore, makePlan } from "./fixtures/run/helpers.js";
+
+function clock(start: string) {
+  let t = Date.parse(start);
+  return () => {
+    t += 1000;
+    return new Date(t);
+  };
+}
+
+describe("run records", () => {
+  it("lists runs newest first with their counts and attempts", async () => {
+    const store = createMemoryStore();
+    const registry = createHarness().registry;
+    const ok = makePlan([{ id: "a", component: "emit" }]);
+    const bad = makePlan([
+      { id: "a", component: "emit", properties: { fail: "x" } },
+      { id: "b", component: "combine", inputs: ["a"] },
+    ]);
+    await runPlan(ok, { store, registry, runId: "old", now: clock("2026-01-01T00:00:00Z") });
+    await runPlan(bad, { store, registry, runId: "new", now: clock("2026-02-01T00:00:00Z") });
+    const records = await listRunRecords(store);
+    expect(records.map((r) => r.run_id)).toEqual(["new", "old"]);
+    expect(records[0]).toMatchObject({
+      status: "failed",
+      counts: { completed: 0, failed: 1, skipped: 1, not_started: 0 },
+      attempts: 1,
+      started_at: expect.stringMatching(/^2026-02-01T/),
+    });
+    expect(records[1]).toMatchObject({ status: "completed", runbook_path: ok.runbookPath });
+  });
+
+  it("filters by status and limits the count", async () => {
+    const store = createMemoryStore();
+    const registry = createHarness().registry;
+    const ok = makePlan([{ id: "a", component: "emit" }]);
+    for (const id of ["r1", "r2", "r3"]) await runPlan(ok, { store, registry, runId: id });
+    await runPlan(makePlan([{ id: "a", component: "emit", properties: { fail: "x" } }]), {
+      store,
+      registry,
+      runId: "r4",
+    });
+    expect((await listRunRecords(store, { status: "failed" })).map((r) => r.run_id)).toEqual([
+      "r4",
+    ]);
+    expect(await listRunRecords(store, { status: "completed", limit: 2 })).toHaveLength(2);
+  });
+
+  it("lists a run whose metadata cannot be read as unreadable with the reason", async () => {
+    const store = createMemoryStore();
+    await runPlan(makePlan([{ id: "a", component: "emit" }]), {
+      store,
+      registry: createHarness().registry,
+      runId: "r1",
+    });
+    await store.saveJson("broken", "_system/state", { nope: true });
+    const records = await listRunRecords(store);
+    const broken = records.find((r) => r.run_id === "broken");
+    expect(broken).toMatchObject({ status: "unreadable" });
+    expect(broken && "reason" in broken ? broken.reason : "").toMatch(/^ERR_/);
+    expect(records).toHaveLength(2);
+  });
+
+  it("reads a run's metadata and state", async () => {
+    const store = createMemoryStore();
+    await runPlan(makePlan([{ id: "a", component: "emit" }]), {
+      store,
+      registry: createHarness().registry,
+      runId: "r1",
+    });
+    const info = await readRunInfo(store, "r1");
+    expect(info.run.run_id).toBe("r1");
+    expect(info.state.completed).toEqual(["a"]);
+  });
+
+  it("reports reading an unknown run with ERR_RUN_NOT_FOUND", async () => {
+    await expect(readRunInfo(createMemoryStore(), "nope")).rejects.toMatchObject({
+      code: ExecutorErrorCode.RunNotFound,
+    });
+  });
+});
