@@ -6,8 +6,8 @@ export {
   describePlan,
   type LoadedPlugin,
   loadPluginModules,
-  PlanDiagnosticCode,
   type PlanDescription,
+  PlanDiagnosticCode,
   type PlanOptions,
   type PlanResult,
   planRunbook,
@@ -17,7 +17,6 @@ export {
   runbookHash,
   validatePluginShape,
 } from "./plan/index.js";
-export type { ArtifactKind, Plan, PlanFile, PlannedArtifact } from "./types.js";
 export {
   type ArtifactError,
   type ArtifactStatus,
@@ -41,3 +40,4 @@ export {
   resolveRunId,
   runPlan,
 } from "./run/index.js";
+export type { ArtifactKind, Plan, PlanFile, PlannedArtifact } from "./types.js";
