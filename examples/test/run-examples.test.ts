@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type LoadedPlugin, planRunbook, runPlan } from "@wct/executor";
-import type { Plugin } from "@wct/plugin-api";
 import filesystemPlugin from "@wct/plugin-filesystem";
+import personalDataPlugin from "@wct/plugin-personal-data";
 import sqlitePlugin from "@wct/plugin-sqlite";
 import { createMemoryStore } from "@wct/store-memory";
 import { describe, expect, it } from "vitest";
@@ -12,30 +12,10 @@ import { describe, expect, it } from "vitest";
 
 const examples = fileURLToPath(new URL("..", import.meta.url));
 
-// Stands in for the personal_data processor: these tests are about the runbooks and
-// connectors, not about the findings.
-const personalDataStandIn: Plugin = {
-  name: "personal-data-stand-in",
-  processors: [
-    {
-      type: "personal_data",
-      description: "Counts what it receives.",
-      inputSchemas: [
-        [{ name: "file_content", version: "1.0.0" }],
-        [{ name: "database_content", version: "1.0.0" }],
-      ],
-      outputSchema: { name: "personal_data_findings", version: "1.0.0" },
-      async process({ inputs }) {
-        return { inputs: inputs.map((input) => input.schema.name) };
-      },
-    },
-  ],
-};
-
 const plugins: LoadedPlugin[] = [
   { plugin: filesystemPlugin, source: "built-in (@wct/plugin-filesystem)" },
   { plugin: sqlitePlugin, source: "built-in (@wct/plugin-sqlite)" },
-  { plugin: personalDataStandIn, source: "test" },
+  { plugin: personalDataPlugin, source: "built-in (@wct/plugin-personal-data)" },
 ];
 
 async function planAndRun(file: string) {

@@ -75,15 +75,16 @@ export function formatDiagnostic(d: DiagnosticLike): string {
 
 /**
  * What the user sees for an error: the code, the message, every diagnostic; a stack
- * only with `WCT_DEBUG=1`.
+ * only with `debug`. Paths below `cwd` are shown relative to it, as the user typed them.
  */
-export function formatError(error: unknown, debug: boolean): string {
+export function formatError(error: unknown, debug: boolean, cwd?: string): string {
   const code = errorCode(error) ?? "ERR_INTERNAL";
   const message = error instanceof Error ? error.message : String(error);
-  const lines: string[] = [];
   const diagnostics = (error as { diagnostics?: DiagnosticLike[] } | null)?.diagnostics ?? [];
+  const lines: string[] = [];
   if (diagnostics.length > 0) {
-    lines.push(`wct: ${message} [${code}]`);
+    // The message repeats the diagnostics; its first line is the headline.
+    lines.push(`wct: ${message.split("\n")[0]?.replace(/:$/, "")} [${code}]`);
     for (const d of diagnostics) lines.push(`  ${formatDiagnostic(d)}`);
   } else {
     lines.push(`wct: ${message} [${code}]`);
@@ -94,5 +95,7 @@ export function formatError(error: unknown, debug: boolean): string {
     );
   }
   if (debug && error instanceof Error && error.stack) lines.push(error.stack);
-  return `${lines.join("\n")}\n`;
+  let text = `${lines.join("\n")}\n`;
+  if (cwd) text = text.split(`${cwd.replace(/\/$/, "")}/`).join("");
+  return text;
 }

@@ -69,7 +69,7 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
   } catch (error) {
     // Commander already printed its own usage errors, help and version.
     if (!(error instanceof CommanderError)) {
-      ctx.io.stderr.write(formatError(error, ctx.io.env["WCT_DEBUG"] === "1"));
+      ctx.io.stderr.write(formatError(error, ctx.io.env["WCT_DEBUG"] === "1", ctx.io.cwd));
     }
     return exitCodeFor(error);
   }

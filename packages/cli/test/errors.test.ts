@@ -72,3 +72,25 @@ describe("error output", () => {
     expect(text).toContain("a.yaml:9:2:");
   });
 });
+
+describe("paths in error output", () => {
+  it("shows paths below the working folder relative to it", () => {
+    const error = Object.assign(coded("ERR_RUNBOOK_INVALID"), {
+      message: "Runbook /home/u/proj/rb.yaml is invalid (1 problem):\n  details",
+      diagnostics: [
+        {
+          code: "ERR_X",
+          message: "bad",
+          file: "/home/u/proj/rb.yaml",
+          line: 1,
+          column: 2,
+          path: "",
+        },
+      ],
+    });
+    const text = formatError(error, false, "/home/u/proj");
+    expect(text).toContain("wct: Runbook rb.yaml is invalid (1 problem) [ERR_RUNBOOK_INVALID]");
+    expect(text).toContain("  rb.yaml:1:2: bad [ERR_X]");
+    expect(text).not.toContain("details");
+  });
+});

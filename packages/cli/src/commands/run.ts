@@ -11,6 +11,7 @@ import { type CliContext, storeSpec } from "../context.js";
 import { ExitCode } from "../errors.js";
 import { formatDuration, json, oneLine, table } from "../format.js";
 import { createProgressRenderer } from "../progress.js";
+import { outputReport } from "../report.js";
 
 interface RunFlags {
   resume?: string;
@@ -91,6 +92,7 @@ export function runCommand(ctx: CliContext, setExit: (code: number) => void): Co
         if (flags.json) io.stdout.write(json(summary));
         else if (!flags.quiet) {
           io.stdout.write(summaryTable(summary));
+          io.stdout.write(await outputReport(store, summary));
           io.stdout.write(
             `\nrun ${summary.run_id} ${summary.status} in ${formatDuration(summary.duration_ms)}\n`,
           );

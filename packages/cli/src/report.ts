@@ -1,0 +1,48 @@
+import type { RunSummary } from "@wct/executor";
+import type { ArtifactStore } from "@wct/store-core";
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+// A content's `summary` object, if it has one, rendered one line per key; otherwise its
+// size. Generic on purpose: the CLI knows no plugin's schema.
+function describeContent(content: unknown): string[] {
+  if (isRecord(content) && isRecord(content["summary"])) {
+    const scalars: string[] = [];
+    const lines: string[] = [];
+    for (const [key, value] of Object.entries(content["summary"])) {
+      if (isRecord(value)) {
+        const parts = Object.entries(value)
+          .sort(([, a], [, b]) => (typeof b === "number" && typeof a === "number" ? b - a : 0))
+          .map(([k, v]) => `${k} ${typeof v === "object" ? JSON.stringify(v) : String(v)}`);
+        lines.push(`${key}: ${parts.length ? parts.join(", ") : "none"}`);
+      } else {
+        scalars.push(
+          `${key}: ${typeof value === "object" ? JSON.stringify(value) : String(value)}`,
+        );
+      }
+    }
+    return scalars.length ? [scalars.join("; "), ...lines] : lines;
+  }
+  if (Array.isArray(content)) return [`${content.length} items`];
+  if (isRecord(content)) return [`an object with ${Object.keys(content).length} keys`];
+  return [JSON.stringify(content)];
+}
+
+/**
+ * The run's report: every completed `output: true` artifact with a short description
+ * of its content, and how to see all of it.
+ */
+export async function outputReport(store: ArtifactStore, summary: RunSummary): Promise<string> {
+  const outputs = summary.artifacts.filter((a) => a.output && a.status === "completed");
+  if (outputs.length === 0) return "";
+  const lines = ["", "OUTPUTS"];
+  for (const artifact of outputs) {
+    const message = await store.get(summary.run_id, artifact.id);
+    lines.push(`  ${artifact.id}  (${message.schema.name}/${message.schema.version})`);
+    for (const line of describeContent(message.content)) lines.push(`    ${line}`);
+  }
+  lines.push("", `see an output in full: wct inspect ${summary.run_id} ${outputs[0]?.id ?? ""}`);
+  return `${lines.join("\n")}\n`;
+}
