@@ -124,3 +124,18 @@ export function defineProcessor<P>(processor: Processor<P>): Processor<P> {
 export function formatSchemaRef(ref: SchemaRef): string {
   return `${ref.name}/${ref.version}`;
 }
+
+/**
+ * An error a component throws on purpose, with a stable `code` (`ERR_SOURCE_NOT_FOUND`)
+ * and a message that says what is wrong and what to do. The engine fails the artifact
+ * and keeps the code and message (never a stack) in the run's record.
+ */
+export class ComponentError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "ComponentError";
+    this.code = code;
+  }
+}

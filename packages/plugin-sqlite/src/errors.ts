@@ -1,3 +1,5 @@
+import { ComponentError } from "@wct/plugin-api";
+
 /** Stable codes of the errors the SQLite connector raises. */
 export const SourceErrorCode = {
   /** `database_path` does not exist. */
@@ -9,13 +11,12 @@ export const SourceErrorCode = {
 /** One of {@link SourceErrorCode}. */
 export type SourceErrorCode = (typeof SourceErrorCode)[keyof typeof SourceErrorCode];
 
-/** An error of the SQLite connector: a stable `code` and a message saying what to do. */
-export class SourceError extends Error {
-  readonly code: SourceErrorCode;
+/** An error of the connector: a stable `code` and a message saying what to do. */
+export class SourceError extends ComponentError {
+  declare readonly code: SourceErrorCode;
 
   constructor(code: SourceErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.name = "SourceError";
-    this.code = code;
   }
 }
