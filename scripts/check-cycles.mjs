@@ -3,7 +3,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 
-const IMPORT = /(?:import|export)\s[^"';]*?from\s*["'](\.[^"']+)["']|import\(\s*["'](\.[^"']+)["']\s*\)/g;
+const IMPORT =
+  /(?:import|export)\s[^"';]*?from\s*["'](\.[^"']+)["']|import\(\s*["'](\.[^"']+)["']\s*\)/g;
 
 function sources(dir) {
   if (!existsSync(dir)) return [];
@@ -46,7 +47,8 @@ function visit(file) {
 for (const file of files) if (!state.has(file)) visit(file);
 
 if (cycles.length > 0) {
-  for (const cycle of cycles) console.error(`import cycle: ${cycle.map((f) => relative(".", f)).join(" -> ")}`);
+  for (const cycle of cycles)
+    console.error(`import cycle: ${cycle.map((f) => relative(".", f)).join(" -> ")}`);
   process.exit(1);
 }
 console.log(`no import cycles in ${files.length} source files`);
