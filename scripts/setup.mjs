@@ -10,6 +10,12 @@ if (!env.npm_config_nodedir) {
   const prefix = dirname(dirname(process.execPath));
   if (existsSync(join(prefix, "include", "node", "node.h"))) env.npm_config_nodedir = prefix;
 }
-const args = process.argv.includes("--frozen") ? ["install", "--frozen-lockfile"] : ["install"];
+// `--frozen` (CI) installs exactly the lockfile; any other argument goes to pnpm.
+const extra = process.argv.slice(2).filter((arg) => arg !== "--frozen");
+const args = [
+  "install",
+  ...(process.argv.includes("--frozen") ? ["--frozen-lockfile"] : []),
+  ...extra,
+];
 const result = spawnSync("pnpm", args, { stdio: "inherit", env });
 process.exit(result.status ?? 1);
