@@ -259,4 +259,43 @@ describe("planner on random runbook files", () => {
       { numRuns: 300 },
     );
   });
+
+  it("reports a schema mistake with the planner's problems, never a reference to it as unknown", async () => {
+    let counter = 0;
+    await fc.assert(
+      fc.asyncProperty(graphArbitrary, fc.nat(), async (shapes, pick) => {
+        const runbook = toRunbook(shapes);
+        const brokenId = shapes[pick % shapes.length]!.id;
+        const { config: _config, plugins: _plugins, ...written } = runbook;
+        const artifacts = {
+          ...written.artifacts,
+          [brokenId]: { ...written.artifacts[brokenId], bogus: 1 },
+        };
+        const path = join(dir, `partial-${counter++}.yaml`);
+        await writeFile(path, JSON.stringify({ ...written, artifacts }, null, 2));
+        let error: unknown;
+        try {
+          await planRunbook(path, { plugins: testPlugins });
+        } catch (caught) {
+          error = caught;
+        }
+        expect(error).toBeInstanceOf(ExecutorError);
+        const diagnostics = (error as ExecutorError).diagnostics;
+        expect((error as ExecutorError).code).toBe(ExecutorErrorCode.RunbookInvalid);
+        expect(diagnostics.map((d) => `${d.code} ${d.path}`)).toContain(
+          `ERR_UNKNOWN_KEY artifacts.${brokenId}.bogus`,
+        );
+        for (const diagnostic of diagnostics) {
+          expect(diagnostic.file).toBe(path);
+          if (diagnostic.code === PlanDiagnosticCode.UnknownArtifact) {
+            expect(diagnostic.message).not.toContain(`no artifact "${brokenId}"`);
+          }
+          if (diagnostic.code !== "ERR_UNKNOWN_KEY") {
+            expect(diagnostic.path.startsWith(`artifacts.${brokenId}.`)).toBe(false);
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
 });

@@ -25,6 +25,7 @@ export type {
   OutputSchemaRef,
   ParseOptions,
   ParseResult,
+  PartialRunbook,
   PositionLookup,
   ReuseRef,
   Runbook,

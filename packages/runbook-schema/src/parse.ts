@@ -2,6 +2,7 @@ import type { YAMLError } from "yaml";
 import type { z } from "zod";
 import { DiagnosticCode } from "./codes.js";
 import { closestMatch } from "./did-you-mean.js";
+import { salvageRunbook } from "./salvage.js";
 import { runbookSchema } from "./schema.js";
 import type { Diagnostic, ParseOptions, ParseResult, PositionLookup } from "./types.js";
 import { MAX_YAML_DEPTH, parseYaml } from "./yaml-document.js";
@@ -13,7 +14,8 @@ type ZodNode = z.core.$ZodTypes;
 /**
  * Parses and validates runbook text. Never throws: every problem of the file (YAML,
  * `${VAR}` substitution, schema, cross-field rules) comes back as a diagnostic, sorted
- * by line and column.
+ * by line and column. When the document is an invalid mapping, the failure also
+ * carries what validated on its own (`partial`), for checks that can still run.
  */
 export function parseRunbook(text: string, options: ParseOptions): ParseResult {
   const file = options.file;
@@ -38,6 +40,9 @@ export function parseRunbook(text: string, options: ParseOptions): ParseResult {
     const { line, col } = lineCounter.linePos(error.pos[0]);
     return { line, column: col };
   };
+  // Repeated keys are a local mistake; any other YAML error leaves the document's
+  // shape too uncertain to salvage parts of it.
+  let salvageable = doc.errors.every((error) => error.code === "DUPLICATE_KEY");
   for (const error of [...doc.errors, ...doc.warnings]) {
     const duplicate = error.code === "DUPLICATE_KEY";
     diagnostics.push({
@@ -51,6 +56,12 @@ export function parseRunbook(text: string, options: ParseOptions): ParseResult {
   }
 
   const tree = buildValueTree(doc, lineCounter, env);
+  if (tree.truncated) salvageable = false;
+  /** Paths of every problem found, to leave the parts they are in out of `partial`. */
+  const problemPaths: PathSegment[][] = [
+    ...tree.problems.map((problem) => problem.path),
+    ...tree.duplicates,
+  ];
   const locateNode = (path: string) => tree.positions.get(path);
   const locate: PositionLookup = (path) => {
     const node = locateNode(path);
@@ -104,7 +115,13 @@ export function parseRunbook(text: string, options: ParseOptions): ParseResult {
   if (diagnostics.length === 0 && result.success) {
     return { ok: true, runbook: result.data, diagnostics: [], locate };
   }
-  return { ok: false, diagnostics: sortDiagnostics(dedupe(diagnostics)), locate };
+  const partial = salvageable ? salvageRunbook(tree.value, problemPaths) : undefined;
+  return {
+    ok: false,
+    diagnostics: sortDiagnostics(dedupe(diagnostics)),
+    locate,
+    ...(partial === undefined ? {} : { partial }),
+  };
 
   function push(
     code: DiagnosticCode,
@@ -113,6 +130,7 @@ export function parseRunbook(text: string, options: ParseOptions): ParseResult {
     position: Position,
     hint?: string,
   ) {
+    problemPaths.push(path);
     if (unsubstituted.has(pathKey(path))) return;
     diagnostics.push({
       code,

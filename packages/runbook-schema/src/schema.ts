@@ -260,7 +260,7 @@ export const configSchema = z
   })
   .describe("Run settings.");
 
-const childInputSchema = z
+export const childInputSchema = z
   .strictObject({
     input_schema: schemaRef(
       "Schema the input must have: 'name' or 'name/1.2.3' (version defaults to 1.0.0).",
@@ -273,7 +273,7 @@ const childInputSchema = z
   })
   .describe("A declared input of this child runbook.");
 
-const childOutputSchema = z
+export const childOutputSchema = z
   .strictObject({
     artifact: z
       .string()

@@ -112,9 +112,42 @@ export interface Diagnostic {
 /** Finds the line and column of a dot path in the parsed file (the key's node). */
 export type PositionLookup = (path: string) => { line: number; column: number } | undefined;
 
+/**
+ * What could be salvaged from a runbook that did not validate, so that later checks
+ * (the planner's) can still report their own problems in the same pass. Never a
+ * runbook to run: it only holds what validated on its own.
+ */
+export interface PartialRunbook {
+  /**
+   * The top level with each invalid field replaced by its default (`""` for `name`
+   * and `description`), and only the artifacts that validated on their own and have
+   * no problem under them (a `${VAR}` that failed, an id that breaks the rules, ...).
+   * Invalid entries of `plugins` and `outputs` are left out; invalid parts of an
+   * `inputs` entry take their defaults, so every declared input name stays known.
+   */
+  runbook: Runbook;
+  /** Ids of the artifacts left out of `runbook.artifacts`, in declaration order. */
+  invalidArtifacts: string[];
+  /**
+   * Dot paths of the fields not taken as written: top-level keys (`config`,
+   * `plugins`, `inputs`, `outputs`, ...) with any problem under them, and each
+   * `config.<key>` that fell back to its default.
+   */
+  invalidFields: string[];
+}
+
 export type ParseResult =
   | { ok: true; runbook: Runbook; diagnostics: []; locate: PositionLookup }
-  | { ok: false; diagnostics: Diagnostic[]; locate: PositionLookup };
+  | {
+      ok: false;
+      diagnostics: Diagnostic[];
+      locate: PositionLookup;
+      /**
+       * Best effort, for reporting more problems at once; absent when the document is
+       * not a mapping, is empty, or is not well-formed YAML.
+       */
+      partial?: PartialRunbook;
+    };
 
 export interface ParseOptions {
   /** Shown in diagnostics. */

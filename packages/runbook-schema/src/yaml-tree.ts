@@ -41,6 +41,10 @@ export interface ValueTree {
   /** Dot path → position; the first node at a path wins. */
   positions: Map<string, NodePosition>;
   problems: TreeProblem[];
+  /** Paths of keys repeated in their mapping (the value is the last one's). */
+  duplicates: PathSegment[][];
+  /** The node or depth bound was hit: `value` is cut short. */
+  truncated: boolean;
 }
 
 // Bounds alias expansion ("billion laughs") and pathological nesting.
@@ -61,6 +65,7 @@ export function pathKey(path: readonly PathSegment[]): string {
 export function buildValueTree(doc: Document, lineCounter: LineCounter, env: EnvVars): ValueTree {
   const positions = new Map<string, NodePosition>();
   const problems: TreeProblem[] = [];
+  const duplicates: PathSegment[][] = [];
   const walking = new Set<unknown>();
   let visited = 0;
   let exhausted = false;
@@ -201,6 +206,7 @@ export function buildValueTree(doc: Document, lineCounter: LineCounter, env: Env
           });
           continue;
         }
+        if (Object.hasOwn(out, key)) duplicates.push(childPath);
         out[key] = walk(pair.value, childPath, pairKeyPos);
       }
       return out;
@@ -210,5 +216,5 @@ export function buildValueTree(doc: Document, lineCounter: LineCounter, env: Env
   };
 
   const value = walk(doc.contents, []);
-  return { value, positions, problems };
+  return { value, positions, problems, duplicates, truncated: exhausted };
 }

@@ -46,6 +46,13 @@ function checkedParse(text: string): ParseResult {
       expect(Number.isInteger(d.line) && d.line >= 0).toBe(true);
       expect(Number.isInteger(d.column) && d.column >= 0).toBe(true);
     }
+    if (result.partial !== undefined) {
+      const { runbook, invalidArtifacts } = result.partial;
+      expect(typeof runbook.name).toBe("string");
+      expect(Number.isInteger(runbook.config.max_concurrency)).toBe(true);
+      expect(runbook.plugins.every((plugin) => typeof plugin === "string")).toBe(true);
+      for (const id of invalidArtifacts) expect(Object.hasOwn(runbook.artifacts, id)).toBe(false);
+    }
   }
   return result;
 }

@@ -17,11 +17,14 @@ export type ReuseResolver = (ref: { from_run: string; artifact: string }) => Pro
 /**
  * Looks up each artifact's component and validates its properties. Returns the
  * properties to plan with (parsed by the component's schema, or as written), by id.
+ * With `reportUnknown: false` a type no plugin provides is passed over in silence
+ * (the plugins that might provide it could not all be loaded).
  */
 export function checkComponents(
   artifacts: ReadonlyArray<FlatArtifact>,
   registry: ComponentRegistry,
   diagnostics: DiagnosticList,
+  { reportUnknown = true }: { reportUnknown?: boolean } = {},
 ): Map<string, Record<string, unknown>> {
   const properties = new Map<string, Record<string, unknown>>();
   for (const artifact of artifacts) {
@@ -40,6 +43,7 @@ export function checkComponents(
         ? registry.connectors.get(ref.type)?.component
         : registry.processors.get(ref.type)?.component;
     if (component === undefined) {
+      if (!reportUnknown) continue;
       const knownMap = slot === "source" ? registry.connectors : registry.processors;
       const otherMap = slot === "source" ? registry.processors : registry.connectors;
       const kindName = slot === "source" ? "connector" : "processor";

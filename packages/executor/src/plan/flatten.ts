@@ -27,8 +27,30 @@ export interface RunbookFile extends DiagnosticTarget {
   baseDir: string;
   bytes: Uint8Array;
   text: string;
-  /** Undefined when the file did not parse. */
+  /** Undefined when the file did not parse; what could be salvaged when `partial` is set. */
   runbook?: Runbook;
+  /**
+   * Set when the file did not validate but parts of it could be salvaged: `runbook`
+   * then holds only what validated on its own. The plan is only checked, never made.
+   */
+  partial?: PartialFile;
+}
+
+/** What is missing from the `runbook` of a file that validated only in part. */
+export interface PartialFile {
+  /** Ids of artifacts the file declares that did not validate (already reported). */
+  invalidArtifacts: ReadonlySet<string>;
+  /** Fields not taken as written (`plugins`, `inputs`, `config.template_paths`, ...). */
+  invalidFields: ReadonlySet<string>;
+}
+
+/** The {@link PartialFile} of a failed parse, or undefined when nothing was salvaged. */
+export function partialFileOf(parsed: ParseResult): PartialFile | undefined {
+  if (parsed.ok || parsed.partial === undefined) return undefined;
+  return {
+    invalidArtifacts: new Set(parsed.partial.invalidArtifacts),
+    invalidFields: new Set(parsed.partial.invalidFields),
+  };
 }
 
 /** An artifact after child runbooks are inlined, before components are consulted. */
@@ -153,7 +175,9 @@ async function inline(
   const artifacts = runbook.artifacts ?? {};
   const localIds = Object.keys(artifacts);
   const local = new Set(localIds);
-  const known = [...localIds, ...bindings.keys()];
+  // Declared but invalid (already reported): known ids, just not usable.
+  const invalid = file.partial?.invalidArtifacts ?? new Set<string>();
+  const known = [...localIds, ...invalid, ...bindings.keys()];
   for (const localId of localIds) {
     const def = artifacts[localId]!;
     const at = `artifacts.${localId}`;
@@ -178,6 +202,10 @@ async function inline(
       if (local.has(ref)) {
         inputs.push(prefix + ref);
         resolvedByName.set(ref, prefix + ref);
+        return;
+      }
+      if (invalid.has(ref)) {
+        broken = true;
         return;
       }
       const binding = bindings.get(ref);
@@ -289,7 +317,10 @@ async function includeChild(
     ...context.templateRoots,
   ];
   const found = await resolveChildPath(ref.path, roots);
+  const rootFields = context.root.partial?.invalidFields;
   if (found.status === "not-found") {
+    // Looked for in template paths that are not the ones written: say nothing.
+    if (rootFields?.has("config.template_paths")) return undefined;
     report(
       PlanDiagnosticCode.ChildNotFound,
       `Child runbook "${ref.path}" of "${localId}" was not found; looked at ${found.searched.join(", ")}.`,
@@ -321,6 +352,7 @@ async function includeChild(
   }
   const childDepth = depth + 1;
   if (childDepth > context.maxChildDepth) {
+    if (rootFields?.has("config.max_child_depth")) return undefined;
     const names = [...chain.map((member) => member.relPath), relativeToRoot(context, found.path)];
     report(
       PlanDiagnosticCode.ChildDepth,
@@ -342,6 +374,29 @@ async function includeChild(
   context.depth = Math.max(context.depth, childDepth);
   const runbook = child.runbook;
   if (runbook === undefined) return undefined; // its parse diagnostics are reported
+  const childFields = child.partial?.invalidFields;
+  if (childFields?.has("inputs") || childFields?.has("outputs")) {
+    // The child's interface is not as written (already reported): check its valid
+    // artifacts, but not how the directive maps to it.
+    const unknownBindings = new Map<string, Binding>(
+      Object.keys(runbook.inputs ?? {}).map((name) => [name, { unmapped: "broken" }]),
+    );
+    await inline(
+      context,
+      child,
+      runbook,
+      `${id}__`,
+      unknownBindings,
+      childDepth,
+      [...chain, child],
+      {
+        target: file,
+        path: `artifacts.${localId}`,
+        id: localId,
+      },
+    );
+    return undefined;
+  }
 
   let usable = true;
   const declaredInputs = runbook.inputs;
@@ -484,6 +539,8 @@ async function includeChild(
           `${at}.output`,
           didYouMean(outputName, outputNames),
         );
+      } else if (child.partial?.invalidArtifacts.has(declared.artifact)) {
+        // Declared but invalid: already reported in the child.
       } else if (!(declared.artifact in (runbook.artifacts ?? {}))) {
         context.diagnostics.add(
           child,
@@ -535,7 +592,14 @@ async function loadChild(
     locate: parsed.locate,
   };
   if (parsed.ok) file.runbook = parsed.runbook;
-  else context.diagnostics.push(...parsed.diagnostics);
+  else {
+    context.diagnostics.push(...parsed.diagnostics);
+    const partial = partialFileOf(parsed);
+    if (partial !== undefined && parsed.partial !== undefined) {
+      file.runbook = parsed.partial.runbook;
+      file.partial = partial;
+    }
+  }
   context.byRealPath.set(realPath, file);
   context.files.push(file);
   return file;

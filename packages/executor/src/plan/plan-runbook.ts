@@ -17,6 +17,7 @@ import {
   type FlatArtifact,
   flattenRunbook,
   type ParseRunbook,
+  partialFileOf,
   type RunbookFile,
 } from "./flatten.js";
 import { findCycles, topologicalOrder } from "./graph.js";
@@ -53,6 +54,10 @@ export interface PlanResult {
  * cannot be read is `ERR_RUNBOOK_NOT_FOUND`; plugin problems are `ERR_PLUGIN_LOAD`,
  * `ERR_PLUGIN_SHAPE` or `ERR_PLUGIN_DUPLICATE_TYPE`. It reads files and imports
  * plugin modules, nothing else.
+ *
+ * A runbook that fails its schema is still checked as far as its valid parts allow
+ * (references, components, properties, schemas, cycles), so that all of its problems
+ * come back in one `ERR_RUNBOOK_INVALID`; it never yields a plan.
  */
 export async function planRunbook(
   runbookPath: string,
@@ -92,7 +97,19 @@ export async function planRunbookWith(
     displayFile: runbookPath,
     locate: parsed.locate,
   };
-  if (!parsed.ok) throw invalid(runbookPath, parsed.diagnostics);
+  if (!parsed.ok) {
+    const partial = partialFileOf(parsed);
+    if (partial === undefined || parsed.partial === undefined) {
+      throw invalid(runbookPath, parsed.diagnostics);
+    }
+    return planFromRoot(
+      { ...root, runbook: parsed.partial.runbook, partial },
+      options,
+      parse,
+      dirname(runbookPath),
+      parsed.diagnostics,
+    );
+  }
   return planFromRoot({ ...root, runbook: parsed.runbook }, options, parse, dirname(runbookPath));
 }
 
@@ -125,24 +142,47 @@ async function planFromRoot(
   options: PlanOptions,
   parse: ParseRunbook,
   rootDisplayDir: string,
+  parseDiagnostics: ReadonlyArray<Diagnostic> = [],
 ): Promise<PlanResult> {
   const diagnostics = new DiagnosticList();
+  diagnostics.push(...parseDiagnostics);
   const flat = await flattenRunbook(root, {
     parse,
     env: options.env,
     rootDisplayDir,
     diagnostics,
   });
-  const registry = createRegistry([
-    ...(options.plugins ?? []),
-    ...(await loadRunbookPlugins(
-      options.pluginModules ?? [],
-      options.cwd ?? process.cwd(),
-      flat.files,
-    )),
-  ]);
+  const partial = flat.files.some((file) => file.partial !== undefined);
+  let registry: ComponentRegistry;
+  try {
+    registry = createRegistry([
+      ...(options.plugins ?? []),
+      ...(await loadRunbookPlugins(
+        options.pluginModules ?? [],
+        options.cwd ?? process.cwd(),
+        flat.files,
+      )),
+    ]);
+  } catch (error) {
+    // A partial parse ends in ERR_RUNBOOK_INVALID whatever else goes wrong: the plugin
+    // problem joins the others, and the checks that need components are skipped.
+    if (!partial || !(error instanceof ExecutorError)) throw error;
+    diagnostics.push({
+      code: error.code,
+      message: error.message,
+      file: root.displayFile,
+      line: 0,
+      column: 0,
+      path: "",
+    });
+    throw invalid(root.displayFile, sortByFile(dedupe(diagnostics.items), flat.files));
+  }
   const artifacts = flat.artifacts;
-  const properties = checkComponents(artifacts, registry, diagnostics);
+  // With a plugins list not as written, a type no plugin provides may just be unloaded.
+  const pluginsIncomplete = flat.files.some((file) => file.partial?.invalidFields.has("plugins"));
+  const properties = checkComponents(artifacts, registry, diagnostics, {
+    reportUnknown: !pluginsIncomplete,
+  });
 
   const indexById = new Map<string, number>();
   artifacts.forEach((artifact, index) => {
@@ -172,7 +212,7 @@ async function planFromRoot(
     diagnostics,
   );
 
-  if (diagnostics.size > 0)
+  if (diagnostics.size > 0 || partial)
     throw invalid(root.displayFile, sortByFile(dedupe(diagnostics.items), flat.files));
 
   const files: PlanFile[] = flat.files.map((file) => ({
