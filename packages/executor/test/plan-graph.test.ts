@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { childPathProblem } from "../src/plan/child-path.js";
-import { closest } from "../src/plan/diagnostics.js";
+import { didYouMean } from "../src/plan/diagnostics.js";
 import { findCycles, topologicalOrder } from "../src/plan/graph.js";
 
 describe("topologicalOrder", () => {
@@ -78,9 +78,9 @@ describe("childPathProblem", () => {
   });
 });
 
-describe("closest", () => {
+describe("didYouMean", () => {
   it("suggests a near id and nothing for a far one", () => {
-    expect(closest("filez", ["files", "count"])).toBe("files");
-    expect(closest("zzzzzz", ["files", "count"])).toBeUndefined();
+    expect(didYouMean("filez", ["files", "count"])).toBe('did you mean "files"?');
+    expect(didYouMean("zzzzzz", ["files", "count"])).toBeUndefined();
   });
 });

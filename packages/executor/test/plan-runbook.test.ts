@@ -200,6 +200,26 @@ describe("planRunbook", () => {
     ]);
   });
 
+  it("reports an unknown property at its key with the closest known property", async () => {
+    const diagnostics = await diagnosticsOf(rb`
+      artifacts:
+        rows:
+          source:
+            type: test_source
+            properties:
+              root: ./data
+              limt: 5
+    `);
+    expect(diagnostics).toEqual([
+      expect.objectContaining({
+        code: PlanDiagnosticCode.InvalidProperties,
+        path: "artifacts.rows.source.properties.limt",
+        line: 9,
+        hint: 'did you mean "limit"?',
+      }),
+    ]);
+  });
+
   it("reports a single input whose schema the processor does not accept", async () => {
     const diagnostics = await diagnosticsOf(rb`
       artifacts:

@@ -1,4 +1,5 @@
 export { DiagnosticCode } from "./codes.js";
+export { closestMatch } from "./did-you-mean.js";
 export type { EnvProblem, EnvSubstitution, EnvVars } from "./env.js";
 export { substituteEnv } from "./env.js";
 export { formatDiagnostic } from "./format.js";

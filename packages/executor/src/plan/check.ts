@@ -86,13 +86,31 @@ export function checkComponents(
     }
     const issues =
       result.error.issues.length > 0 ? result.error.issues : [{ path: [], message: "invalid" }];
+    const kindName = slot === "source" ? "connector" : "processor";
     for (const issue of issues) {
       const segments = issue.path.map((segment) => String(segment));
+      const unknownKeys = (issue as { keys?: unknown }).keys;
+      if (Array.isArray(unknownKeys) && unknownKeys.every((k) => typeof k === "string")) {
+        // zod's unrecognized_keys: one diagnostic per key, at the key, with a hint.
+        const known = knownPropertyKeys(schema, segments);
+        for (const key of unknownKeys as string[]) {
+          const keyPath = [...segments, key];
+          diagnostics.add(
+            artifact.file,
+            PlanDiagnosticCode.InvalidProperties,
+            `Artifact "${artifact.localId}": ${kindName} "${ref.type}" has no property "${keyPath.join(".")}".`,
+            [`${at}.properties`, ...keyPath].join("."),
+            didYouMean(key, known) ??
+              (known.length > 0 ? `known properties: ${known.join(", ")}` : undefined),
+          );
+        }
+        continue;
+      }
       const shown = segments.length > 0 ? `properties.${segments.join(".")}` : "properties";
       diagnostics.add(
         artifact.file,
         PlanDiagnosticCode.InvalidProperties,
-        `Artifact "${artifact.localId}": ${shown} is invalid for ${slot === "source" ? "connector" : "processor"} "${ref.type}": ${issue.message}.`,
+        `Artifact "${artifact.localId}": ${shown} is invalid for ${kindName} "${ref.type}": ${issue.message}.`,
         [`${at}.properties`, ...segments].join("."),
       );
     }
@@ -268,4 +286,20 @@ function schemaOf(
 
 export function sameSchema(a: SchemaRef, b: SchemaRef): boolean {
   return a.name === b.name && a.version === b.version;
+}
+
+/**
+ * Property names a schema accepts at `path`, when it exposes them as zod objects do
+ * (`shape`); empty for other validators.
+ */
+function knownPropertyKeys(schema: PropertiesSchema, path: ReadonlyArray<string>): string[] {
+  let node: unknown = schema;
+  for (const segment of ["", ...path]) {
+    const shape = (node as { shape?: unknown } | null)?.shape;
+    if (typeof shape !== "object" || shape === null) return [];
+    if (segment === "") continue;
+    node = (shape as Record<string, unknown>)[segment];
+  }
+  const shape = (node as { shape?: unknown } | null)?.shape;
+  return typeof shape === "object" && shape !== null ? Object.keys(shape).sort() : [];
 }

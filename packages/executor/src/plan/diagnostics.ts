@@ -1,4 +1,4 @@
-import type { Diagnostic, PositionLookup } from "@wct/runbook-schema";
+import { closestMatch, type Diagnostic, type PositionLookup } from "@wct/runbook-schema";
 
 /** Where diagnostics about one runbook file point: its name as shown and its positions. */
 export interface DiagnosticTarget {
@@ -47,37 +47,8 @@ export class DiagnosticList {
   }
 }
 
-/** The candidate closest to `word` (edit distance), if it is close enough to be a likely typo. */
-export function closest(word: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const candidate of candidates) {
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  if (best === undefined) return undefined;
-  const limit = Math.max(2, Math.floor(Math.max(word.length, best.length) / 3));
-  return bestDistance <= limit ? best : undefined;
-}
-
 /** `did you mean "x"?` for the closest candidate, if any. */
 export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
-  const match = closest(word, candidates);
+  const match = closestMatch(word, [...candidates]);
   return match === undefined ? undefined : `did you mean "${match}"?`;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }

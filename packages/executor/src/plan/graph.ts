@@ -1,3 +1,4 @@
+import { IndexHeap } from "../heap.js";
 /**
  * Graph algorithms over artifacts numbered in declaration order: node `i` depends on
  * the nodes in `inputs[i]`. Iterative, so deep graphs cannot overflow the stack.
@@ -57,11 +58,11 @@ export function topologicalOrder(inputs: ReadonlyArray<ReadonlyArray<number>>): 
   const n = inputs.length;
   const consumers = consumersOf(inputs);
   const waiting = inputs.map((list) => new Set(list).size);
-  const ready = new MinHeap();
+  const ready = new IndexHeap();
   for (let i = 0; i < n; i++) if (waiting[i] === 0) ready.push(i);
   const order: number[] = [];
   while (ready.size > 0) {
-    const node = ready.pop();
+    const node = ready.pop()!;
     order.push(node);
     for (const next of consumers[node]!) {
       waiting[next]! -= 1;
@@ -126,45 +127,4 @@ function stronglyConnectedComponents(inputs: ReadonlyArray<ReadonlyArray<number>
     }
   }
   return components;
-}
-
-class MinHeap {
-  private readonly items: number[] = [];
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  push(value: number): void {
-    const items = this.items;
-    items.push(value);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (items[parent]! <= value) break;
-      items[i] = items[parent]!;
-      i = parent;
-    }
-    items[i] = value;
-  }
-
-  pop(): number {
-    const items = this.items;
-    const top = items[0]!;
-    const last = items.pop()!;
-    if (items.length > 0) {
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        if (left >= items.length) break;
-        const right = left + 1;
-        const child = right < items.length && items[right]! < items[left]! ? right : left;
-        if (items[child]! >= last) break;
-        items[i] = items[child]!;
-        i = child;
-      }
-      items[i] = last;
-    }
-    return top;
-  }
 }

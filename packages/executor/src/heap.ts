@@ -1,5 +1,5 @@
 /**
- * Min-heap of artifact indexes: the ready artifacts, started in plan order. Push and
+ * Min-heap of artifact indexes: the ready artifacts, taken in plan (or declaration) order. Push and
  * pop are O(log n), so a 10,000-wide fan-out does not rescan its ready set.
  */
 export class IndexHeap {
