@@ -303,7 +303,7 @@ async function execute(
     stop.abort(
       new ExecutorError(
         ExecutorErrorCode.Interrupted,
-        `run ${runId} was interrupted; resume it with --resume ${runId}`,
+        `interrupted${options.signal?.reason instanceof Error ? ` (${options.signal.reason.message})` : ""} before it finished; it runs again when run ${runId} is resumed`,
         { details: { run_id: runId } },
       ),
     );
