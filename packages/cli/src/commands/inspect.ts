@@ -70,6 +70,7 @@ export function inspectCommand(ctx: CliContext): Command {
               )
               .join("; ")}`,
             "",
+            "",
           ].join("\n"),
         );
         io.stdout.write(
