@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { runWct } from "../dist/main.js";
+import { exitWhenFlushed, runWct } from "../dist/main.js";
 
-process.exit(await runWct(process.argv.slice(2)));
+exitWhenFlushed(await runWct(process.argv.slice(2)));

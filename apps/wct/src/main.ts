@@ -67,3 +67,14 @@ export async function runWct(argv: string[]): Promise<number> {
   };
   return main(argv, ctx);
 }
+
+/**
+ * Exits with `code` once stdout and stderr have drained. `process.exit()` right away
+ * would cut piped output short (pipes are asynchronous on POSIX); exiting at all is
+ * still needed, since a component that ignored its abort signal may hold the loop.
+ */
+export function exitWhenFlushed(code: number): void {
+  process.stdout.write("", () => {
+    process.stderr.write("", () => process.exit(code));
+  });
+}

@@ -209,3 +209,23 @@ describe("wct inspect", () => {
     expect(result.stderr).toContain("ERR_ARTIFACT_NOT_FOUND");
   });
 });
+
+describe("output through a pipe", () => {
+  it("large --json output arrives whole", async () => {
+    writeFileSync(
+      join(dir, "big.yaml"),
+      `name: big
+description: a large artifact
+plugins: [./test-plugin.mjs]
+artifacts:
+  a:
+    source: { type: numbers, properties: { count: 300000 } }
+`,
+    );
+    const runId = runIdFrom((await wct(["run", "big.yaml"], { cwd: dir })).stderr);
+    const result = await wct(["inspect", runId, "a", "--json"], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(result.stdout.length).toBeGreaterThan(1_000_000);
+    expect(JSON.parse(result.stdout).content).toHaveLength(300000);
+  });
+});
