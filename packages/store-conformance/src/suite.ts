@@ -280,6 +280,26 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       });
     });
 
+    describe("digests", () => {
+      test("save resolves with the message's digest, and digest reads the same back", async (store) => {
+        const saved = message("a", { text: "zoë ✓", n: [1, 2] });
+        const digest = await store.save(RUN_A, "a", saved);
+        expect(digest).toBe(messageDigest(saved));
+        expect(await store.digest(RUN_A, "a")).toBe(digest);
+      });
+
+      test("the digest changes when the stored value changes", async (store) => {
+        const first = await store.save(RUN_A, "a", message("a", 1));
+        const second = await store.save(RUN_A, "a", message("a", 2));
+        expect(second).not.toBe(first);
+        expect(await store.digest(RUN_A, "a")).toBe(second);
+      });
+
+      test("digest of a missing key is undefined", async (store) => {
+        expect(await store.digest(RUN_A, "missing")).toBeUndefined();
+      });
+    });
+
     describe("missing keys", () => {
       test("get of a missing key throws ERR_ARTIFACT_NOT_FOUND", async (store) => {
         await store.saveJson(RUN_A, "present", 1);
@@ -532,6 +552,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
             get: () => store.get(RUN_A, value),
             getJson: () => store.getJson(RUN_A, value),
             exists: () => store.exists(RUN_A, value),
+            digest: () => store.digest(RUN_A, value),
             delete: () => store.delete(RUN_A, value),
             createJson: () => store.createJson(RUN_A, value, 1),
             readJsonVersioned: () => store.readJsonVersioned(RUN_A, value),
@@ -554,6 +575,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
             get: () => store.get(value, "a"),
             getJson: () => store.getJson(value, "a"),
             exists: () => store.exists(value, "a"),
+            digest: () => store.digest(value, "a"),
             delete: () => store.delete(value, "a"),
             listKeys: () => store.listKeys(value),
             clear: () => store.clear(value),

@@ -18,8 +18,12 @@ export interface VersionedJson<T = unknown> {
 export interface ArtifactStore {
   /** Backend name (`fs`, `memory`, ...). */
   readonly backend: string;
-  /** Saves a Message under the key, atomically replacing any previous value. */
-  save(runId: string, key: string, message: Message): Promise<void>;
+  /**
+   * Saves a Message under the key, atomically replacing any previous value. Resolves
+   * with its digest: `sha256:<hex>` of the bytes stored, equal to
+   * `messageDigest(message)` and to what {@link ArtifactStore.digest} reads back.
+   */
+  save(runId: string, key: string, message: Message): Promise<string>;
   /**
    * The Message stored under the key. Throws `ERR_ARTIFACT_NOT_FOUND` when missing and
    * `ERR_CORRUPT_ENTRY` when the stored bytes are not a Message.
@@ -27,6 +31,12 @@ export interface ArtifactStore {
   get(runId: string, key: string): Promise<Message>;
   /** Whether the key holds a value (of any kind). */
   exists(runId: string, key: string): Promise<boolean>;
+  /**
+   * `sha256:<hex>` of the bytes stored under the key, or `undefined` when it holds
+   * nothing; nothing is parsed. For a Message this equals the digest `save` returned,
+   * so checking that a stored artifact is intact costs a read and a hash.
+   */
+  digest(runId: string, key: string): Promise<string | undefined>;
   /** Deletes the key. Throws `ERR_ARTIFACT_NOT_FOUND` when it held nothing. */
   delete(runId: string, key: string): Promise<void>;
   /** Keys of the run starting with `prefix` (default: all), sorted. */
@@ -85,6 +95,11 @@ function versionOf(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
+// The same text as `messageDigest`: the bytes are the UTF-8 of JSON.stringify(value).
+function digestOf(bytes: Uint8Array): string {
+  return `sha256:${versionOf(bytes)}`;
+}
+
 async function backendCall<T>(
   driver: StoreDriver,
   runId: string,
@@ -141,11 +156,12 @@ export function createStore(driver: StoreDriver): ArtifactStore {
     return parse(runId, key, bytes) as T;
   }
 
-  async function write(runId: string, key: string, data: unknown): Promise<void> {
+  async function write(runId: string, key: string, data: unknown): Promise<Uint8Array> {
     validateRunId(runId);
     validateKey(key);
     const bytes = encode(runId, key, data);
     await backendCall(driver, runId, key, "write", () => driver.write(runId, key, bytes));
+    return bytes;
   }
 
   return {
@@ -163,7 +179,7 @@ export function createStore(driver: StoreDriver): ArtifactStore {
           { runId, key },
         );
       }
-      await write(runId, key, message);
+      return digestOf(await write(runId, key, message));
     },
     async get(runId, key) {
       const value = await getJson<unknown>(runId, key);
@@ -183,6 +199,10 @@ export function createStore(driver: StoreDriver): ArtifactStore {
     },
     async exists(runId, key) {
       return (await readBytes(runId, key)) !== undefined;
+    },
+    async digest(runId, key) {
+      const bytes = await readBytes(runId, key);
+      return bytes === undefined ? undefined : digestOf(bytes);
     },
     async delete(runId, key) {
       validateRunId(runId);
@@ -216,7 +236,9 @@ export function createStore(driver: StoreDriver): ArtifactStore {
       validateRunId(runId);
       await backendCall(driver, runId, undefined, "clear", () => driver.clear(runId));
     },
-    saveJson: write,
+    async saveJson(runId, key, data) {
+      await write(runId, key, data);
+    },
     getJson,
     async createJson(runId, key, data) {
       validateRunId(runId);
