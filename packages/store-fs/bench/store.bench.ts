@@ -4,12 +4,17 @@
 // which side goes first and the median round is reported, so ordering and warm-up do
 // not bias the ratio. Prints figures; never fails on timing.
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, open, readFile, rename, rm } from "node:fs/promises";
+import { readFile as readFileCallback } from "node:fs";
+import { mkdir, mkdtemp, open, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import type { ArtifactStore, Message } from "@wct/store-core";
 import { createMemoryStore } from "@wct/store-memory";
 import { createFsStore } from "../src/index.js";
+
+// The fastest plain async read on Node 20 (the store uses the same one).
+const readFile = promisify(readFileCallback);
 
 const ROUNDS = 3;
 const RUN = "0190c2a4-7a1b-7c3d-8e4f-0000000be4c5";
@@ -74,7 +79,7 @@ function plainFsBaseline(dir: string) {
 }
 
 interface Side {
-  save(i: number, message: Message): Promise<void>;
+  save(i: number, message: Message): Promise<unknown>;
   get(i: number): Promise<unknown>;
 }
 

@@ -1,17 +1,8 @@
 import { randomBytes } from "node:crypto";
-import type { Dirent } from "node:fs";
-import {
-  link,
-  lstat,
-  mkdir,
-  readdir,
-  readFile,
-  realpath,
-  rename,
-  rm,
-  unlink,
-} from "node:fs/promises";
+import { type Dirent, readFile as readFileCallback } from "node:fs";
+import { link, lstat, mkdir, readdir, realpath, rename, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import {
   type ArtifactStore,
   createStore,
@@ -21,6 +12,7 @@ import {
   validateKey,
   validateRunId,
 } from "@wct/store-core";
+
 import {
   errorCode,
   FOLDER_MODE,
@@ -31,6 +23,10 @@ import {
   writeSyncedFile,
 } from "./durable-file.js";
 import { type FsStoreOptions, resolveFsOptions } from "./options.js";
+
+// The callback readFile is about twice as fast as fs/promises' on Node 20 for the many
+// small files a resume verifies (one threadpool round trip instead of several).
+const readFile = promisify(readFileCallback);
 
 const FILE_SUFFIX = ".json";
 
