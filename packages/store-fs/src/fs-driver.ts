@@ -332,11 +332,17 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       const runs = entries.filter(
         (entry) => entry.isDirectory() && isValid(validateRunId, entry.name),
       );
-      // A run folder left holding no key (all deleted) is not a run.
+      // A run folder left holding no key (all deleted) is not a run. One that cannot be
+      // looked into (permissions) is listed all the same: reading it then says why,
+      // instead of one folder hiding every run of the store.
       const held = await Promise.all(
         runs.map(async (entry) => {
           const keys: string[] = [];
-          await collectKeys(join(runsDir, entry.name), "", "", keys, true);
+          try {
+            await collectKeys(join(runsDir, entry.name), "", "", keys, true);
+          } catch {
+            return true;
+          }
           return keys.length > 0;
         }),
       );

@@ -11,8 +11,9 @@ export interface FsStoreOptions {
   baseDir?: string;
   /**
    * Age in milliseconds after which a compare-and-replace guard file is taken to be
-   * left by a dead process and broken. A live holder keeps the guard for a read, a
-   * compare and a rename, far below this. Default 5000.
+   * left by a dead process and broken; a guard whose mtime lies in the future (clock
+   * skew) is broken once a waiter has seen it unchanged for as long. A live holder
+   * keeps the guard for a read, a compare and a rename, far below this. Default 5000.
    */
   staleGuardMs?: number;
 }

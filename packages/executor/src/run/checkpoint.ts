@@ -13,11 +13,18 @@ import { setTimeout as delay } from "node:timers/promises";
  * artifact (quadratic); with it, checkpointing takes at most 1 / (1 + gapFactor) of
  * the run's time whatever its size, and a crash loses at most the artifacts of the
  * last few write durations (they run again on resume).
+ *
+ * A failed write does not stop later ones: each write holds the whole state, so the
+ * next one makes good a transient failure (a full disk for a moment) instead of the
+ * run going on without checkpoints and ending in that error.
  */
 export interface Checkpointer {
   /** Asks for the current state to be written soon. Never throws. */
   request(): void;
-  /** Waits for the writes in flight or pending; rethrows the first write error. */
+  /**
+   * Waits for the writes in flight or pending. When the last one failed it writes once
+   * more, so a transient failure is made good, and rethrows if that fails too.
+   */
   settle(): Promise<void>;
   /** Number of writes started so far. */
   readonly writes: number;
@@ -27,7 +34,9 @@ export function createCheckpointer(write: () => Promise<void>, gapFactor = 2): C
   let running: Promise<void> | undefined;
   let pending = false;
   let settling = false;
+  // Error of the latest write; cleared by a write that succeeds.
   let failure: unknown;
+  let failed = false;
   let writes = 0;
   let gapMs = 0;
   const wake = new AbortController();
@@ -35,7 +44,7 @@ export function createCheckpointer(write: () => Promise<void>, gapFactor = 2): C
   async function drain(): Promise<void> {
     // Yield once so that artifacts ending in the same tick share one write.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    while (pending && failure === undefined) {
+    while (pending) {
       if (gapMs > 0 && !settling)
         await delay(gapMs, undefined, { signal: wake.signal }).catch(() => {});
       pending = false;
@@ -43,7 +52,10 @@ export function createCheckpointer(write: () => Promise<void>, gapFactor = 2): C
       const start = performance.now();
       try {
         await write();
+        failed = false;
+        failure = undefined;
       } catch (error) {
+        failed = true;
         failure = error;
       }
       gapMs = (performance.now() - start) * gapFactor;
@@ -61,7 +73,12 @@ export function createCheckpointer(write: () => Promise<void>, gapFactor = 2): C
       settling = true;
       wake.abort();
       while (running) await running;
-      if (failure !== undefined) throw failure;
+      if (failed) {
+        pending = true;
+        running = drain();
+        await running;
+      }
+      if (failed) throw failure;
     },
     get writes() {
       return writes;

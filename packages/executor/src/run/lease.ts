@@ -64,6 +64,14 @@ function holderOf(lock: Partial<LeaseRecord>): LeaseHolder {
 }
 
 function lockedError(runId: string, lock: Partial<LeaseRecord>): ExecutorError {
+  if (lock.pid === undefined && lock.hostname === undefined) {
+    // The lock changed hands while we looked: no holder to name.
+    return new ExecutorError(
+      ExecutorErrorCode.RunLocked,
+      `run ${runId} is being taken by another process at this very moment (its lock changed while this one tried to take it). Run \`wct runs\` to see its status, and resume it once that process is done.`,
+      { details: { run_id: runId, holder: null } },
+    );
+  }
   const holder = holderOf(lock);
   return new ExecutorError(
     ExecutorErrorCode.RunLocked,
@@ -93,7 +101,9 @@ export async function acquireRunLease(
   options: LeaseOptions = {},
 ): Promise<RunLease> {
   const ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
-  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  // A lease renewed less often than it lasts lapses while its holder is alive, and
+  // anyone may then take the run over: renew at least three times per ttl.
+  const heartbeatMs = Math.min(options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, ttlMs / 3);
   const now = options.now ?? (() => new Date());
   const hostname = osHostname();
   const owner = randomBytes(16).toString("hex");
@@ -125,6 +135,8 @@ export async function acquireRunLease(
     record = fresh();
     if (!(await store.replaceJson(runId, LOCK_KEY, current.version, record))) {
       const winner = await readLock(store, runId);
+      if (winner?.corrupt && winner.version === current.version)
+        throw corruptLockError(store, runId);
       throw lockedError(runId, winner?.value ?? {});
     }
     tookOver = holderOf(current.value);
@@ -136,11 +148,14 @@ export async function acquireRunLease(
   let beating: Promise<void> = Promise.resolve();
   let released = false;
 
-  const loseLease = (by: Partial<LeaseRecord> | undefined) => {
+  const loseLease = (found: LockRead | undefined) => {
     if (lost.signal.aborted) return;
+    const by = found?.corrupt ? undefined : found?.value;
     const who = by
       ? `process ${by.pid ?? "?"} on ${by.hostname ?? "?"}`
-      : "someone (the lock was removed)";
+      : found === undefined
+        ? "someone (the lock was removed)"
+        : "someone (the lock no longer holds a lease)";
     lost.abort(
       new ExecutorError(
         ExecutorErrorCode.LeaseLost,
@@ -154,7 +169,7 @@ export async function acquireRunLease(
     for (let tries = 0; tries < 3 && !released; tries++) {
       const current = await readLock(store, runId);
       if (current === undefined || current.value.owner !== owner) {
-        loseLease(current?.value);
+        loseLease(current);
         return;
       }
       const at = now();
@@ -204,23 +219,37 @@ export async function acquireRunLease(
   };
 }
 
-async function readLock(
-  store: ArtifactStore,
-  runId: string,
-): Promise<{ value: Partial<LeaseRecord>; version: string } | undefined> {
+/** A lock as read: its value (`{}` when it is not JSON) and the version to replace it. */
+interface LockRead {
+  value: Partial<LeaseRecord>;
+  version: string;
+  /** The stored bytes are not JSON (truncated, garbage): no holder can renew such a lock. */
+  corrupt: boolean;
+}
+
+function corruptLockError(store: ArtifactStore, runId: string): ExecutorError {
+  return new ExecutorError(
+    ExecutorErrorCode.RunCorrupt,
+    `the lock of run ${runId} (${store.describe(runId, LOCK_KEY)}) is not valid JSON and the ${store.backend} store would not let it be replaced. If no process is running this run, delete that file and resume.`,
+    { details: { run_id: runId } },
+  );
+}
+
+async function readLock(store: ArtifactStore, runId: string): Promise<LockRead | undefined> {
   try {
     const current = await store.readJsonVersioned<Partial<LeaseRecord>>(runId, LOCK_KEY);
     if (current === undefined) return undefined;
     const value = current.value !== null && typeof current.value === "object" ? current.value : {};
-    return { value, version: current.version };
+    return { value, version: current.version, corrupt: false };
   } catch (error) {
-    if (isStoreError(error, StoreErrorCode.CorruptEntry)) {
-      throw new ExecutorError(
-        ExecutorErrorCode.RunCorrupt,
-        `the lock of run ${runId} (${store.describe(runId, LOCK_KEY)}) is not valid JSON. If no process is running this run, delete that file and resume.`,
-        { details: { run_id: runId }, cause: error },
-      );
-    }
-    throw error;
+    if (!isStoreError(error, StoreErrorCode.CorruptEntry)) throw error;
   }
+  // Not JSON. Every store write is atomic, so no live holder leaves such a lock: it
+  // has no expiry, so like a lock without one it is stale and is taken over (with the
+  // same compare-and-replace, so one racer wins). The store names stored bytes by
+  // their sha256, which `digest` reports; should a store not, the replace is refused
+  // and the caller reports the corrupt lock.
+  const digest = await store.digest(runId, LOCK_KEY);
+  if (digest === undefined) return undefined;
+  return { value: {}, version: digest.replace(/^sha256:/, ""), corrupt: true };
 }

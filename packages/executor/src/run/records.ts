@@ -35,7 +35,7 @@ export async function resolveRunId(store: ArtifactStore, idOrPrefix: string): Pr
 function corrupt(runId: string, what: string, error: unknown): ExecutorError {
   return new ExecutorError(
     ExecutorErrorCode.RunCorrupt,
-    `the ${what} of run ${runId} cannot be read: ${(error as Error).message}`,
+    `the ${what} of run ${runId} cannot be read: ${error instanceof Error ? error.message : String(error)}. wct cannot resume or inspect this run; restore the file if you have a copy, or start a new run.`,
     { details: { run_id: runId }, cause: error },
   );
 }
@@ -135,13 +135,35 @@ export async function readRunInfo(
   return { run, state };
 }
 
+/**
+ * Time spent in the run's attempts; `null` while its last attempt has not ended. An
+ * earlier attempt without an end was cut short by a crash: its length is unknown, and
+ * it does not hide the duration of the attempts that did end.
+ */
 function attemptsDuration(run: RunMetadata): number | null {
+  if (run.attempts.length === 0 || run.attempts.at(-1)?.ended_at == null) return null;
   let total = 0;
   for (const attempt of run.attempts) {
-    if (attempt.ended_at === null) return null;
-    total += Date.parse(attempt.ended_at) - Date.parse(attempt.started_at);
+    if (attempt.ended_at == null) continue;
+    const spent = Date.parse(attempt.ended_at) - Date.parse(attempt.started_at);
+    if (Number.isFinite(spent)) total += spent;
   }
   return total;
+}
+
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+/**
+ * When a run started, for ordering: its `started_at`, or for a run whose metadata
+ * cannot be read the time in its id (run ids are UUIDv7), so that a broken run sorts
+ * among the others by age instead of always last (where `limit` would hide it).
+ */
+function sortTime(record: RunRecord): string {
+  if ("started_at" in record) return record.started_at;
+  if (!UUID_V7.test(record.run_id)) return "";
+  const ms = Number.parseInt(record.run_id.slice(0, 8) + record.run_id.slice(9, 13), 16);
+  const at = new Date(ms);
+  return Number.isNaN(at.getTime()) ? "" : at.toISOString();
 }
 
 /**
@@ -157,7 +179,19 @@ export async function listRunRecords(
   const ids = await store.listRuns();
   const records = await mapWithLimit(ids, READ_CONCURRENCY, async (runId): Promise<RunRecord> => {
     try {
-      const { run, state } = await readRunInfo(store, runId);
+      const { run, state } = await readRunInfo(store, runId).catch((error: unknown) => {
+        // Listed, so it exists: it holds files but no run.json.
+        if (!(error instanceof ExecutorError && error.code === ExecutorErrorCode.RunNotFound)) {
+          throw error;
+        }
+        throw corrupt(
+          runId,
+          "metadata",
+          new Error(
+            `${store.describe(runId, RUN_KEY)} is missing: the run is starting right now, or its process stopped before the run began and it cannot be resumed (start the run again)`,
+          ),
+        );
+      });
       return {
         run_id: runId,
         status: run.status,
@@ -179,17 +213,15 @@ export async function listRunRecords(
       return {
         run_id: runId,
         status: "unreadable",
-        reason: `${typeof code === "string" ? code : "ERR_RUN_CORRUPT"}: ${(cause as Error).message}`,
+        reason: `${typeof code === "string" ? code : ExecutorErrorCode.RunCorrupt}: ${cause instanceof Error ? cause.message : String(cause)}`,
       };
     }
   });
-  const startedAt = (r: RunRecord) => ("started_at" in r ? r.started_at : "");
   const filtered =
     options.status === undefined ? records : records.filter((r) => r.status === options.status);
-  filtered.sort((a, b) => {
-    const byTime = startedAt(b).localeCompare(startedAt(a));
-    return byTime !== 0 ? byTime : b.run_id.localeCompare(a.run_id);
-  });
+  // Plain code-point order: ISO times and ids compare correctly as strings, whatever the locale.
+  const descending = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
+  filtered.sort((a, b) => descending(sortTime(a), sortTime(b)) || descending(a.run_id, b.run_id));
   return options.limit === undefined ? filtered : filtered.slice(0, options.limit);
 }
 
