@@ -60,7 +60,7 @@ describe("resume (review)", () => {
   // is null: `status: "interrupted"`, `ended_at: lease.tookOver?.heartbeat` (the last
   // sign of life of the process whose lease was taken over; `attemptStart` when there
   // was no lock to take over).
-  it.fails("closes the attempt of a killed process in the history when the run is resumed", async () => {
+  it("closes the attempt of a killed process in the history when the run is resumed", async () => {
     const runId = createRunId();
     await runAndKill(base, runId, 4);
     const store = createFsStore({ baseDir: base });

@@ -300,6 +300,103 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       });
     });
 
+    describe("content as text", () => {
+      const envelope = (id: string) => ({ ...message(id, null), content: null });
+      const saveText = (store: ArtifactStore, key: string, contentJson: string) => {
+        if (typeof store.saveMessageText !== "function") {
+          throw new Error("stores made by createStore have saveMessageText");
+        }
+        return store.saveMessageText(RUN_A, key, envelope(key), contentJson);
+      };
+
+      test("saveMessageText stores the bytes save stores for the same message", async (store) => {
+        const contents: unknown[] = [
+          { z: 1, a: [true, null, -12.5e-3, "zoë ✓ 😀 \u2028 \ud800 \u0000"] },
+          "text",
+          0,
+          null,
+          [],
+          Array.from({ length: 2048 }, (_, i) => `${i}\n"quoted"\t`.padEnd(512, "x")),
+        ];
+        for (const [i, content] of contents.entries()) {
+          const key = `text_${i}`;
+          const digest = await saveText(store, key, JSON.stringify(content));
+          const saved = { ...envelope(key), content };
+          expect(digest, key).toBe(messageDigest(saved));
+          expect(await store.digest(RUN_A, key), key).toBe(digest);
+          const got = await store.get(RUN_A, key);
+          expect(got, key).toEqual(saved);
+          expect(Object.keys(got), key).toEqual(Object.keys(envelope(key)));
+          expect(await store.save(RUN_A, `${key}_saved`, { ...saved, id: key }), key).toBe(digest);
+        }
+      });
+
+      test("saveMessageText keeps the envelope's key order and extra fields", async (store) => {
+        const { content: _, ...rest } = message("a", null);
+        const envelope = { extra: { kept: [1] }, ...rest, content: null, last: "x" } as const;
+        await store.saveMessageText!(RUN_A, "a", envelope, '{"b":1,"a":2}');
+        const got = await store.get(RUN_A, "a");
+        expect(Object.keys(got)).toEqual(Object.keys(envelope));
+        expect(got).toEqual({ ...envelope, content: { b: 1, a: 2 } });
+      });
+
+      test("saveMessageText refuses content text that is not one JSON value", async (store) => {
+        const texts = [
+          "",
+          " ",
+          "1,",
+          '1,"run_id":"0190c2a4-7a1b-7c3d-8e4f-00000000000b"',
+          "[1",
+          '{"a":1}}',
+          "{a:1}",
+          '"\\x"',
+          '"raw\ncontrol"',
+          '"\ud800"',
+          "01",
+          "NaN",
+          "undefined",
+        ];
+        for (const text of texts) {
+          await expectCode(
+            () => saveText(store, "a", text),
+            StoreErrorCode.InvalidValue,
+            JSON.stringify(text),
+          );
+        }
+        expect(await store.exists(RUN_A, "a")).toBe(false);
+      });
+
+      test("saveMessageText refuses an envelope that is not a Message holding content null", async (store) => {
+        const bad: unknown[] = [
+          { ...envelope("a"), content: 1 },
+          message("a", undefined),
+          { ...envelope("a"), run_id: "" },
+          { ...envelope("a"), execution: { status: "done" } },
+        ];
+        for (const [i, value] of bad.entries()) {
+          await expectCode(
+            () => store.saveMessageText!(RUN_A, "a", value as ReturnType<typeof envelope>, "1"),
+            StoreErrorCode.InvalidValue,
+            `envelope ${i}`,
+          );
+        }
+        expect(await store.exists(RUN_A, "a")).toBe(false);
+      });
+
+      test("saveMessageText rejects a bad key or run id", async (store) => {
+        await expectCode(
+          () => store.saveMessageText!(RUN_A, "../escape", envelope("a"), "1"),
+          StoreErrorCode.InvalidKey,
+          "key",
+        );
+        await expectCode(
+          () => store.saveMessageText!("../run", "a", envelope("a"), "1"),
+          StoreErrorCode.InvalidRunId,
+          "run id",
+        );
+      });
+    });
+
     describe("missing keys", () => {
       test("get of a missing key throws ERR_ARTIFACT_NOT_FOUND", async (store) => {
         await store.saveJson(RUN_A, "present", 1);

@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import type { StoreDriver } from "./driver.js";
 import { StoreError, StoreErrorCode } from "./errors.js";
@@ -24,6 +25,30 @@ export interface ArtifactStore {
    * `messageDigest(message)` and to what {@link ArtifactStore.digest} reads back.
    */
   save(runId: string, key: string, message: Message): Promise<string>;
+  /**
+   * Saves a Message whose content arrives as JSON text, stored verbatim: the stored
+   * text is `envelope`'s JSON with its `content: null` placeholder replaced by
+   * `contentJson` (so key order is the envelope's). Resolves with the digest, as `save`.
+   * For `contentJson = JSON.stringify(content)` it stores the same bytes as
+   * `save(runId, key, { ...envelope, content })`.
+   *
+   * Why it exists: a runner already holds the JSON text of a component's output (it
+   * serialises it once to reject what is not JSON). Going through `save` would parse
+   * that text back into objects only for `save` to serialise them again, with three
+   * copies of a large artifact alive at once. Here the text is validated (it must be one
+   * well-formed JSON value; `envelope` must be a Message) and copied once, into the
+   * bytes written. Throws `ERR_INVALID_VALUE` when either is not valid; nothing is
+   * stored then.
+   *
+   * Optional so that hand-written stores stay valid; every store made by
+   * {@link createStore} has it.
+   */
+  saveMessageText?(
+    runId: string,
+    key: string,
+    envelope: Message & { content: null },
+    contentJson: string,
+  ): Promise<string>;
   /**
    * The Message stored under the key. Throws `ERR_ARTIFACT_NOT_FOUND` when missing and
    * `ERR_CORRUPT_ENTRY` when the stored bytes are not a Message.
@@ -89,6 +114,138 @@ function encode(runId: string, key: string, data: unknown): Uint8Array {
     );
   }
   return encoder.encode(text);
+}
+
+function notAMessage(runId: string, key: string, message: unknown): StoreError | undefined {
+  const checked = messageSchema.safeParse(message);
+  if (checked.success) return undefined;
+  return new StoreError(
+    StoreErrorCode.InvalidValue,
+    `cannot save ${key} of run ${runId}: not a Message (${checked.error.issues
+      .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+      .join("; ")})`,
+    { runId, key },
+  );
+}
+
+// Sticky scanners for isJsonText: they move a cursor and copy nothing.
+const JSON_SPACE = /[ \t\n\r]*/y;
+// Characters inside a JSON string, up to 1,024 escapes at a time (the bound keeps the
+// regex engine's backtracking stack small for strings with millions of escapes).
+const JSON_CHARS =
+  /[^"\\\u0000-\u001f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\u0000-\u001f]*){0,1024}/y;
+const JSON_SCALAR = /true|false|null|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+
+/**
+ * Whether the text is exactly one JSON value (RFC 8259, as JSON.parse accepts it).
+ * A parse would do, but it would build (and drop) a copy of a large artifact right
+ * when the text and its bytes are both held; this check allocates nothing.
+ */
+function isJsonText(text: string): boolean {
+  let at = 0;
+  const eat = (pattern: RegExp): boolean => {
+    pattern.lastIndex = at;
+    if (!pattern.test(text)) return false;
+    at = pattern.lastIndex;
+    return true;
+  };
+  const string = (): boolean => {
+    if (text.charCodeAt(at) !== 0x22) return false;
+    at++;
+    for (;;) {
+      const from = at;
+      eat(JSON_CHARS);
+      if (text.charCodeAt(at) === 0x22) {
+        at++;
+        return true;
+      }
+      // Stuck on a bad escape, a control character or the end of the text.
+      if (at === from) return false;
+    }
+  };
+  const member = (): boolean => {
+    eat(JSON_SPACE);
+    if (!string()) return false;
+    eat(JSON_SPACE);
+    return text.charCodeAt(at++) === 0x3a;
+  };
+  // Closing character of each open container, innermost last: no recursion.
+  const open: number[] = [];
+  for (;;) {
+    eat(JSON_SPACE);
+    const c = text.charCodeAt(at);
+    if (c === 0x7b || c === 0x5b) {
+      const close = c === 0x7b ? 0x7d : 0x5d;
+      at++;
+      eat(JSON_SPACE);
+      if (text.charCodeAt(at) === close) {
+        at++;
+      } else {
+        open.push(close);
+        if (close === 0x7d && !member()) return false;
+        continue;
+      }
+    } else if (!(c === 0x22 ? string() : eat(JSON_SCALAR))) {
+      return false;
+    }
+    // After a value: close containers until a comma asks for the next value.
+    for (;;) {
+      eat(JSON_SPACE);
+      const close = open[open.length - 1];
+      if (close === undefined) return at === text.length;
+      const c = text.charCodeAt(at++);
+      if (c === 0x2c) {
+        if (close === 0x7d && !member()) return false;
+        break;
+      }
+      if (c !== close) return false;
+      open.pop();
+    }
+  }
+}
+
+// ES2024, on Node 20 already; O(1) for one-byte strings.
+type MaybeWellFormed = string & { isWellFormed(): boolean };
+
+/**
+ * UTF-8 bytes of the envelope's JSON with `contentJson` in place of its `content`,
+ * written piece by piece into one buffer: no concatenated copy of the text is made.
+ */
+function encodeMessageText(
+  runId: string,
+  key: string,
+  envelope: Message,
+  contentJson: string,
+): Uint8Array {
+  const invalid = (why: string, cause?: unknown) =>
+    new StoreError(
+      StoreErrorCode.InvalidValue,
+      `cannot save ${key} of run ${runId}: ${why}`,
+      cause === undefined ? { runId, key } : { runId, key, cause },
+    );
+  if (!Object.hasOwn(envelope, "content") || envelope.content !== null) {
+    throw invalid("the envelope must hold `content: null` where the content text goes");
+  }
+  if (typeof contentJson !== "string" || !(contentJson as MaybeWellFormed).isWellFormed()) {
+    throw invalid("the content text is not a well-formed string");
+  }
+  if (!isJsonText(contentJson)) throw invalid("the content text is not one JSON value");
+  // Each side stringified as one object, so nested toJSON, getters and escaping behave
+  // exactly as in JSON.stringify of the whole Message.
+  const keys = Object.keys(envelope);
+  const at = keys.indexOf("content");
+  const side = (from: number, to: number) =>
+    JSON.stringify(Object.fromEntries(keys.slice(from, to).map((k) => [k, envelope[k]])));
+  const before = side(0, at);
+  const after = side(at + 1, keys.length);
+  const head = `${before === "{}" ? "{" : `${before.slice(0, -1)},`}"content":`;
+  const tail = after === "{}" ? "}" : `,${after.slice(1)}`;
+  const sizes = [head, contentJson, tail].map((part) => Buffer.byteLength(part, "utf8"));
+  const bytes = new Uint8Array(sizes[0]! + sizes[1]! + sizes[2]!);
+  encoder.encodeInto(head, bytes);
+  encoder.encodeInto(contentJson, bytes.subarray(sizes[0]!));
+  encoder.encodeInto(tail, bytes.subarray(sizes[0]! + sizes[1]!));
+  return bytes;
 }
 
 function versionOf(bytes: Uint8Array): string {
@@ -167,19 +324,22 @@ export function createStore(driver: StoreDriver): ArtifactStore {
   return {
     backend: driver.name,
     async save(runId, key, message) {
-      const checked = messageSchema.safeParse(message);
-      if (!checked.success) {
+      const invalid = notAMessage(runId, key, message);
+      if (invalid) {
         validateRunId(runId);
         validateKey(key);
-        throw new StoreError(
-          StoreErrorCode.InvalidValue,
-          `cannot save ${key} of run ${runId}: not a Message (${checked.error.issues
-            .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
-            .join("; ")})`,
-          { runId, key },
-        );
+        throw invalid;
       }
       return digestOf(await write(runId, key, message));
+    },
+    async saveMessageText(runId, key, envelope, contentJson) {
+      validateRunId(runId);
+      validateKey(key);
+      const invalid = notAMessage(runId, key, envelope);
+      if (invalid) throw invalid;
+      const bytes = encodeMessageText(runId, key, envelope, contentJson);
+      await backendCall(driver, runId, key, "write", () => driver.write(runId, key, bytes));
+      return digestOf(bytes);
     },
     async get(runId, key) {
       const value = await getJson<unknown>(runId, key);

@@ -6,7 +6,10 @@ import type { PlannedArtifact } from "../types.js";
 import { toJsonText } from "./json.js";
 import { loadReusableMessage, type ReuseLookups } from "./records.js";
 
-/** An input as kept for its dependents: each gets its own parsed copy of the text. */
+/**
+ * An artifact's output as produced and kept for its dependents: the content only as
+ * JSON text, serialised once, which is stored verbatim and parsed once per dependent.
+ */
 export interface StoredOutput {
   schema: SchemaRef;
   source: string;
@@ -15,10 +18,13 @@ export interface StoredOutput {
 }
 
 /** What producing an artifact yields, before it becomes a Message. */
-export interface Produced {
+export type Produced = StoredOutput;
+
+/** An input as one dependent gets it: a parse of the stored content that only it holds. */
+export interface InputContent {
   schema: SchemaRef;
   source: string;
-  contentText: string;
+  content: unknown;
 }
 
 export interface ProduceContext {
@@ -27,7 +33,10 @@ export interface ProduceContext {
   runId: string;
   signal: AbortSignal;
   log: ComponentLog;
-  input(id: string): Promise<StoredOutput>;
+  /** The input's content as a reader of the store gets it back, parsed for this caller. */
+  inputContent(id: string): Promise<InputContent>;
+  /** The input's content JSON text as stored (a passthrough stores it unchanged). */
+  inputText(id: string): Promise<StoredOutput>;
   reuseStates: ReuseLookups;
 }
 
@@ -45,13 +54,8 @@ async function inputMessages(
 ): Promise<InputMessage[]> {
   return Promise.all(
     artifact.inputs.map(async (id) => {
-      const stored = await context.input(id);
-      return {
-        id,
-        schema: stored.schema,
-        content: JSON.parse(stored.contentText),
-        source: stored.source,
-      };
+      const { schema, content, source } = await context.inputContent(id);
+      return { id, schema, content, source };
     }),
   );
 }
@@ -74,28 +78,28 @@ export async function produce(
       const connector = context.registry.connectors.get(artifact.component ?? "");
       if (!connector) throw unknownComponent(artifact, "connector");
       const source = `connector:${connector.component.type}`;
-      const value = await connector.component.extract(base);
-      return {
-        schema: artifact.schema ?? connector.component.outputSchema,
-        source,
-        contentText: toJsonText(value, artifact.id, source),
-      };
+      // No local keeps the value: once serialised, a large extract can be collected.
+      const contentText = toJsonText(await connector.component.extract(base), artifact.id, source);
+      return { schema: artifact.schema ?? connector.component.outputSchema, source, contentText };
     }
     case "process": {
       const processor = context.registry.processors.get(artifact.component ?? "");
       if (!processor) throw unknownComponent(artifact, "processor");
       const source = `processor:${processor.component.type}`;
-      const inputs = await inputMessages(artifact, context);
-      const value = await processor.component.process({ ...base, inputs });
-      return {
-        schema: artifact.schema ?? processor.component.outputSchema,
+      // Nor the inputs: they can go while the output is serialised.
+      const contentText = toJsonText(
+        await processor.component.process({
+          ...base,
+          inputs: await inputMessages(artifact, context),
+        }),
+        artifact.id,
         source,
-        contentText: toJsonText(value, artifact.id, source),
-      };
+      );
+      return { schema: artifact.schema ?? processor.component.outputSchema, source, contentText };
     }
     case "passthrough": {
       const inputId = artifact.inputs[0]!;
-      const input = await context.input(inputId);
+      const input = await context.inputText(inputId);
       return {
         schema: artifact.schema ?? input.schema,
         source: `passthrough:${inputId}`,

@@ -151,7 +151,9 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunSumma
   // Refuse an unknown run before creating anything under its id.
   if (resumed) await readRunMetadata(store, runId);
 
-  const lease = await acquireRunLease(store, runId, { ...options.lease, now });
+  // The lease keeps real time even when the run is given its own clock: other
+  // processes judge its expiry by theirs.
+  const lease = await acquireRunLease(store, runId, options.lease ?? {});
   try {
     return await execute(plan, options, runId, lease);
   } finally {
@@ -217,11 +219,21 @@ async function execute(
     hostname: osHostname(),
     ...(lease.tookOver ? { took_over: lease.tookOver } : {}),
   };
+  // An earlier attempt still open was cut short (its process was killed): close it.
+  const closedAttempts = meta.attempts.map((earlier) =>
+    earlier.ended_at === null
+      ? {
+          ...earlier,
+          status: "interrupted" as const,
+          ended_at: lease.tookOver?.heartbeat ?? attemptStart.toISOString(),
+        }
+      : earlier,
+  );
   meta = {
     ...meta,
     status: "running",
     completed_at: null,
-    attempts: [...meta.attempts, attempt],
+    attempts: [...closedAttempts, attempt],
   };
 
   // Per-artifact bookkeeping by plan index: counters, never rescans.
@@ -332,29 +344,61 @@ async function execute(
     if (writable()) await store.saveJson(runId, STATE_KEY, buildState());
   });
 
-  // Outputs kept in memory while dependents still need them; each consumer parses its own copy.
-  const outputs = new Map<string, Promise<StoredOutput>>();
+  // Outputs of this attempt kept as their stored JSON text while dependents still need
+  // them; each dependent parses its own copy, and the text goes once the last has
+  // taken it (or was skipped).
+  const outputs = new Map<string, StoredOutput>();
   const consumers = new Int32Array(n);
   for (let i = 0; i < n; i++) consumers[i] = dependents[i]!.length;
-  const input = (id: string): Promise<StoredOutput> => {
-    let found = outputs.get(id);
-    if (found === undefined) {
-      // Kept from an earlier attempt (verified at start): read it once from the store.
-      found = store.get(runId, id).then((message) => ({
-        schema: message.schema,
-        source: message.source,
-        contentText: JSON.stringify(message.content),
-      }));
-      outputs.set(id, found);
-    }
-    return found;
+  const release = (id: string) => {
+    if (--consumers[index.get(id)!]! <= 0) outputs.delete(id);
   };
   const consumed = (i: number) => {
-    for (const id of artifacts[i]!.inputs) {
-      const j = index.get(id)!;
-      if (--consumers[j]! <= 0) outputs.delete(id);
-    }
+    for (const id of artifacts[i]!.inputs) release(id);
   };
+  // Inputs kept from an earlier attempt (verified at start) are read from the store by
+  // each dependent: a parse of the stored bytes, never a copy of a copy.
+  const inputsOf = (artifact: PlannedArtifact) => {
+    const unreleased = [...artifact.inputs];
+    const take = (id: string): StoredOutput | undefined => {
+      const held = outputs.get(id);
+      const at = unreleased.indexOf(id);
+      if (at >= 0) {
+        unreleased.splice(at, 1);
+        release(id);
+      }
+      return held;
+    };
+    return {
+      async inputContent(id: string) {
+        const held = take(id);
+        if (held) {
+          return {
+            schema: held.schema,
+            source: held.source,
+            content: JSON.parse(held.contentText),
+          };
+        }
+        const { schema, source, content } = await store.get(runId, id);
+        return { schema, source, content };
+      },
+      async inputText(id: string): Promise<StoredOutput> {
+        const held = take(id);
+        if (held) return held;
+        const { schema, source, content } = await store.get(runId, id);
+        return { schema, source, contentText: JSON.stringify(content) };
+      },
+      /** Lets go of the inputs the artifact did not take (it failed or was cut short). */
+      releaseRest() {
+        for (const id of unreleased.splice(0)) release(id);
+      },
+    };
+  };
+  // Stores the content text as it is when the store can; otherwise through a parse.
+  const saveProduced = (envelope: Message & { content: null }, contentText: string) =>
+    store.saveMessageText
+      ? store.saveMessageText(runId, envelope.id, envelope, contentText)
+      : store.save(runId, envelope.id, { ...envelope, content: JSON.parse(contentText) });
   const reuseStates: ReuseLookups = new Map();
 
   const logFor = (id: string): ComponentLog => {
@@ -438,6 +482,7 @@ async function execute(
           );
     let produced: Produced | undefined;
     let error: ArtifactError | null = null;
+    const inputs = inputsOf(artifact);
     try {
       produced = await raceAbort(
         produce(artifact, {
@@ -446,7 +491,8 @@ async function execute(
           runId,
           signal: controller.signal,
           log: logFor(artifact.id),
-          input,
+          inputContent: inputs.inputContent,
+          inputText: inputs.inputText,
           reuseStates,
         }),
         controller.signal,
@@ -456,14 +502,17 @@ async function execute(
     } finally {
       clearTimeout(timer);
       stop.signal.removeEventListener("abort", onStop);
+      inputs.releaseRest();
     }
     const duration = Math.round(performance.now() - clock);
     if (!writable()) return;
 
-    const message: Message = {
+    // The content goes in as the text serialised once: stored verbatim, never parsed
+    // back here.
+    const envelope: Message & { content: null } = {
       id: artifact.id,
       schema: produced?.schema ?? artifact.schema ?? { name: "unknown", version: "0.0.0" },
-      content: produced ? JSON.parse(produced.contentText) : null,
+      content: null,
       run_id: runId,
       source: produced?.source ?? sourceOf(artifact),
       timestamp: now().toISOString(),
@@ -477,18 +526,19 @@ async function execute(
     };
     let digest: string;
     try {
-      digest = await store.save(runId, artifact.id, message);
+      digest = produced
+        ? await saveProduced(envelope, produced.contentText)
+        : await store.save(runId, artifact.id, envelope);
     } catch (saveError) {
       fatal ??= saveError;
       stop.abort(saveError);
       return;
     }
     durations[i] = duration;
-    consumed(i);
     if (produced) {
       status[i] = COMPLETED;
       digests[artifact.id] = digest;
-      if (consumers[i]! > 0) outputs.set(artifact.id, Promise.resolve(produced));
+      if (consumers[i]! > 0) outputs.set(artifact.id, produced);
       for (const d of dependents[i]!) {
         if (--remaining[d]! === 0 && status[d] === PENDING) heap.push(d);
       }
