@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type CliContext, main, UsageError } from "@wct/cli";
@@ -33,8 +33,48 @@ function version(): string {
   return String(pkg.version);
 }
 
+/**
+ * Node exits (silently, with code 13) when nothing is left that could settle what the
+ * program awaits: a plugin whose top-level await never settles, or a component that
+ * returns a promise nothing will ever resolve and has no timeout. Said plainly instead,
+ * with a stable code; a run in progress stays resumable (its owner is gone).
+ */
+function stalledMessage(running: boolean): string {
+  return running
+    ? "wct: the run cannot go on: a component returned a promise that never settles, and nothing is left that could settle it [ERR_STALLED]\n  The run is saved. Fix the component (or give the artifact a timeout), then resume the run with --resume <run id> (see `wct runs`).\n"
+    : "wct: cannot go on: a plugin module never finishes loading (its top-level await never settles) [ERR_PLUGIN_LOAD]\n  Fix the plugin or remove it from plugins: / --plugin.\n";
+}
+
 /** The binary's entry: wires the fs store and built-in plugins into the CLI. */
 export async function runWct(argv: string[]): Promise<number> {
+  let settled = false;
+  let running = false;
+  const onExit = (code: number) => {
+    // Only an exit nobody asked for: process.exit() (a second Ctrl-C) passes its code.
+    if (settled || code !== 0) return;
+    writeSync(2, stalledMessage(running));
+    process.exit(running ? 1 : 2);
+  };
+  process.on("exit", onExit);
+  try {
+    return await runCli(argv, {
+      onRunStart: () => {
+        running = true;
+      },
+      onRunEnd: () => {
+        running = false;
+      },
+    });
+  } finally {
+    settled = true;
+    process.off("exit", onExit);
+  }
+}
+
+async function runCli(
+  argv: string[],
+  hooks: { onRunStart(): void; onRunEnd(): void },
+): Promise<number> {
   const ctx: CliContext = {
     io: {
       stdout: process.stdout,
@@ -59,7 +99,10 @@ export async function runWct(argv: string[]): Promise<number> {
       const onSigterm = () => on("SIGTERM");
       process.on("SIGINT", onSigint);
       process.on("SIGTERM", onSigterm);
+      // `wct run` subscribes for exactly as long as the run goes on.
+      hooks.onRunStart();
       return () => {
+        hooks.onRunEnd();
         process.off("SIGINT", onSigint);
         process.off("SIGTERM", onSigterm);
       };

@@ -1,5 +1,6 @@
 import type { LoadedPlugin } from "@wct/executor";
 import type { ArtifactStore } from "@wct/store-core";
+import { UsageError } from "./errors.js";
 
 /** Where the CLI writes; tests pass buffers, the binary passes the process streams. */
 export interface CliIo {
@@ -29,7 +30,17 @@ export interface CliContext {
 /** Default store folder when neither `--store` nor `WCT_STORE` is given. */
 export const DEFAULT_STORE = ".waivern";
 
-/** `--store` wins, then `WCT_STORE`, then `.waivern` in the working directory. */
+/**
+ * `--store` wins, then `WCT_STORE`, then `.waivern` in the working directory. An empty
+ * `--store` is refused (it would make the working directory itself the store); an
+ * empty `WCT_STORE` counts as unset, as shells write `WCT_STORE= wct ...`.
+ */
 export function storeSpec(flag: string | undefined, io: CliIo): string {
-  return flag ?? io.env["WCT_STORE"] ?? DEFAULT_STORE;
+  if (flag !== undefined && flag.trim() === "") {
+    throw new UsageError(
+      "--store is empty; give the store's folder (e.g. --store .waivern) or leave --store out to use $WCT_STORE or .waivern",
+    );
+  }
+  const env = io.env["WCT_STORE"];
+  return flag ?? (env !== undefined && env.trim() !== "" ? env : DEFAULT_STORE);
 }

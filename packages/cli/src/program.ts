@@ -21,6 +21,21 @@ Examples:
 Exit codes: 0 success, 1 run failed, 2 bad usage or input, 3 run held by a live process, 130 interrupted.
 Environment: WCT_STORE (default store), WCT_DEBUG=1 (stack traces on errors).`;
 
+/**
+ * Where commander writes, and how its own usage errors look: `wct: <what> [ERR_USAGE]`
+ * and where to read the usage, like the errors wct raises itself.
+ */
+function output(ctx: CliContext, commandLine: string) {
+  return {
+    writeOut: (s: string) => ctx.io.stdout.write(s),
+    writeErr: (s: string) => ctx.io.stderr.write(s),
+    outputError: (s: string, write: (s: string) => void) =>
+      write(
+        `wct: ${s.replace(/^error: /, "").trimEnd()} [ERR_USAGE]\n  see \`${commandLine} --help\`\n`,
+      ),
+  };
+}
+
 /** Builds the commander program; `setExit` receives each command's exit code. */
 export function createProgram(ctx: CliContext, setExit: (code: number) => void): Command {
   const program = new Command("wct")
@@ -31,11 +46,7 @@ export function createProgram(ctx: CliContext, setExit: (code: number) => void):
     .helpOption("-h, --help", "show help")
     .showSuggestionAfterError(true)
     .addHelpText("after", EXAMPLES)
-    .configureOutput({
-      writeOut: (s) => ctx.io.stdout.write(s),
-      writeErr: (s) => ctx.io.stderr.write(s),
-      outputError: (s, write) => write(`wct: ${s.replace(/^error: /, "")}`),
-    })
+    .configureOutput(output(ctx, "wct"))
     .exitOverride();
   for (const command of [
     runCommand(ctx, setExit),
@@ -45,7 +56,14 @@ export function createProgram(ctx: CliContext, setExit: (code: number) => void):
     componentsCommand(ctx),
     schemaCommand(ctx),
   ]) {
-    program.addCommand(command.exitOverride());
+    // addCommand() copies no settings: each command gets the same output and hints, so
+    // its usage errors read like every other wct error.
+    program.addCommand(
+      command
+        .configureOutput(output(ctx, `wct ${command.name()}`))
+        .showSuggestionAfterError(true)
+        .exitOverride(),
+    );
   }
   return program;
 }

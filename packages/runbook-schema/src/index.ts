@@ -13,6 +13,8 @@ export {
   ARTIFACT_ID_PATTERN,
   artifactSchema,
   DEFAULT_SCHEMA_VERSION,
+  MAX_ID_LENGTH,
+  MAX_TIMEOUT_SECONDS,
   runbookSchema,
   SCHEMA_REF_PATTERN,
 } from "./schema.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ARTIFACT_ID_PATTERN, CHILD_ID_SEPARATOR, runbookSchema } from "./schema.js";
+import { ARTIFACT_ID_PATTERN, CHILD_ID_SEPARATOR, MAX_ID_LENGTH, runbookSchema } from "./schema.js";
 
 /** `$id` of the published JSON Schema. */
 export const RUNBOOK_JSON_SCHEMA_ID = "urn:wct:runbook-schema";
@@ -64,7 +64,8 @@ export function runbookJsonSchema(): object {
   const properties = isObject(schema["properties"]) ? schema["properties"] : {};
   for (const key of ["artifacts", "inputs"]) {
     const map = properties[key];
-    if (isObject(map)) map["propertyNames"] = { pattern: ID_NAME_PATTERN };
+    if (isObject(map))
+      map["propertyNames"] = { pattern: ID_NAME_PATTERN, maxLength: MAX_ID_LENGTH };
   }
   return { $schema, $id: RUNBOOK_JSON_SCHEMA_ID, title: "wct runbook", ...schema };
 }

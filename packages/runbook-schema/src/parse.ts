@@ -20,9 +20,26 @@ type ZodNode = z.core.$ZodTypes;
 export function parseRunbook(text: string, options: ParseOptions): ParseResult {
   const file = options.file;
   const env = options.env ?? process.env;
-  const { lineCounter, doc, tooDeepAt } = parseYaml(text);
   const diagnostics: Diagnostic[] = [];
   const nowhere: Position = { line: 0, column: 0 };
+  // YAML forbids NUL: such a file is binary (or UTF-16), not a runbook. Said once,
+  // rather than as a schema error quoting the bytes.
+  const nul = text.indexOf("\u0000");
+  if (nul !== -1) {
+    const before = text.slice(0, nul);
+    const line = before.split("\n").length;
+    diagnostics.push({
+      code: DiagnosticCode.YamlSyntax,
+      message: "the file is not a text file (it contains a NUL byte)",
+      file,
+      line,
+      column: nul - (before.lastIndexOf("\n") + 1) + 1,
+      path: "",
+      hint: "a runbook is a YAML text file in UTF-8; check that the path names the runbook",
+    });
+    return { ok: false, diagnostics, locate: () => undefined };
+  }
+  const { lineCounter, doc, tooDeepAt } = parseYaml(text);
   if (doc === undefined) {
     const { line, col } = lineCounter.linePos(tooDeepAt ?? 0);
     diagnostics.push({
@@ -47,7 +64,7 @@ export function parseRunbook(text: string, options: ParseOptions): ParseResult {
     const duplicate = error.code === "DUPLICATE_KEY";
     diagnostics.push({
       code: duplicate ? DiagnosticCode.DuplicateKey : DiagnosticCode.YamlSyntax,
-      message: firstLine(error.message),
+      message: duplicate ? duplicateKeyMessage(text, error) : firstLine(error.message),
       file,
       ...yamlAt(error),
       path: "",
@@ -105,9 +122,28 @@ export function parseRunbook(text: string, options: ParseOptions): ParseResult {
       .filter((p) => p.code === DiagnosticCode.MissingEnv || p.code === DiagnosticCode.EnvSyntax)
       .map((p) => pathKey(p.path)),
   );
+  // After a syntax error the parser's recovery guesses the document's shape (a tab
+  // indent turns nested keys into top-level ones): schema errors about that guess
+  // would send the user after problems the file does not have.
+  if (!salvageable) {
+    return { ok: false, diagnostics: sortDiagnostics(dedupe(diagnostics)), locate };
+  }
   const result = runbookSchema.safeParse(tree.value, { reportInput: true });
   if (!result.success) {
+    // A value of the wrong type is reported once, not also against its length or range.
+    const wrongType = new Set(
+      result.error.issues
+        .filter((issue) => issue.code === "invalid_type")
+        .map((issue) => pathKey(issue.path.map(toSegment))),
+    );
     for (const issue of result.error.issues) {
+      if (
+        issue.code !== "invalid_type" &&
+        issue.code !== "custom" &&
+        wrongType.has(pathKey(issue.path.map(toSegment)))
+      ) {
+        continue;
+      }
       addIssue(issue, [], tree.value);
     }
   }
@@ -218,6 +254,16 @@ export function parseRunbook(text: string, options: ParseOptions): ParseResult {
         );
         return;
       }
+      case "too_small":
+      case "too_big": {
+        push(
+          DiagnosticCode.InvalidValue,
+          `${name}: ${boundMessage(issue, valueAt(root, path))}`,
+          path,
+          nearest(path, true),
+        );
+        return;
+      }
       default:
         push(
           DiagnosticCode.InvalidValue,
@@ -235,6 +281,45 @@ function hintFor(issue: Issue): string | undefined {
     return `allowed: ${issue.values.map((value) => JSON.stringify(value)).join(", ")}`;
   }
   return undefined;
+}
+
+/** "must be at least 1, got number 0" rather than zod's "Too small: expected ...". */
+function boundMessage(
+  issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig,
+  value: unknown,
+): string {
+  const small = issue.code === "too_small";
+  const bound = small ? issue.minimum : issue.maximum;
+  // A bound with its own message (e.g. the longest timeout) says it best.
+  if (!/^Too (small|big)/.test(issue.message)) {
+    return `${issue.message}, got ${describeValue(value)}`;
+  }
+  if (issue.origin === "array" || issue.origin === "set") {
+    return `${small ? "needs at least" : "may have at most"} ${String(bound)} item${bound === 1 ? "" : "s"}, got ${Array.isArray(value) ? value.length : 0}`;
+  }
+  if (issue.origin === "string") {
+    return small && bound === 1
+      ? "may not be empty"
+      : `${small ? "needs at least" : "may have at most"} ${String(bound)} characters`;
+  }
+  const comparison = small
+    ? issue.inclusive
+      ? "at least"
+      : "greater than"
+    : issue.inclusive
+      ? "at most"
+      : "less than";
+  return `must be ${comparison} ${String(bound)}, got ${describeValue(value)}`;
+}
+
+/** Names the repeated key: yaml's own message ("Map keys must be unique") does not. */
+function duplicateKeyMessage(text: string, error: YAMLError): string {
+  const key = text
+    .slice(error.pos[0], error.pos[0] + 80)
+    .split(/[\n:,}]/)[0]
+    ?.trim()
+    .replace(/^(["'])(.*)\1$/, "$2");
+  return key ? `the key "${key}" appears more than once in this mapping` : firstLine(error.message);
 }
 
 function firstLine(message: string): string {
@@ -261,6 +346,9 @@ function describeValue(value: unknown): string {
   if (value === null || value === undefined) return "nothing";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
+  if (typeof value === "number" && !Number.isFinite(value)) {
+    return Number.isNaN(value) ? "not a number (.nan)" : "a number too large to represent";
+  }
   if (typeof value === "string") {
     return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   }

@@ -13,6 +13,18 @@ export const SCHEMA_REF_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]*(\/\d+\.\d+\.\d+)?$/;
 
 export const DEFAULT_SCHEMA_VERSION = "1.0.0";
 
+/**
+ * Longest artifact id or child input name: an id is one store key segment, and stores
+ * refuse segments longer than this (`@wct/store-core`'s `MAX_SEGMENT_LENGTH`).
+ */
+export const MAX_ID_LENGTH = 128;
+
+/**
+ * Longest `timeout`, in seconds: timers hold at most 2^31-1 ms (about 24.8 days); a
+ * longer delay would fire at once instead of never.
+ */
+export const MAX_TIMEOUT_SECONDS = 2_147_483;
+
 /** Codes and hints carried by the schema's own refinements through `params`. */
 interface RuleParams {
   code: DiagnosticCode;
@@ -52,7 +64,15 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 const seconds = (what: string) =>
-  z.number().positive().describe(`${what}, in seconds (> 0). May be a \${VAR} placeholder.`);
+  z
+    .number()
+    .positive()
+    .max(MAX_TIMEOUT_SECONDS, {
+      message: `at most ${MAX_TIMEOUT_SECONDS} seconds (about 24 days) is supported`,
+    })
+    .describe(
+      `${what}, in seconds (> 0, at most ${MAX_TIMEOUT_SECONDS}). May be a \${VAR} placeholder.`,
+    );
 
 const schemaRef = (description: string) =>
   z
@@ -291,6 +311,14 @@ function checkId(ctx: RuleContext, path: (string | number)[], id: string, what: 
       DiagnosticCode.InvalidId,
       `${what} "${id}" is not a valid id`,
       "ids start with a letter and contain only letters, digits, '_' and '-'",
+    );
+  } else if (id.length > MAX_ID_LENGTH) {
+    report(
+      ctx,
+      path,
+      DiagnosticCode.InvalidId,
+      `${what} "${id.slice(0, 40)}…" is ${id.length} characters long`,
+      `ids are at most ${MAX_ID_LENGTH} characters (each one names a stored file); use a shorter id`,
     );
   } else if (id.includes(CHILD_ID_SEPARATOR)) {
     report(

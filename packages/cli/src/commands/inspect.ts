@@ -1,7 +1,42 @@
 import { readRunInfo, resolveRunId } from "@wct/executor";
+import { ARTIFACT_ID_PATTERN } from "@wct/runbook-schema";
+import type { ArtifactStore } from "@wct/store-core";
 import { Command } from "commander";
 import { type CliContext, storeSpec } from "../context.js";
+import { errorCode, UsageError } from "../errors.js";
 import { formatDuration, json, oneLine, table } from "../format.js";
+
+/**
+ * The stored Message of `artifact`; when there is none, the error says what became of
+ * that artifact in the run (or which artifacts the run has), keeping the store's code.
+ */
+async function getArtifact(store: ArtifactStore, runId: string, artifact: string) {
+  try {
+    return await store.get(runId, artifact);
+  } catch (error) {
+    if (errorCode(error) !== "ERR_ARTIFACT_NOT_FOUND") throw error;
+    const state = await readRunInfo(store, runId).then(
+      (info) => info.state,
+      () => undefined,
+    );
+    if (state === undefined) throw error;
+    const fate = state.skipped.includes(artifact)
+      ? "it was skipped (an input failed)"
+      : state.not_started.includes(artifact)
+        ? "it has not run yet; resume the run to produce it"
+        : undefined;
+    const ids = [...state.completed, ...state.failed, ...state.skipped, ...state.not_started];
+    const known = ids.length > 12 ? `${ids.slice(0, 12).join(", ")}, …` : ids.join(", ");
+    throw Object.assign(
+      new Error(
+        fate === undefined
+          ? `run ${runId} has no artifact "${artifact}"; its artifacts: ${known || "none"}`
+          : `artifact "${artifact}" of run ${runId} is not stored: ${fate}`,
+      ),
+      { code: "ERR_ARTIFACT_NOT_FOUND" },
+    );
+  }
+}
 
 interface InspectFlags {
   json?: boolean;
@@ -20,9 +55,16 @@ export function inspectCommand(ctx: CliContext): Command {
       const { io } = ctx;
       const store = await ctx.openStore(storeSpec(flags.store, io), io.cwd);
       try {
+        if (artifact !== undefined && !ARTIFACT_ID_PATTERN.test(artifact)) {
+          // Not an artifact id: `_system/run` would otherwise read the run's metadata as
+          // an artifact and report it as corrupt.
+          throw new UsageError(
+            `${JSON.stringify(artifact)} is not an artifact id (ids start with a letter and contain only letters, digits, "_" and "-"); list the run's artifacts with \`wct inspect ${run}\``,
+          );
+        }
         const runId = await resolveRunId(store, run);
         if (artifact !== undefined) {
-          const message = await store.get(runId, artifact);
+          const message = await getArtifact(store, runId, artifact);
           if (flags.json) {
             io.stdout.write(json(message));
             return;

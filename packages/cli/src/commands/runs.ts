@@ -52,8 +52,9 @@ export function runsCommand(ctx: CliContext): Command {
       }
       let limit: number | undefined;
       if (flags.limit !== undefined) {
-        limit = Number(flags.limit);
-        if (!Number.isInteger(limit) || limit < 1) {
+        // Digits only: Number() would also take "0x10", "1e3" or " 2".
+        limit = /^[0-9]+$/.test(flags.limit) ? Number(flags.limit) : Number.NaN;
+        if (!Number.isSafeInteger(limit) || limit < 1) {
           throw new UsageError(`--limit ${JSON.stringify(flags.limit)} must be a whole number ≥ 1`);
         }
       }

@@ -1,0 +1,301 @@
+// Bad input a first-time user may give wct: each case checks the stable code, the
+// documented exit code and that nothing is stored by mistake (never message text).
+import { copyFileSync, existsSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { readRunJson, removeDir, runIdFrom, TEST_PLUGIN, tempDir, wct } from "./helpers.js";
+
+let dir: string;
+let store: string;
+beforeEach(() => {
+  dir = tempDir();
+  store = join(dir, "store");
+  copyFileSync(TEST_PLUGIN, join(dir, "test-plugin.mjs"));
+});
+afterEach(() => removeDir(dir));
+
+/** A runbook with the test plugin, the given `config:` body and `artifacts:` body. */
+function runbook(artifacts: string, config = "{}"): string {
+  return `name: review\ndescription: review\nplugins: [./test-plugin.mjs]\nconfig: ${config}\nartifacts:\n${artifacts}`;
+}
+
+const ONE = "  a:\n    source: {type: numbers}\n";
+
+interface ValidateReport {
+  valid: boolean;
+  error?: { code: string };
+  diagnostics: Array<{ code: string; path: string; line: number }>;
+}
+
+async function validateJson(
+  file: string,
+): Promise<{ code: number | null; report: ValidateReport }> {
+  const result = await wct(["validate", file, "--json", "--store", store], { cwd: dir });
+  return { code: result.code, report: JSON.parse(result.stdout) as ValidateReport };
+}
+
+function storedRuns(): string[] {
+  const runs = join(store, "runs");
+  return existsSync(runs) ? readdirSync(runs).filter((name) => !name.startsWith(".")) : [];
+}
+
+describe("runbook values the runtime cannot honour", () => {
+  it("refuses a timeout beyond what a timer can hold, instead of timing out at once", async () => {
+    // 3,000,000 s overflowed setTimeout: the run failed with a timeout after 1 ms.
+    writeFileSync(
+      join(dir, "rb.yaml"),
+      runbook("  a:\n    source: {type: numbers}\n    timeout: 3000000\n", "{timeout: 3000000}"),
+    );
+    const { code, report } = await validateJson("rb.yaml");
+    expect(code).toBe(2);
+    expect(report.diagnostics.map((d) => [d.code, d.path])).toEqual([
+      ["ERR_INVALID_VALUE", "config.timeout"],
+      ["ERR_INVALID_VALUE", "artifacts.a.timeout"],
+    ]);
+    const run = await wct(["run", "rb.yaml", "--store", store], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("[ERR_RUNBOOK_INVALID]");
+    expect(storedRuns()).toEqual([]);
+  });
+
+  it("refuses an artifact id longer than a store key segment before anything runs", async () => {
+    // It validated, then the run died at the save with ERR_INVALID_KEY, left "running".
+    writeFileSync(join(dir, "rb.yaml"), runbook(`${ONE}  ${"x".repeat(300)}:\n    inputs: a\n`));
+    const { code, report } = await validateJson("rb.yaml");
+    expect(code).toBe(2);
+    expect(report.diagnostics.map((d) => d.code)).toEqual(["ERR_INVALID_ID"]);
+    const run = await wct(["run", "rb.yaml", "--store", store], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(storedRuns()).toEqual([]);
+  });
+
+  // BUG (executor, plan/flatten.ts): inlined child ids (`<directive>__<child id>`) are
+  // not checked against the store's 128-character key segment; each id is short enough,
+  // the joined one is not. Planning passes, the run fails at the save with
+  // ERR_INVALID_KEY and stays "running" with its completed artifacts not in state.json.
+  it.fails("refuses an inlined child artifact id longer than a store key segment", async () => {
+    const child = "c".repeat(40);
+    writeFileSync(
+      join(dir, "kid.yaml"),
+      `name: kid\ndescription: kid\ninputs:\n  files: {}\noutputs:\n  out: {artifact: ${child}}\nartifacts:\n  ${child}:\n    inputs: files\n`,
+    );
+    writeFileSync(
+      join(dir, "rb.yaml"),
+      runbook(
+        `${ONE}  ${"d".repeat(100)}:\n    inputs: a\n    child_runbook: {path: ./kid.yaml}\n`,
+      ),
+    );
+    const { code, report } = await validateJson("rb.yaml");
+    expect(code).toBe(2);
+    expect(report.error?.code).toBe("ERR_RUNBOOK_INVALID");
+  });
+});
+
+describe("files that are not runbooks", () => {
+  it("reports a binary file once, as not text", async () => {
+    writeFileSync(join(dir, "rb.yaml"), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 0, 0, 0, 10]));
+    const { code, report } = await validateJson("rb.yaml");
+    expect(code).toBe(2);
+    expect(report.diagnostics.map((d) => d.code)).toEqual(["ERR_YAML_SYNTAX"]);
+  });
+
+  it("reports only the syntax errors of YAML the parser had to guess at (tabs)", async () => {
+    // The recovered shape used to add "unknown key" / "expected a mapping" errors for
+    // keys that are in the right place.
+    writeFileSync(
+      join(dir, "rb.yaml"),
+      "name: t\ndescription: t\nartifacts:\n\ta:\n\t\tsource: {type: numbers}\n",
+    );
+    const { code, report } = await validateJson("rb.yaml");
+    expect(code).toBe(2);
+    expect(new Set(report.diagnostics.map((d) => d.code))).toEqual(new Set(["ERR_YAML_SYNTAX"]));
+  });
+
+  it("reports a value of the wrong type once, not also against its length", async () => {
+    writeFileSync(join(dir, "rb.yaml"), runbook(ONE).replace("name: review", "name: []"));
+    const { code, report } = await validateJson("rb.yaml");
+    expect(code).toBe(2);
+    expect(report.diagnostics.map((d) => [d.code, d.path])).toEqual([
+      ["ERR_INVALID_VALUE", "name"],
+    ]);
+  });
+
+  // BUG (executor, plan/plan-runbook.ts and the child reader in plan/flatten.ts): the
+  // bytes are decoded with Buffer#toString("utf8"), which turns invalid UTF-8 into
+  // U+FFFD silently; the run is stored with a name the user never wrote.
+  it.fails("refuses a runbook that is not valid UTF-8", async () => {
+    writeFileSync(
+      join(dir, "rb.yaml"),
+      Buffer.concat([
+        Buffer.from("name: caf"),
+        Buffer.from([0xe9]),
+        Buffer.from(runbook(ONE).slice(12)),
+      ]),
+    );
+    const { code, report } = await validateJson("rb.yaml");
+    expect(code).toBe(2);
+    expect(report.error?.code).toBe("ERR_RUNBOOK_INVALID");
+  });
+});
+
+describe("--store", () => {
+  it("refuses an empty --store instead of using the working folder as the store", async () => {
+    writeFileSync(join(dir, "rb.yaml"), runbook(ONE));
+    for (const command of [["run", "rb.yaml"], ["validate", "rb.yaml"], ["runs"]]) {
+      const result = await wct([...command, "--store", ""], { cwd: dir });
+      expect(result.code, command.join(" ")).toBe(2);
+      expect(result.stderr).toContain("[ERR_USAGE]");
+    }
+    expect(existsSync(join(dir, "runs"))).toBe(false);
+  });
+
+  it("treats an empty WCT_STORE as unset (.waivern)", async () => {
+    writeFileSync(join(dir, "rb.yaml"), runbook(ONE));
+    const result = await wct(["run", "rb.yaml"], { cwd: dir, env: { WCT_STORE: "" } });
+    expect(result.code).toBe(0);
+    expect(existsSync(join(dir, "runs"))).toBe(false);
+    expect(existsSync(join(dir, ".waivern", "runs", runIdFrom(result.stderr)))).toBe(true);
+  });
+});
+
+describe("wct inspect <run> <artifact>", () => {
+  it("refuses a store key that is not an artifact id (no false 'corrupt' report)", async () => {
+    writeFileSync(join(dir, "rb.yaml"), runbook(ONE));
+    const runId = runIdFrom((await wct(["run", "rb.yaml", "--store", store], { cwd: dir })).stderr);
+    for (const key of ["_system/run", "_system/state", "a/b", ""]) {
+      const result = await wct(["inspect", runId, key, "--store", store], { cwd: dir });
+      expect(result.code, key).toBe(2);
+      expect(result.stderr).toContain("[ERR_USAGE]");
+    }
+    // The run itself is untouched and still reads back.
+    expect(readRunJson(store, runId)["status"]).toBe("completed");
+    const ok = await wct(["inspect", runId, "a", "--json", "--store", store], { cwd: dir });
+    expect(ok.code).toBe(0);
+  });
+
+  it("an unknown artifact keeps its code and exit 2", async () => {
+    writeFileSync(join(dir, "rb.yaml"), runbook(ONE));
+    const runId = runIdFrom((await wct(["run", "rb.yaml", "--store", store], { cwd: dir })).stderr);
+    const result = await wct(["inspect", runId, "nope", "--store", store], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("[ERR_ARTIFACT_NOT_FOUND]");
+  });
+});
+
+describe("usage errors of subcommands", () => {
+  it("carry the stable code, like every other error", async () => {
+    writeFileSync(join(dir, "rb.yaml"), runbook(ONE));
+    for (const args of [
+      ["run", "rb.yaml", "other.yaml"],
+      ["run", "rb.yaml", "--stor", "x"],
+      ["run"],
+      ["runs", "--limit"],
+      ["inspect"],
+      ["schema", "extra"],
+    ]) {
+      const result = await wct(args, { cwd: dir });
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stderr, args.join(" ")).toContain("[ERR_USAGE]");
+    }
+  });
+
+  it("--limit takes decimal digits only", async () => {
+    for (const limit of ["0x10", "1e3", " 2", "0", "-1", "abc"]) {
+      const result = await wct(["runs", "--limit", limit, "--store", store], { cwd: dir });
+      expect(result.code, limit).toBe(2);
+      expect(result.stderr).toContain("[ERR_USAGE]");
+    }
+  });
+});
+
+describe("plugins that misbehave", () => {
+  const PLUGIN = `const S = { name: "s", version: "1.0.0" };
+const c = (type, extract) => ({ type, description: type, outputSchema: S, extract });
+export default {
+  name: "bad",
+  connectors: [
+    c("throw_string", async () => { throw "just a string"; }),
+    c("throw_null", async () => { throw null; }),
+    c("ret_undefined", async () => undefined),
+    c("ret_bigint", async () => 10n),
+    c("ret_nan", async () => ({ count: NaN })),
+    c("ret_map", async () => new Map([["k", 1]])),
+    c("never", () => new Promise(() => {})),
+    c("throw_trap", async () => { throw new Proxy({}, { get() { throw new Error("trap"); } }); }),
+  ],
+};
+`;
+  beforeEach(() => writeFileSync(join(dir, "bad.mjs"), PLUGIN));
+  const withType = (type: string) =>
+    `name: bad\ndescription: bad\nplugins: [./bad.mjs]\nartifacts:\n  a:\n    source: {type: ${type}}\n`;
+
+  for (const type of ["throw_string", "throw_null", "ret_undefined", "ret_bigint"]) {
+    it(`${type}: the artifact fails, the run is saved as failed, exit 1`, async () => {
+      writeFileSync(join(dir, "rb.yaml"), withType(type));
+      const result = await wct(["run", "rb.yaml", "--json", "--store", store], { cwd: dir });
+      expect(result.code).toBe(1);
+      const summary = JSON.parse(result.stdout);
+      expect(summary.artifacts[0].status).toBe("failed");
+      expect(readRunJson(store, summary.run_id)["status"]).toBe("failed");
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    });
+  }
+
+  it("a component whose promise can never settle: clear error, exit 1, run resumable", async () => {
+    // Node used to exit silently with code 13 as soon as nothing was left to wait for.
+    writeFileSync(join(dir, "rb.yaml"), withType("never"));
+    const result = await wct(["run", "rb.yaml", "--store", store], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("[ERR_STALLED]");
+    const runId = runIdFrom(result.stderr);
+    writeFileSync(join(dir, "bad.mjs"), PLUGIN.replace("new Promise(() => {})", "[1]"));
+    const resumed = await wct(["run", "rb.yaml", "--resume", runId, "--store", store], {
+      cwd: dir,
+    });
+    expect(resumed.code).toBe(0);
+    expect(readRunJson(store, runId)["status"]).toBe("completed");
+  });
+
+  it("a plugin whose top-level await never settles: ERR_PLUGIN_LOAD, exit 2", async () => {
+    writeFileSync(join(dir, "stuck.mjs"), "await new Promise(() => {});\nexport default {};\n");
+    writeFileSync(
+      join(dir, "rb.yaml"),
+      "name: t\ndescription: t\nplugins: [./stuck.mjs]\nartifacts:\n  a:\n    source: {type: x}\n",
+    );
+    for (const args of [
+      ["validate", "rb.yaml", "--store", store],
+      ["run", "rb.yaml", "--store", store],
+      ["components", "--plugin", "./stuck.mjs"],
+    ]) {
+      const result = await wct(args, { cwd: dir });
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stderr).toContain("[ERR_PLUGIN_LOAD]");
+    }
+    expect(storedRuns()).toEqual([]);
+  });
+
+  // BUG (executor, run/json.ts rejectNonJson): NaN/Infinity are stored as null and a Map
+  // as {}: the artifact "completes" with content the component never returned. Reject
+  // non-finite numbers and Map/Set (anything JSON.stringify would change) with
+  // ERR_INVALID_OUTPUT like functions and BigInt.
+  for (const type of ["ret_nan", "ret_map"]) {
+    it.fails(`${type}: content JSON cannot hold fails the artifact (ERR_INVALID_OUTPUT)`, async () => {
+      writeFileSync(join(dir, "rb.yaml"), withType(type));
+      const result = await wct(["run", "rb.yaml", "--json", "--store", store], { cwd: dir });
+      expect(result.code).toBe(1);
+      expect(JSON.parse(result.stdout).artifacts[0].error.code).toBe("ERR_INVALID_OUTPUT");
+    });
+  }
+
+  // BUG (executor, run/run.ts classify): reading `.code` / the message of a thrown
+  // value whose property access throws escapes runArtifact: the whole run aborts with
+  // ERR_INTERNAL and run.json stays "running" with no owner. Guard classify (and
+  // errorOf) with try/catch and fall back to ERR_COMPONENT_FAILED "threw a value that
+  // cannot be read".
+  it.fails("a thrown value whose properties throw fails the artifact, not the run", async () => {
+    writeFileSync(join(dir, "rb.yaml"), withType("throw_trap"));
+    const result = await wct(["run", "rb.yaml", "--store", store], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(readRunJson(store, runIdFrom(result.stderr))["status"]).toBe("failed");
+  });
+});
