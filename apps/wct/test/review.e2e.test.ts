@@ -69,11 +69,8 @@ describe("runbook values the runtime cannot honour", () => {
     expect(storedRuns()).toEqual([]);
   });
 
-  // BUG (executor, plan/flatten.ts): inlined child ids (`<directive>__<child id>`) are
-  // not checked against the store's 128-character key segment; each id is short enough,
-  // the joined one is not. Planning passes, the run fails at the save with
-  // ERR_INVALID_KEY and stays "running" with its completed artifacts not in state.json.
-  it.fails("refuses an inlined child artifact id longer than a store key segment", async () => {
+  // Each id is short enough; the inlined `<directive>__<child id>` is not.
+  it("refuses an inlined child artifact id longer than a store key segment", async () => {
     const child = "c".repeat(40);
     writeFileSync(
       join(dir, "kid.yaml"),
@@ -120,10 +117,8 @@ describe("files that are not runbooks", () => {
     ]);
   });
 
-  // BUG (executor, plan/plan-runbook.ts and the child reader in plan/flatten.ts): the
-  // bytes are decoded with Buffer#toString("utf8"), which turns invalid UTF-8 into
-  // U+FFFD silently; the run is stored with a name the user never wrote.
-  it.fails("refuses a runbook that is not valid UTF-8", async () => {
+  // Decoding leniently would turn the bad byte into U+FFFD: a name nobody wrote.
+  it("refuses a runbook that is not valid UTF-8", async () => {
     writeFileSync(
       join(dir, "rb.yaml"),
       Buffer.concat([
@@ -274,12 +269,9 @@ export default {
     expect(storedRuns()).toEqual([]);
   });
 
-  // BUG (executor, run/json.ts rejectNonJson): NaN/Infinity are stored as null and a Map
-  // as {}: the artifact "completes" with content the component never returned. Reject
-  // non-finite numbers and Map/Set (anything JSON.stringify would change) with
-  // ERR_INVALID_OUTPUT like functions and BigInt.
+  // JSON.stringify would store NaN as null and a Map as {}: content never returned.
   for (const type of ["ret_nan", "ret_map"]) {
-    it.fails(`${type}: content JSON cannot hold fails the artifact (ERR_INVALID_OUTPUT)`, async () => {
+    it(`${type}: content JSON cannot hold fails the artifact (ERR_INVALID_OUTPUT)`, async () => {
       writeFileSync(join(dir, "rb.yaml"), withType(type));
       const result = await wct(["run", "rb.yaml", "--json", "--store", store], { cwd: dir });
       expect(result.code).toBe(1);
@@ -287,12 +279,8 @@ export default {
     });
   }
 
-  // BUG (executor, run/run.ts classify): reading `.code` / the message of a thrown
-  // value whose property access throws escapes runArtifact: the whole run aborts with
-  // ERR_INTERNAL and run.json stays "running" with no owner. Guard classify (and
-  // errorOf) with try/catch and fall back to ERR_COMPONENT_FAILED "threw a value that
-  // cannot be read".
-  it.fails("a thrown value whose properties throw fails the artifact, not the run", async () => {
+  // Reading `.code` or the message of such a value throws again.
+  it("a thrown value whose properties throw fails the artifact, not the run", async () => {
     writeFileSync(join(dir, "rb.yaml"), withType("throw_trap"));
     const result = await wct(["run", "rb.yaml", "--store", store], { cwd: dir });
     expect(result.code).toBe(1);

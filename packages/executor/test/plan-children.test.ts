@@ -1,4 +1,4 @@
-import { symlink, writeFile } from "node:fs/promises";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Runbook } from "@wct/runbook-schema";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -598,5 +598,26 @@ describe("child runbooks", () => {
     });
     expect(registry.processors.get("upper")?.source).toBe(join(dir, "sub/plugins/upper.js"));
     expect(result.artifacts.find((a) => a.id === "counted__up")?.component).toBe("upper");
+  });
+});
+
+describe("child runbook files that are not runbooks", () => {
+  it("reports a child path that is a folder", async () => {
+    await mkdir(join(dir, "kid.yaml"));
+    const diagnostics = await diagnosticsOf({ "runbook.yaml": parent("./kid.yaml") });
+    expect(diagnostics.map((d) => [d.code, d.line])).toEqual([
+      [PlanDiagnosticCode.ChildNotFound, 9],
+    ]);
+  });
+
+  it("reports a child that is not valid UTF-8 at its first bad byte", async () => {
+    await writeFile(
+      join(dir, "kid.yaml"),
+      Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x3a, 0x20, 0xff, 0x0a]),
+    );
+    const diagnostics = await diagnosticsOf({ "runbook.yaml": parent("./kid.yaml") });
+    expect(diagnostics).toContainEqual(
+      expect.objectContaining({ code: "ERR_YAML_SYNTAX", line: 1, column: 7 }),
+    );
   });
 });

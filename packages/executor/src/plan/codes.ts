@@ -7,6 +7,8 @@ export const PlanDiagnosticCode = {
   UnknownArtifact: "ERR_UNKNOWN_ARTIFACT",
   /** Two artifacts end up with the same id after child runbooks are inlined. */
   DuplicateArtifact: "ERR_DUPLICATE_ARTIFACT",
+  /** An artifact id grows longer than 128 characters once child runbooks are inlined. */
+  InvalidArtifactId: "ERR_INVALID_ID",
   /** Artifacts depend on each other in a cycle. */
   DependencyCycle: "ERR_DEPENDENCY_CYCLE",
   /** `source.type` / `process.type` names no loaded connector / processor. */

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import type {
   ArtifactDefinition,
@@ -7,9 +7,11 @@ import type {
   ParseResult,
   Runbook,
 } from "@wct/runbook-schema";
+import { MAX_SEGMENT_LENGTH } from "@wct/store-core";
 import type { ArtifactKind } from "../types.js";
 import { type ChildSearchRoot, childPathProblem, resolveChildPath } from "./child-path.js";
 import { PlanDiagnosticCode } from "./codes.js";
+import { decodeRunbook } from "./decode.js";
 import { type DiagnosticList, type DiagnosticTarget, didYouMean } from "./diagnostics.js";
 
 /** Parses one runbook file's text (`parseRunbook` of `@wct/runbook-schema`). */
@@ -141,7 +143,7 @@ export async function flattenRunbook(
     inputSchemaExpectations: [],
   };
   await inline(context, root, root.runbook, "", new Map(), 0, [root], undefined);
-  reportDuplicateIds(context);
+  reportBadIds(context);
   return {
     files: context.files,
     artifacts: context.artifacts,
@@ -364,9 +366,15 @@ async function includeChild(
   }
   const child = await loadChild(context, found.path, found.realPath);
   if (child === undefined) {
+    const isFolder = await stat(found.path).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
     report(
       PlanDiagnosticCode.ChildNotFound,
-      `Child runbook "${ref.path}" of "${localId}" could not be read (${found.path}).`,
+      isFolder
+        ? `Child runbook "${ref.path}" of "${localId}" is a folder (${found.path}), not a runbook file.`
+        : `Child runbook "${ref.path}" of "${localId}" could not be read (${found.path}).`,
       `${at}.path`,
     );
     return undefined;
@@ -579,8 +587,10 @@ async function loadChild(
   }
   const relPath = relativeToRoot(context, absPath);
   const displayFile = join(context.rootDisplayDir, ...relPath.split("/"));
-  const text = Buffer.from(bytes).toString("utf8");
-  const parsed = context.parse(text, { file: displayFile, env: context.env });
+  const decoded = decodeRunbook(bytes, displayFile);
+  const text = "text" in decoded ? decoded.text : "";
+  const parsed =
+    "text" in decoded ? context.parse(text, { file: displayFile, env: context.env }) : undefined;
   const file: RunbookFile = {
     absPath,
     realPath,
@@ -589,10 +599,11 @@ async function loadChild(
     bytes,
     text,
     displayFile,
-    locate: parsed.locate,
+    locate: parsed?.locate ?? (() => undefined),
   };
-  if (parsed.ok) file.runbook = parsed.runbook;
-  else {
+  if ("diagnostic" in decoded) context.diagnostics.push(decoded.diagnostic);
+  else if (parsed?.ok) file.runbook = parsed.runbook;
+  else if (parsed !== undefined) {
     context.diagnostics.push(...parsed.diagnostics);
     const partial = partialFileOf(parsed);
     if (partial !== undefined && parsed.partial !== undefined) {
@@ -609,9 +620,19 @@ function relativeToRoot(context: FlattenContext, absPath: string): string {
   return relative(context.root.baseDir, absPath).split(sep).join("/");
 }
 
-function reportDuplicateIds(context: FlattenContext): void {
+/** Inlined ids that collide, or that grow longer than a store key segment allows. */
+function reportBadIds(context: FlattenContext): void {
   const seen = new Map<string, FlatArtifact>();
   for (const artifact of context.artifacts) {
+    if (artifact.id.length > MAX_SEGMENT_LENGTH) {
+      context.diagnostics.add(
+        artifact.file,
+        PlanDiagnosticCode.InvalidArtifactId,
+        `Artifact "${artifact.localId}" in ${artifact.file.relPath} becomes "${artifact.id}" once child runbooks are inlined: ${artifact.id.length} characters, more than the ${MAX_SEGMENT_LENGTH} an artifact id may have.`,
+        `artifacts.${artifact.localId}`,
+        "use shorter ids for the child runbook directives or the child's artifacts",
+      );
+    }
     const first = seen.get(artifact.id);
     if (first === undefined) {
       seen.set(artifact.id, artifact);

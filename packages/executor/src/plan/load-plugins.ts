@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -69,6 +70,18 @@ export function pluginSourceName(specifier: string, resolvedPath: string): strin
 
 /** Imports one resolved plugin file and validates its shape. */
 export async function importPluginFile(path: string, source: string): Promise<LoadedPlugin> {
+  // Checked first: Node's own message for a missing file names wct's loader, not the plugin.
+  const kind = await stat(path).then(
+    (s) => (s.isFile() ? "file" : "not a file"),
+    () => "missing",
+  );
+  if (kind !== "file") {
+    throw new ExecutorError(
+      ExecutorErrorCode.PluginLoad,
+      `Cannot load plugin "${source}": ${path} ${kind === "missing" ? "does not exist" : "is not a file"}. Check the path in "plugins" / --plugin (relative paths start from the runbook's folder, or the working folder for --plugin).`,
+      { details: { module: source, path } },
+    );
+  }
   let namespace: Record<string, unknown>;
   try {
     namespace = (await import(/* @vite-ignore */ pathToFileURL(path).href)) as Record<

@@ -12,6 +12,7 @@ import { ExecutorError, ExecutorErrorCode } from "../errors.js";
 import type { Plan, PlanFile, PlannedArtifact } from "../types.js";
 import { checkComponents, checkSchemas, type ReuseResolver } from "./check.js";
 import { PlanDiagnosticCode } from "./codes.js";
+import { decodeRunbook } from "./decode.js";
 import { DiagnosticList } from "./diagnostics.js";
 import {
   type FlatArtifact,
@@ -85,7 +86,9 @@ export async function planRunbookWith(
       { details: { runbook_path: absPath }, cause: error },
     );
   }
-  const text = Buffer.from(bytes).toString("utf8");
+  const decoded = decodeRunbook(bytes, runbookPath);
+  if ("diagnostic" in decoded) throw invalid(runbookPath, [decoded.diagnostic]);
+  const text = decoded.text;
   const parsed = parse(text, { file: runbookPath, env: options.env });
   const root: RunbookFile = {
     absPath,

@@ -1,16 +1,32 @@
 import { ExecutorError, ExecutorErrorCode } from "../errors.js";
 
+// Everything JSON.stringify would silently drop or change: the stored content would
+// differ from what the component returned.
 function rejectNonJson(_key: string, value: unknown): unknown {
   if (typeof value === "function" || typeof value === "symbol") {
     throw new TypeError(`a ${typeof value} is not JSON`);
+  }
+  if (typeof value === "number" && !Number.isFinite(value)) {
+    throw new TypeError(`${value} is not a JSON number`);
+  }
+  if (
+    value instanceof Map ||
+    value instanceof Set ||
+    value instanceof WeakMap ||
+    value instanceof WeakSet
+  ) {
+    throw new TypeError(
+      `a ${value.constructor.name} is not JSON (convert it to an object or array)`,
+    );
   }
   return value;
 }
 
 /**
  * JSON text of a component's output, so what is stored, hashed and handed downstream
- * is exactly what a reader gets back. `undefined`, functions, symbols, BigInt and
- * cycles are `ERR_INVALID_OUTPUT`; `undefined` object members are dropped as JSON does.
+ * is exactly what a reader gets back. `undefined`, functions, symbols, BigInt, NaN and
+ * Infinity, Maps and Sets, and cycles are `ERR_INVALID_OUTPUT`; `undefined` object
+ * members are dropped as JSON does.
  */
 export function toJsonText(value: unknown, artifactId: string, producer: string): string {
   let text: string | undefined;

@@ -88,6 +88,13 @@ function runbookChanged(runId: string, run: RunMetadata, plan: Plan): ExecutorEr
   );
 }
 
+// Node fires a timer longer than 2^31-1 ms at once; a longer timeout (the runbook schema
+// refuses them, a hand-built plan might not) waits the longest a timer can.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+function timerDelay(seconds: number): number {
+  return Math.min(seconds * 1000, MAX_TIMER_MS);
+}
+
 function errorOf(error: unknown): string {
   if (error instanceof Error) return error.message;
   return typeof error === "string" ? error : (JSON.stringify(error) ?? String(error));
@@ -323,7 +330,8 @@ async function execute(
   options.signal?.addEventListener("abort", interrupt, { once: true });
   const onLeaseLost = () => stop.abort(lease.lost.reason);
   lease.lost.addEventListener("abort", onLeaseLost, { once: true });
-  const runTimeoutMs = plan.config.timeout === undefined ? undefined : plan.config.timeout * 1000;
+  const runTimeoutMs =
+    plan.config.timeout === undefined ? undefined : timerDelay(plan.config.timeout);
   const runTimer =
     runTimeoutMs === undefined
       ? undefined
@@ -452,10 +460,17 @@ async function execute(
       return { code: cause.code, message: cause.message };
     }
     const what = artifact.component ? `${artifact.kind} "${artifact.component}"` : artifact.kind;
-    const own = (error as { code?: unknown } | null)?.code;
+    let detail: string;
+    try {
+      const own = (error as { code?: unknown } | null)?.code;
+      detail = `${typeof own === "string" || typeof own === "number" ? `[${own}] ` : ""}${errorOf(error)}`;
+    } catch {
+      // A thrown value whose properties throw (a Proxy, a getter): still only this artifact fails.
+      detail = "it threw a value that cannot be read";
+    }
     return {
       code: ExecutorErrorCode.ComponentFailed,
-      message: `artifact "${artifact.id}": ${what} failed: ${typeof own === "string" || typeof own === "number" ? `[${own}] ` : ""}${errorOf(error)}`,
+      message: `artifact "${artifact.id}": ${what} failed: ${detail}`,
     };
   };
 
@@ -478,7 +493,7 @@ async function execute(
                   { details: { artifact: artifact.id } },
                 ),
               ),
-            artifact.timeout * 1000,
+            timerDelay(artifact.timeout),
           );
     let produced: Produced | undefined;
     let error: ArtifactError | null = null;
