@@ -200,3 +200,34 @@ describe("persistence", () => {
     );
   });
 });
+
+describe("a store that fails under the run", () => {
+  it("rejects with the store's error, records the attempt as failed and releases the lease", async () => {
+    const h = createHarness();
+    const store = createMemoryStore();
+    const broken = Object.create(store) as typeof store;
+    const boom = Object.assign(new Error("disk full"), { code: "ERR_STORE_BACKEND" });
+    broken.saveMessageText = async (runId, key, envelope, content) => {
+      if (key === "b") throw boom;
+      return store.saveMessageText!(runId, key, envelope, content);
+    };
+    broken.save = async (runId, key, message) => {
+      if (key === "b") throw boom;
+      return store.save(runId, key, message);
+    };
+    const plan = makePlan([
+      { id: "a", component: "emit" },
+      { id: "b", component: "emit" },
+    ]);
+    await expect(
+      runPlan(plan, { store: broken, registry: h.registry, runId: "r1" }),
+    ).rejects.toMatchObject({ code: "ERR_STORE_BACKEND" });
+    const run = await store.getJson<{ status: string; attempts: { status: string }[] }>(
+      "r1",
+      "_system/run",
+    );
+    expect(run.status).toBe("failed");
+    expect(run.attempts.map((a) => a.status)).toEqual(["failed"]);
+    expect(await store.exists("r1", "_system/lock")).toBe(false);
+  });
+});

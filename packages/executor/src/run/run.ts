@@ -609,7 +609,26 @@ async function execute(
     fatal ??= error;
   });
   if (lease.lost.aborted) throw lease.lost.reason;
-  if (fatal !== undefined) throw fatal;
+  if (fatal !== undefined) {
+    // The store failed under us: record, if it still can, that this attempt failed
+    // (rather than leave the run "running"), then report the store's own error.
+    const ended = now().toISOString();
+    await store
+      .saveJson(runId, STATE_KEY, buildState())
+      .then(() =>
+        store.saveJson(runId, RUN_KEY, {
+          ...meta,
+          status: "failed",
+          completed_at: ended,
+          attempts: [
+            ...meta.attempts.slice(0, -1),
+            { ...attempt, ended_at: ended, status: "failed" },
+          ],
+        }),
+      )
+      .catch(() => {});
+    throw fatal;
+  }
 
   // Final state before the run status, so a completed run.json always has its state.
   await store.saveJson(runId, STATE_KEY, buildState());
