@@ -1,10 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { listRunRecords, runPlan } from "../src/index.js";
 import { createRunId } from "../src/run/index.js";
@@ -15,8 +11,7 @@ import {
   createMemoryStore,
   makePlan,
 } from "./fixtures/run/helpers.js";
-
-const CHILD = fileURLToPath(new URL("./fixtures/run/crash-child.ts", import.meta.url));
+import { runAndKill } from "./fixtures/run/kill-child.js";
 
 let base: string;
 beforeEach(async () => {
@@ -25,24 +20,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(base, { recursive: true, force: true });
 });
-
-/** Runs the crash plan in a child process and SIGKILLs it after its `events`-th event. */
-async function runAndKill(baseDir: string, runId: string, events: number): Promise<void> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["--conditions=@wct/source", "--import", "tsx", CHILD, baseDir, runId, "run"],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const exited = once(child, "exit");
-  let seen = 0;
-  for await (const line of createInterface({ input: child.stdout! })) {
-    if (line.startsWith("event ") && ++seen >= events) {
-      child.kill("SIGKILL");
-      break;
-    }
-  }
-  await exited;
-}
 
 describe("run records (review)", () => {
   it("gives the duration of a run that completed on resume after its first process was killed", async () => {

@@ -1,17 +1,12 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type RunMetadata, runPlan } from "../src/index.js";
 import { createRunId } from "../src/run/index.js";
 import { crashPlan, crashRegistry } from "./fixtures/run/crash-plan.js";
 import { createFsStore } from "./fixtures/run/helpers.js";
-
-const CHILD = fileURLToPath(new URL("./fixtures/run/crash-child.ts", import.meta.url));
+import { runAndKill } from "./fixtures/run/kill-child.js";
 
 let base: string;
 beforeEach(async () => {
@@ -20,25 +15,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(base, { recursive: true, force: true });
 });
-
-/** Runs the crash plan in a child process and SIGKILLs it after its `events`-th event. */
-async function runAndKill(baseDir: string, runId: string, events: number): Promise<number> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["--conditions=@wct/source", "--import", "tsx", CHILD, baseDir, runId, "run"],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const exited = once(child, "exit");
-  let seen = 0;
-  for await (const line of createInterface({ input: child.stdout! })) {
-    if (line.startsWith("event ") && ++seen >= events) {
-      child.kill("SIGKILL");
-      break;
-    }
-  }
-  await exited;
-  return child.pid!;
-}
 
 describe("resume (review)", () => {
   it("takes over the lease of a killed process and records the takeover in the new attempt", async () => {
