@@ -1,3 +1,4 @@
+import { type Diagnostic, formatDiagnostic } from "@wct/runbook-schema";
 import { CommanderError } from "commander";
 
 /** Exit codes of every command (spec §6). */
@@ -55,24 +56,6 @@ export function exitCodeFor(error: unknown): number {
   return ExitCode.RunFailed;
 }
 
-interface DiagnosticLike {
-  code: string;
-  message: string;
-  file: string;
-  line: number;
-  column: number;
-  path: string;
-  hint?: string;
-}
-
-/** `file:line:col: message [code] (at path)` and the hint on its own line. */
-export function formatDiagnostic(d: DiagnosticLike): string {
-  const where = d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file;
-  const at = d.path ? ` (at ${d.path})` : "";
-  const hint = d.hint ? `\n    hint: ${d.hint}` : "";
-  return `${where}: ${d.message} [${d.code}]${at}${hint}`;
-}
-
 /**
  * What the user sees for an error: the code, the message, every diagnostic; a stack
  * only with `debug`. Paths below `cwd` are shown relative to it, as the user typed them.
@@ -80,12 +63,12 @@ export function formatDiagnostic(d: DiagnosticLike): string {
 export function formatError(error: unknown, debug: boolean, cwd?: string): string {
   const code = errorCode(error) ?? "ERR_INTERNAL";
   const message = error instanceof Error ? error.message : String(error);
-  const diagnostics = (error as { diagnostics?: DiagnosticLike[] } | null)?.diagnostics ?? [];
+  const diagnostics = (error as { diagnostics?: Diagnostic[] } | null)?.diagnostics ?? [];
   const lines: string[] = [];
   if (diagnostics.length > 0) {
     // The message repeats the diagnostics; its first line is the headline.
     lines.push(`wct: ${message.split("\n")[0]?.replace(/:$/, "")} [${code}]`);
-    for (const d of diagnostics) lines.push(`  ${formatDiagnostic(d)}`);
+    for (const d of diagnostics) lines.push(`  ${formatDiagnostic(d).replace(/\n/g, "\n  ")}`);
   } else {
     lines.push(`wct: ${message} [${code}]`);
   }

@@ -212,7 +212,7 @@ describe("locate", () => {
 });
 
 describe("formatDiagnostic", () => {
-  it("renders file, position, message, path and hint", () => {
+  it("renders file, position, message, code, path and hint", () => {
     expect(
       formatDiagnostic({
         code: "ERR_UNKNOWN_KEY",
@@ -223,7 +223,9 @@ describe("formatDiagnostic", () => {
         path: "artifacts.a.inptus",
         hint: 'did you mean "inputs"?',
       }),
-    ).toBe('rb.yaml:3:5: unknown key "inptus" (artifacts.a.inptus) did you mean "inputs"?');
+    ).toBe(
+      'rb.yaml:3:5: unknown key "inptus" [ERR_UNKNOWN_KEY] (at artifacts.a.inptus)\n  hint: did you mean "inputs"?',
+    );
   });
 
   it("leaves out an unknown position", () => {
@@ -236,6 +238,6 @@ describe("formatDiagnostic", () => {
         column: 0,
         path: "",
       }),
-    ).toBe("rb.yaml: empty");
+    ).toBe("rb.yaml: empty [ERR_EMPTY_RUNBOOK]");
   });
 });

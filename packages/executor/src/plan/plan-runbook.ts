@@ -4,6 +4,7 @@ import { dirname, resolve } from "node:path";
 import type { SchemaRef } from "@wct/plugin-api";
 import {
   type Diagnostic,
+  formatDiagnostic,
   type PositionLookup,
   parseRunbook,
   type Runbook,
@@ -325,10 +326,7 @@ async function loadRunbookPlugins(
 
 function invalid(file: string, diagnostics: Diagnostic[]): ExecutorError {
   const count = diagnostics.length;
-  const lines = diagnostics.map(
-    (d) =>
-      `  ${d.file}${d.line > 0 ? `:${d.line}:${d.column}` : ""}: ${d.message} [${d.code}]${d.hint ? ` (${d.hint})` : ""}`,
-  );
+  const lines = diagnostics.map((d) => `  ${formatDiagnostic(d).replace(/\n/g, "\n  ")}`);
   return new ExecutorError(
     ExecutorErrorCode.RunbookInvalid,
     `Runbook ${file} is invalid (${count} problem${count === 1 ? "" : "s"}):\n${lines.join("\n")}`,
