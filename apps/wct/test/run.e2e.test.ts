@@ -206,6 +206,11 @@ describe("wct run", () => {
     victim.child.kill("SIGKILL");
     await victim.done;
     expect(readRunJson(store, runId).status).toBe("running");
+    const listed = JSON.parse((await wct(["runs", "--json"], { cwd: dir, env })).stdout);
+    expect(listed.find((r: { run_id: string }) => r.run_id === runId)).toMatchObject({
+      status: "running",
+      stale: true,
+    });
     writeFileSync(join(dir, "go"), "");
     const resumed = await wct(["run", "rb.yaml", "--resume", runId], { cwd: dir, env });
     expect(resumed.code).toBe(0);

@@ -32,6 +32,21 @@ describe("run records", () => {
     expect(records[1]).toMatchObject({ status: "completed", runbook_path: ok.runbookPath });
   });
 
+  it("marks a running run stale only once its owner's lease is gone", async () => {
+    const store = createMemoryStore();
+    const h = createHarness();
+    const plan = makePlan([{ id: "a", component: "emit", properties: { gate: "g" } }]);
+    const running = runPlan(plan, { store, registry: h.registry, runId: "live" });
+    await h.started("a");
+    expect((await listRunRecords(store))[0]).toMatchObject({ status: "running", stale: false });
+    // The owner dies without releasing: here, its lock disappears with it.
+    await store.delete("live", "_system/lock");
+    expect((await listRunRecords(store))[0]).toMatchObject({ status: "running", stale: true });
+    h.open("g");
+    await running;
+    expect((await listRunRecords(store))[0]).toMatchObject({ status: "completed", stale: false });
+  });
+
   it("filters by status and limits the count", async () => {
     const store = createMemoryStore();
     const registry = createHarness().registry;

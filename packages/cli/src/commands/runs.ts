@@ -26,7 +26,7 @@ function row(record: RunRecord): string[] {
   const c = record.counts;
   return [
     record.run_id,
-    record.status,
+    record.stale ? "running (stale)" : record.status,
     record.runbook_path,
     record.started_at,
     formatDuration(record.duration_ms),
@@ -87,6 +87,11 @@ export function runsCommand(ctx: CliContext): Command {
             records.map(row),
           ),
         );
+        if (records.some((r) => r.status === "running" && r.stale)) {
+          io.stdout.write(
+            "\nruns marked stale lost their process (killed, or its host went away); resume one with:\n  wct run <runbook> --resume <run id>\n",
+          );
+        }
       } finally {
         await store.close();
       }

@@ -1,8 +1,10 @@
+import { hostname } from "node:os";
 import type { SchemaRef } from "@wct/plugin-api";
 import { type ArtifactStore, isStoreError, type Message, messageDigest } from "@wct/store-core";
 import { ExecutorError, ExecutorErrorCode } from "../errors.js";
 import { mapWithLimit } from "./concurrency.js";
-import { RUN_KEY, STATE_KEY } from "./layout.js";
+import { LOCK_KEY, RUN_KEY, STATE_KEY } from "./layout.js";
+import { isLeaseStale, type LeaseRecord } from "./lease.js";
 import type { RunMetadata, RunRecord, RunState, RunStatus } from "./types.js";
 
 /** Parallel store reads for listings and checks: enough to hide latency, not a flood. */
@@ -206,6 +208,7 @@ export async function listRunRecords(
           not_started: state.not_started.length,
         },
         attempts: run.attempts.length,
+        stale: run.status === "running" && (await isOwnerGone(store, runId)),
       };
     } catch (error) {
       const cause = (error as { cause?: unknown }).cause ?? error;
@@ -223,6 +226,20 @@ export async function listRunRecords(
   const descending = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
   filtered.sort((a, b) => descending(sortTime(a), sortTime(b)) || descending(a.run_id, b.run_id));
   return options.limit === undefined ? filtered : filtered.slice(0, options.limit);
+}
+
+/**
+ * Whether a `running` run has lost its owner: no lock, an unreadable one, or a stale
+ * lease (dead pid on this host, or expired). Such a run is resumable.
+ */
+async function isOwnerGone(store: ArtifactStore, runId: string): Promise<boolean> {
+  try {
+    const lock = await store.readJsonVersioned<Partial<LeaseRecord>>(runId, LOCK_KEY);
+    if (lock === undefined || lock.value === null || typeof lock.value !== "object") return true;
+    return isLeaseStale(lock.value, new Date(), hostname());
+  } catch {
+    return true;
+  }
 }
 
 /** Source runs already looked up, by `from_run` as written: each run's state is read once. */

@@ -143,5 +143,7 @@ export type RunRecord =
       duration_ms: number | null;
       counts: { completed: number; failed: number; skipped: number; not_started: number };
       attempts: number;
+      /** A `running` run whose process is gone (no live lease): resume takes it over. */
+      stale: boolean;
     }
   | { run_id: string; status: "unreadable"; reason: string };
