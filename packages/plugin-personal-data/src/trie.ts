@@ -18,16 +18,7 @@ export function trieSource(words: Iterable<string>, separator: string): string {
       .toLowerCase()
       .replace(/[\s_-]+/g, SEPARATOR);
     if (chars === "") continue;
-    let node = root;
-    for (const ch of chars) {
-      let next = node.get(ch);
-      if (!next) {
-        next = new Map();
-        node.set(ch, next);
-      }
-      node = next;
-    }
-    node.end = true;
+    insert(root, chars);
   }
   return renderTrie(root, (ch) => (ch === SEPARATOR ? separator : escapeChar(ch)));
 }
@@ -36,16 +27,7 @@ export function trieSource(words: Iterable<string>, separator: string): string {
 export function caseSensitiveTrie(words: Iterable<string>): string {
   const root: TrieNode = new Map();
   for (const word of words) {
-    let node = root;
-    for (const ch of word) {
-      let next = node.get(ch);
-      if (!next) {
-        next = new Map();
-        node.set(ch, next);
-      }
-      node = next;
-    }
-    node.end = true;
+    insert(root, word);
   }
   return renderTrie(root, (ch) => escapeChar(ch));
 }
@@ -61,3 +43,16 @@ function renderTrie(node: TrieNode, token: (ch: string) => string): string {
 
 /** Key of a context word or a matched text: lower case, without separators (`dateOfBirth` = `date of birth`). */
 export const wordKey = (text: string) => text.toLowerCase().replace(/[\s_-]+/g, "");
+
+function insert(root: TrieNode, chars: string): void {
+  let node = root;
+  for (const ch of chars) {
+    let next = node.get(ch);
+    if (!next) {
+      next = new Map();
+      node.set(ch, next);
+    }
+    node = next;
+  }
+  node.end = true;
+}
