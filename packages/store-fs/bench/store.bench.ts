@@ -1,6 +1,6 @@
 // `pnpm bench store`: the fs store's save and get against plain node:fs/promises doing
 // the same durable steps in the same process (temporary file, write, fsync, close,
-// rename; readFile + JSON.parse), plus the memory store's figures. Rounds alternate
+// rename, fsync the folder; readFile + JSON.parse), plus the memory store's figures. Rounds alternate
 // which side goes first and the median round is reported, so ordering and warm-up do
 // not bias the ratio. Prints figures; never fails on timing.
 import { randomBytes } from "node:crypto";
@@ -71,6 +71,13 @@ function plainFsBaseline(dir: string) {
         await handle.close();
       }
       await rename(temp, file);
+      // The same folder sync the store does after it publishes a value.
+      const folder = await open(dir, "r");
+      try {
+        await folder.sync();
+      } finally {
+        await folder.close();
+      }
     },
     async get(i: number): Promise<unknown> {
       return JSON.parse(await readFile(fileOf(i), "utf8"));

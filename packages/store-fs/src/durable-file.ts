@@ -4,6 +4,7 @@ import { open, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as delay } from "node:timers/promises";
+import { syncFolder } from "./sync-folder.js";
 
 /** Mode of every file the store creates: artifacts hold personal data. */
 export const FILE_MODE = 0o600;
@@ -59,9 +60,9 @@ export async function removeQuietly(path: string): Promise<void> {
 }
 
 /**
- * Atomically replaces `folder/fileName` with `data`: temporary file, write, fsync,
- * close, rename. A reader sees the old file or the new one; a crash at any point
- * leaves at most a stray temporary file, which is never listed.
+ * Atomically and durably replaces `folder/fileName` with `data`: temporary file, write,
+ * fsync, close, rename, fsync the folder. A reader sees the old file or the new one; a
+ * crash at any point leaves at most a stray temporary file, which is never listed.
  */
 export async function replaceFileAtomically(
   folder: string,
@@ -76,6 +77,7 @@ export async function replaceFileAtomically(
     await removeQuietly(temp).catch(() => {});
     throw error;
   }
+  await syncFolder(folder);
 }
 
 /** Name of the file that makes breaking the stale guard of `fileName` exclusive. */

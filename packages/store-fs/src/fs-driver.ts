@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type Dirent, readFile as readFileCallback } from "node:fs";
 import { link, lstat, mkdir, readdir, realpath, rename, rm, unlink } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import {
   type ArtifactStore,
@@ -23,6 +23,7 @@ import {
   writeSyncedFile,
 } from "./durable-file.js";
 import { type FsStoreOptions, resolveFsOptions } from "./options.js";
+import { syncFolder } from "./sync-folder.js";
 
 // The callback readFile is about twice as fast as fs/promises' on Node 20 for the many
 // small files a resume verifies (one threadpool round trip instead of several).
@@ -86,11 +87,21 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     );
   }
 
+  // Makes `runs/` (and any missing parent) and syncs the parent of each folder made.
+  async function makeRunsDir(): Promise<void> {
+    const first = await mkdir(runsDir, { recursive: true, mode: FOLDER_MODE });
+    if (first === undefined) return;
+    for (let made = runsDir; ; made = dirname(made)) {
+      await syncFolder(dirname(made));
+      if (made === first) break;
+    }
+  }
+
   // `runs/` is created on first use and must be a real folder; its real path is the
   // root every later check compares against.
   async function ensureRunsDir(create: boolean): Promise<string | undefined> {
     if (realRunsDir === undefined) {
-      if (create) await mkdir(runsDir, { recursive: true, mode: FOLDER_MODE });
+      if (create) await makeRunsDir();
       let stats: Awaited<ReturnType<typeof lstat>>;
       try {
         stats = await lstat(runsDir);
@@ -143,12 +154,15 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     }
     if (!create) return undefined;
     // The runs folder may have been removed since it was first checked.
-    await mkdir(runsDir, { recursive: true, mode: FOLDER_MODE });
+    await makeRunsDir();
     let path = runsDir;
     for (const part of place.folderParts) {
       path = join(path, part);
       try {
         await mkdir(path, { mode: FOLDER_MODE });
+        // The new folder's entry lives in its parent: without this a power loss can
+        // drop the folder, and every value later committed inside it.
+        await syncFolder(dirname(path));
       } catch (error) {
         if (errorCode(error) !== "EEXIST") throw error;
         const stats = await lstat(path);
@@ -267,6 +281,7 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
           // link() fails when the target exists, atomically, and publishes a file
           // that is already complete.
           await link(temp, join(folder, fileName));
+          await syncFolder(folder);
           return true;
         } catch (error) {
           if (errorCode(error) === "EEXIST") return false;
@@ -303,6 +318,7 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       const removed = await withGuard(folder, place.fileName, staleGuardMs, async () => {
         try {
           await unlink(join(folder, place.fileName));
+          await syncFolder(folder);
           return true;
         } catch (error) {
           // A folder named like the key's file (see the README) is not a key.
