@@ -1,7 +1,9 @@
+import { ExecutorErrorClass } from "@wct/executor";
 import { type Diagnostic, formatDiagnostic } from "@wct/runbook-schema";
+import { type ErrorClass, StoreErrorClass } from "@wct/store-core";
 import { CommanderError } from "commander";
 
-/** Exit codes of every command (spec §6). */
+/** Exit codes of every command (see the README's "Exit codes"). */
 export const ExitCode = {
   Ok: 0,
   RunFailed: 1,
@@ -10,35 +12,48 @@ export const ExitCode = {
   Interrupted: 130,
 } as const;
 
+/** Stable codes of the errors the CLI itself raises. */
+export const CliErrorCode = {
+  /** Bad flags or arguments. */
+  Usage: "ERR_USAGE",
+} as const;
+
+/** One of {@link CliErrorCode}. */
+export type CliErrorCode = (typeof CliErrorCode)[keyof typeof CliErrorCode];
+
+/** The {@link ErrorClass} of every {@link CliErrorCode}. */
+export const CliErrorClass = {
+  ERR_USAGE: "input",
+} as const satisfies Record<CliErrorCode, ErrorClass>;
+
 /** Bad flags or arguments the CLI itself detects. */
 export class UsageError extends Error {
-  readonly code = "ERR_USAGE";
+  readonly code = CliErrorCode.Usage;
   constructor(message: string) {
     super(message);
     this.name = "UsageError";
   }
 }
 
-// Every error code that means "bad input": the user must change a flag, a runbook or
-// a run id. Everything not listed (and not a conflict) is an internal failure: 1.
-const USAGE_CODES = new Set([
-  "ERR_USAGE",
-  "ERR_RUNBOOK_INVALID",
-  "ERR_RUNBOOK_NOT_FOUND",
-  "ERR_PLUGIN_LOAD",
-  "ERR_PLUGIN_SHAPE",
-  "ERR_PLUGIN_DUPLICATE_TYPE",
-  "ERR_RUN_NOT_FOUND",
-  "ERR_RUN_AMBIGUOUS",
-  "ERR_RUNBOOK_CHANGED",
-  "ERR_REUSE_RUN_NOT_FOUND",
-  "ERR_REUSE_ARTIFACT_NOT_FOUND",
-  "ERR_INVALID_RUN_ID",
-  "ERR_INVALID_KEY",
-  "ERR_STORE_OPTIONS",
-  "ERR_ARTIFACT_NOT_FOUND",
+const exitCodeOfClass: Record<ErrorClass, number> = {
+  input: ExitCode.Usage,
+  conflict: ExitCode.Conflict,
+  interrupted: ExitCode.Interrupted,
+  failure: ExitCode.RunFailed,
+};
+
+// Each package declares the class of its own codes; none is listed here by hand. A
+// code unknown to all of them (a plugin's, a foreign error's) is a failure: 1.
+const classOfCode: ReadonlyMap<string, ErrorClass> = new Map<string, ErrorClass>([
+  ...Object.entries(StoreErrorClass),
+  ...Object.entries(ExecutorErrorClass),
+  ...Object.entries(CliErrorClass),
 ]);
-const CONFLICT_CODES = new Set(["ERR_RUN_LOCKED", "ERR_LEASE_LOST"]);
+
+/** The {@link ErrorClass} of a code, `failure` for codes no package of wct declares. */
+export function errorClassOf(code: string | undefined): ErrorClass {
+  return (code === undefined ? undefined : classOfCode.get(code)) ?? "failure";
+}
 
 /** The stable code of an error, or `undefined` for foreign errors. */
 export function errorCode(error: unknown): string | undefined {
@@ -50,10 +65,7 @@ export function errorCode(error: unknown): string | undefined {
 /** The one place where error codes become exit codes. */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : ExitCode.Usage;
-  const code = errorCode(error);
-  if (code !== undefined && USAGE_CODES.has(code)) return ExitCode.Usage;
-  if (code !== undefined && CONFLICT_CODES.has(code)) return ExitCode.Conflict;
-  return ExitCode.RunFailed;
+  return exitCodeOfClass[errorClassOf(errorCode(error))];
 }
 
 /**

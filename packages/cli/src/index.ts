@@ -1,3 +1,11 @@
 export { type CliContext, type CliIo, DEFAULT_STORE, storeSpec } from "./context.js";
-export { ExitCode, exitCodeFor, formatError, UsageError } from "./errors.js";
+export {
+  CliErrorClass,
+  CliErrorCode,
+  ExitCode,
+  errorClassOf,
+  exitCodeFor,
+  formatError,
+  UsageError,
+} from "./errors.js";
 export { createProgram, main } from "./program.js";

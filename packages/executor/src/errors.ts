@@ -1,27 +1,28 @@
 import type { Diagnostic } from "@wct/runbook-schema";
+import type { ErrorClass } from "@wct/store-core";
 
 /**
- * Stable codes of the errors the executor raises. The CLI maps them to exit codes;
- * tests check them.
+ * Stable codes of the errors the executor raises. Their exit class is in
+ * {@link ExecutorErrorClass}; tests check the codes.
  */
 export const ExecutorErrorCode = {
-  // Planning (exit 2)
+  // Planning
   RunbookInvalid: "ERR_RUNBOOK_INVALID",
   RunbookNotFound: "ERR_RUNBOOK_NOT_FOUND",
   PluginLoad: "ERR_PLUGIN_LOAD",
   PluginShape: "ERR_PLUGIN_SHAPE",
   PluginDuplicateType: "ERR_PLUGIN_DUPLICATE_TYPE",
-  // Resume and reuse (exit 2)
+  // Resume and reuse
   RunNotFound: "ERR_RUN_NOT_FOUND",
   RunAmbiguous: "ERR_RUN_AMBIGUOUS",
   RunbookChanged: "ERR_RUNBOOK_CHANGED",
   RunCorrupt: "ERR_RUN_CORRUPT",
   ReuseRunNotFound: "ERR_REUSE_RUN_NOT_FOUND",
   ReuseArtifactNotFound: "ERR_REUSE_ARTIFACT_NOT_FOUND",
-  // Conflict (exit 3)
+  // Held by another live process
   RunLocked: "ERR_RUN_LOCKED",
   LeaseLost: "ERR_LEASE_LOST",
-  // Artifact failures (recorded on the artifact; the run exits 1)
+  // Artifact failures (recorded on the artifact)
   ComponentFailed: "ERR_COMPONENT_FAILED",
   ArtifactTimeout: "ERR_ARTIFACT_TIMEOUT",
   RunTimeout: "ERR_RUN_TIMEOUT",
@@ -29,11 +30,40 @@ export const ExecutorErrorCode = {
   InvalidOutput: "ERR_INVALID_OUTPUT",
   MergeInputNotArray: "ERR_MERGE_INPUT_NOT_ARRAY",
   UpstreamFailed: "ERR_UPSTREAM_FAILED",
-  // A new run whose id is already taken (exit 2)
+  // A new run whose id is already taken
   RunExists: "ERR_RUN_EXISTS",
 } as const;
 
 export type ExecutorErrorCode = (typeof ExecutorErrorCode)[keyof typeof ExecutorErrorCode];
+
+/**
+ * The {@link ErrorClass} of every {@link ExecutorErrorCode}: what the CLI's exit code
+ * is when one of them ends a command.
+ */
+export const ExecutorErrorClass = {
+  ERR_RUNBOOK_INVALID: "input",
+  ERR_RUNBOOK_NOT_FOUND: "input",
+  ERR_PLUGIN_LOAD: "input",
+  ERR_PLUGIN_SHAPE: "input",
+  ERR_PLUGIN_DUPLICATE_TYPE: "input",
+  ERR_RUN_NOT_FOUND: "input",
+  ERR_RUN_AMBIGUOUS: "input",
+  ERR_RUNBOOK_CHANGED: "input",
+  // The user picks another run, or removes the broken one: nothing to retry as is.
+  ERR_RUN_CORRUPT: "input",
+  ERR_REUSE_RUN_NOT_FOUND: "input",
+  ERR_REUSE_ARTIFACT_NOT_FOUND: "input",
+  ERR_RUN_LOCKED: "conflict",
+  ERR_LEASE_LOST: "conflict",
+  ERR_COMPONENT_FAILED: "failure",
+  ERR_ARTIFACT_TIMEOUT: "failure",
+  ERR_RUN_TIMEOUT: "failure",
+  ERR_INTERRUPTED: "interrupted",
+  ERR_INVALID_OUTPUT: "failure",
+  ERR_MERGE_INPUT_NOT_ARRAY: "failure",
+  ERR_UPSTREAM_FAILED: "failure",
+  ERR_RUN_EXISTS: "input",
+} as const satisfies Record<ExecutorErrorCode, ErrorClass>;
 
 /** An error of the executor: a stable `code`, a message saying what/where/what to do. */
 export class ExecutorError extends Error {

@@ -1,4 +1,9 @@
-export { ExecutorError, ExecutorErrorCode, isExecutorError } from "./errors.js";
+export {
+  ExecutorError,
+  ExecutorErrorClass,
+  ExecutorErrorCode,
+  isExecutorError,
+} from "./errors.js";
 export {
   type ArtifactDescription,
   type ComponentRegistry,

@@ -3,7 +3,7 @@ import { personalDataProcessor } from "./processor.js";
 
 export type { RuleSet, ScanTextOptions, TextMatch } from "./engine.js";
 export { builtinRuleSet, compileRules, scanText } from "./engine.js";
-export { PersonalDataError } from "./errors.js";
+export { PersonalDataError, PersonalDataErrorCode } from "./errors.js";
 export { buildEvidence, maskContext } from "./evidence.js";
 export { FieldNameIndex, identifierWords } from "./field-names.js";
 export { fingerprintValue } from "./fingerprint.js";

@@ -6,7 +6,7 @@ import {
   type SchemaRef,
 } from "@wct/plugin-api";
 import { compileRules, type RuleSet, scanText, type TextMatch } from "./engine.js";
-import { PersonalDataError } from "./errors.js";
+import { PersonalDataError, PersonalDataErrorCode } from "./errors.js";
 import { buildEvidence } from "./evidence.js";
 import { identifierWords } from "./field-names.js";
 import { fingerprintValue } from "./fingerprint.js";
@@ -298,7 +298,7 @@ function resolveKey(props: PersonalDataProperties): string | null {
   if (fromEnv === undefined || fromEnv === "") return null;
   if (fromEnv.length < 16) {
     throw new PersonalDataError(
-      "ERR_PERSONAL_DATA_FINGERPRINT_KEY",
+      PersonalDataErrorCode.FingerprintKey,
       "WCT_FINGERPRINT_KEY is shorter than 16 characters: set a longer secret, or unset it to run without fingerprints.",
     );
   }
@@ -312,7 +312,7 @@ function parseProperties(raw: unknown): PersonalDataProperties {
     .map((i) => `${["properties", ...i.path.map(String)].join(".")}: ${i.message}`)
     .join("; ");
   throw new PersonalDataError(
-    "ERR_PERSONAL_DATA_PROPERTIES",
+    PersonalDataErrorCode.Properties,
     `Invalid properties of the personal_data processor: ${issues}.`,
   );
 }
@@ -350,7 +350,7 @@ export async function findPersonalData(
       coverage.push(await scanDatabase(ctx, input, content));
     } else {
       throw new PersonalDataError(
-        "ERR_PERSONAL_DATA_UNSUPPORTED_INPUT",
+        PersonalDataErrorCode.UnsupportedInput,
         `Input "${input.id}" (${formatSchemaRef(input.schema)}) has neither files[] nor tables[]: give the personal_data processor a file_content or database_content artifact.`,
       );
     }

@@ -23,6 +23,27 @@ export const StoreErrorCode = {
 
 export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode];
 
+/**
+ * What an error code means for whoever called: `input` (the caller must change a flag,
+ * a runbook, a run id or an option), `conflict` (another live process holds what was
+ * asked for), `interrupted` (stopped on request), `failure` (the work or the machine
+ * failed). Every package that defines error codes declares the class of each next to
+ * them; the CLI derives its exit codes (2, 3, 130, 1) from these classes alone.
+ */
+export type ErrorClass = "input" | "conflict" | "interrupted" | "failure";
+
+/** The {@link ErrorClass} of every {@link StoreErrorCode}. */
+export const StoreErrorClass = {
+  ERR_ARTIFACT_NOT_FOUND: "input",
+  ERR_INVALID_KEY: "input",
+  ERR_INVALID_RUN_ID: "input",
+  ERR_CORRUPT_ENTRY: "failure",
+  ERR_INVALID_VALUE: "failure",
+  ERR_STORE_OPTIONS: "input",
+  ERR_UNSAFE_PATH: "failure",
+  ERR_STORE_BACKEND: "failure",
+} as const satisfies Record<StoreErrorCode, ErrorClass>;
+
 /** Error raised by a store; `code` is stable, `message` says what, where and what to do. */
 export class StoreError extends Error {
   readonly code: StoreErrorCode;

@@ -1,5 +1,11 @@
 export type { StoreDriver } from "./driver.js";
-export { isStoreError, StoreError, StoreErrorCode } from "./errors.js";
+export {
+  type ErrorClass,
+  isStoreError,
+  StoreError,
+  StoreErrorClass,
+  StoreErrorCode,
+} from "./errors.js";
 export {
   MAX_KEY_LENGTH,
   MAX_KEY_SEGMENTS,
