@@ -9,15 +9,30 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
 }
 
-/** A plain text table: a header row, then rows, columns padded to their widest cell. */
+// No column is padded wider than this: one long cell then overflows its own row only,
+// instead of widening every row (which made output grow as rows × widest cell).
+const MAX_PADDED_WIDTH = 48;
+
+/**
+ * A plain text table: a header row, then rows, columns padded to their widest cell up
+ * to {@link MAX_PADDED_WIDTH}; the output grows linearly with the cells it holds.
+ */
 export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const widths = header.map((h) => Math.min(h.length, MAX_PADDED_WIDTH));
+  for (const row of rows) {
+    for (let i = 0; i < widths.length; i++) {
+      const length = Math.min((row[i] ?? "").length, MAX_PADDED_WIDTH);
+      if (length > (widths[i] as number)) widths[i] = length;
+    }
+  }
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
       .join("  ")
       .trimEnd();
-  return `${[line(header), ...rows.map(line)].join("\n")}\n`;
+  const lines = [line(header)];
+  for (const row of rows) lines.push(line(row));
+  return `${lines.join("\n")}\n`;
 }
 
 /** One-line, length-bounded rendering of an error message for table cells. */
