@@ -20,33 +20,38 @@ const WORD_COUNT = { name: "word_count", version: "1.0.0" };
 const KNOWN_PROPERTIES = ["min_length"];
 
 /**
- * Validates `process.properties`. wct only needs an object with `safeParse` returning
- * zod's result shape, so a few lines replace a schema library.
+ * Validates `process.properties`. wct takes any Standard Schema (standardschema.dev):
+ * an object whose `~standard.validate` returns `{ value }` or `{ issues }`, so a few
+ * lines replace a schema library.
  */
 export const wordCountProperties = {
-  /**
-   * @param {unknown} value
-   * @returns {{ success: true, data: WordCountProperties }
-   *   | { success: false, error: { issues: PropertyIssue[] } }}
-   */
-  safeParse(value) {
-    const input = value ?? {};
-    if (typeof input !== "object" || Array.isArray(input)) {
-      return { success: false, error: { issues: [{ path: [], message: "expected a mapping" }] } };
-    }
-    /** @type {PropertyIssue[]} */
-    const issues = [];
-    for (const key of Object.keys(input)) {
-      if (!KNOWN_PROPERTIES.includes(key)) {
-        issues.push({ path: [key], message: `unknown property (known: ${KNOWN_PROPERTIES})` });
+  "~standard": {
+    /** @type {1} */
+    version: 1,
+    vendor: "word-count",
+    /**
+     * @param {unknown} value
+     * @returns {{ value: WordCountProperties, issues?: undefined } | { issues: PropertyIssue[] }}
+     */
+    validate(value) {
+      const input = value ?? {};
+      if (typeof input !== "object" || Array.isArray(input)) {
+        return { issues: [{ path: [], message: "expected a mapping" }] };
       }
-    }
-    const minLength = /** @type {{ min_length?: unknown }} */ (input).min_length ?? 1;
-    if (typeof minLength !== "number" || !Number.isInteger(minLength) || minLength < 1) {
-      issues.push({ path: ["min_length"], message: "expected a whole number >= 1" });
-    }
-    if (issues.length > 0) return { success: false, error: { issues } };
-    return { success: true, data: { min_length: /** @type {number} */ (minLength) } };
+      /** @type {PropertyIssue[]} */
+      const issues = [];
+      for (const key of Object.keys(input)) {
+        if (!KNOWN_PROPERTIES.includes(key)) {
+          issues.push({ path: [key], message: `unknown property (known: ${KNOWN_PROPERTIES})` });
+        }
+      }
+      const minLength = /** @type {{ min_length?: unknown }} */ (input).min_length ?? 1;
+      if (typeof minLength !== "number" || !Number.isInteger(minLength) || minLength < 1) {
+        issues.push({ path: ["min_length"], message: "expected a whole number >= 1" });
+      }
+      if (issues.length > 0) return { issues };
+      return { value: { min_length: /** @type {number} */ (minLength) } };
+    },
   },
 };
 

@@ -18,6 +18,8 @@ export default {
 };
 `;
 
+const paths = (problems: unknown) => (problems as Array<{ path: string }>).map((p) => p.path);
+
 let dir: string;
 let cleanup: () => Promise<void>;
 
@@ -71,6 +73,31 @@ export const connectors = [{ type: "n", description: "", outputSchema: { name: "
     expect(loaded?.plugin.name).toBe("esm-only");
   });
 
+  it("resolves a package subpath through an exports pattern and its conditions", async () => {
+    await writeFiles(dir, {
+      "node_modules/@acme/wct-kit/package.json": JSON.stringify({
+        name: "@acme/wct-kit",
+        type: "module",
+        exports: {
+          "./plugins/*": {
+            require: "./cjs/never-used/*.cjs",
+            node: { import: "./esm/node/*.js", default: "./esm/never-used/*.js" },
+            default: "./esm/never-used/*.js",
+          },
+          "./internal/*": null,
+        },
+      }),
+      "node_modules/@acme/wct-kit/esm/node/rows.js": pluginSource("kit-rows", "k_rows"),
+      "node_modules/@acme/wct-kit/internal/rows.js": pluginSource("internal", "i_rows"),
+    });
+    const [loaded] = await loadPluginModules(["@acme/wct-kit/plugins/rows"], join(dir, "deep"));
+    expect(loaded?.plugin.name).toBe("kit-rows");
+    expect(loaded?.source).toBe("@acme/wct-kit/plugins/rows");
+    // A subpath the exports map closes is refused, as Node refuses it.
+    const error = await rejection(loadPluginModules(["@acme/wct-kit/internal/rows"], dir));
+    expect(error.code).toBe(ExecutorErrorCode.PluginLoad);
+  });
+
   it("reports a module that throws on import as ERR_PLUGIN_LOAD naming it", async () => {
     await writeFiles(dir, { "broken.js": 'throw new Error("boom at import");\n' });
     const error = await rejection(loadPluginModules(["./broken.js"], dir));
@@ -92,11 +119,11 @@ export const connectors = [{ type: "n", description: "", outputSchema: { name: "
     const error = await rejection(loadPluginModules(["./shape.js"], dir));
     expect(error.code).toBe(ExecutorErrorCode.PluginShape);
     expect(error.details.module).toBe(join(dir, "shape.js"));
-    expect(error.details.problems).toEqual([
-      'connectors[0] ("x").description must be a string',
-      'connectors[0] ("x").outputSchema must be {name: string, version: string}',
-      'connectors[0] ("x").extract must be a function',
-      'processors[0] ("p").inputSchemas[0] must be an array of {name, version}',
+    expect(paths(error.details.problems)).toEqual([
+      "connectors.0.description",
+      "connectors.0.outputSchema.version",
+      "connectors.0.extract",
+      "processors.0.inputSchemas.0",
     ]);
   });
 
@@ -140,10 +167,10 @@ describe("validatePluginShape", () => {
     }
   });
 
-  it("refuses a properties value without safeParse", () => {
+  it("refuses a properties value that is not a Standard Schema", () => {
     const plugin = {
       name: "p",
-      connectors: [{ ...testPlugin.connectors![0]!, properties: { parse() {} } }],
+      connectors: [{ ...testPlugin.connectors![0]!, properties: { safeParse() {} } }],
     };
     let caught: unknown;
     try {
@@ -153,11 +180,7 @@ describe("validatePluginShape", () => {
     }
     expect(caught).toMatchObject({
       code: ExecutorErrorCode.PluginShape,
-      details: {
-        problems: [
-          'connectors[0] ("test_source").properties must be a schema with a safeParse function (e.g. zod)',
-        ],
-      },
+      details: { problems: [{ path: "connectors.0.properties" }] },
     });
   });
 });
@@ -200,10 +223,7 @@ describe("plugins of a plan", () => {
     });
     const error = await rejection(planRunbook(join(dir, "runbook.yaml")));
     expect(error.code).toBe(ExecutorErrorCode.PluginShape);
-    expect(error.details.problems).toEqual([
-      "name must be a non-empty string",
-      "the plugin declares neither connectors nor processors",
-    ]);
+    expect(paths(error.details.problems)).toEqual(["name", ""]);
   });
 
   it("refuses one type from a --plugin module and a runbook plugin", async () => {

@@ -4,30 +4,27 @@
  * anything.
  */
 
+import type { StandardJSONSchemaV1, StandardSchemaV1 } from "@standard-schema/spec";
+
+export type { StandardJSONSchemaV1, StandardSchemaV1 };
+
 /** Name and version of the shape of an artifact's content, e.g. `file_content/1.0.0`. */
 export interface SchemaRef {
   name: string;
   version: string;
 }
 
-/** One problem reported by a {@link PropertiesSchema}. */
-export interface PropertyIssue {
-  /** Where inside `properties` the problem is (`["include", 0]`). */
-  path: ReadonlyArray<PropertyKey>;
-  message: string;
-}
-
 /**
- * Validates a component's `properties`. Any object with this `safeParse` works: a zod
- * schema does, so does a hand-written validator.
+ * Validates a component's `properties`: any [Standard Schema](https://standardschema.dev)
+ * (zod, valibot, arktype, or a hand-written `~standard` object). Validation may be
+ * synchronous or return a promise. When the schema also implements Standard JSON Schema
+ * (`~standard.jsonSchema`, as zod 4 does), `wct components` shows its JSON Schema.
  */
-export interface PropertiesSchema<P = unknown> {
-  safeParse(
-    value: unknown,
-  ):
-    | { success: true; data: P }
-    | { success: false; error: { issues: ReadonlyArray<PropertyIssue> } };
-}
+export type PropertiesSchema<P = unknown> = StandardSchemaV1<unknown, P> &
+  Partial<StandardJSONSchemaV1<unknown, P>>;
+
+/** One problem reported by a {@link PropertiesSchema}: a Standard Schema issue. */
+export type PropertyIssue = StandardSchemaV1.Issue;
 
 /** Structured log of a component; lines are shown with the artifact they belong to. */
 export interface ComponentLog {

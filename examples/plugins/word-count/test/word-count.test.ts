@@ -2,11 +2,12 @@ import { describe, expect, it } from "vitest";
 import wordCountPlugin, { countWords, wordCountProcessor, wordCountProperties } from "../index.js";
 
 const log = { debug() {}, info() {}, warn() {}, error() {} };
+const validate = (value: unknown) => wordCountProperties["~standard"].validate(value);
 
 /** Runs the processor as wct would: properties validated first, inputs as Messages. */
 async function run(texts: Record<string, string>, properties: unknown = {}, signal?: AbortSignal) {
-  const parsed = wordCountProperties.safeParse(properties);
-  if (!parsed.success) throw new Error("invalid properties in test");
+  const parsed = validate(properties);
+  if (parsed.issues) throw new Error("invalid properties in test");
   const content = {
     root: ".",
     files: Object.entries(texts).map(([path, text]) => ({
@@ -26,7 +27,7 @@ async function run(texts: Record<string, string>, properties: unknown = {}, sign
         source: "connector:filesystem",
       },
     ],
-    properties: parsed.data,
+    properties: parsed.value,
     signal: signal ?? new AbortController().signal,
     log,
     artifactId: "words",
@@ -74,29 +75,23 @@ describe("word-count plugin", () => {
 
 describe("word-count properties", () => {
   it("defaults min_length to 1", () => {
-    expect(wordCountProperties.safeParse({})).toEqual({ success: true, data: { min_length: 1 } });
-    expect(wordCountProperties.safeParse(undefined)).toEqual({
-      success: true,
-      data: { min_length: 1 },
-    });
+    expect(validate({})).toEqual({ value: { min_length: 1 } });
+    expect(validate(undefined)).toEqual({ value: { min_length: 1 } });
   });
 
   it("rejects a min_length that is not a whole number of at least 1", () => {
     for (const min_length of [0, 1.5, "3", -2]) {
-      const result = wordCountProperties.safeParse({ min_length });
-      expect(result.success).toBe(false);
-      if (!result.success) expect(result.error.issues[0]?.path).toEqual(["min_length"]);
+      const result = validate({ min_length });
+      expect(result.issues?.[0]?.path).toEqual(["min_length"]);
     }
   });
 
   it("rejects unknown properties, naming each", () => {
-    const result = wordCountProperties.safeParse({ min_lenght: 3, colour: "red" });
-    expect(result.success).toBe(false);
-    if (!result.success)
-      expect(result.error.issues.map((i) => i.path)).toEqual([["min_lenght"], ["colour"]]);
+    const result = validate({ min_lenght: 3, colour: "red" });
+    expect(result.issues?.map((i) => i.path)).toEqual([["min_lenght"], ["colour"]]);
   });
 
   it("rejects properties that are not a mapping", () => {
-    expect(wordCountProperties.safeParse(["min_length"]).success).toBe(false);
+    expect(validate(["min_length"]).issues).toHaveLength(1);
   });
 });

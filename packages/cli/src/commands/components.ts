@@ -1,7 +1,6 @@
 import { createRegistry, loadPluginModules } from "@wct/executor";
 import type { PropertiesSchema, SchemaRef } from "@wct/plugin-api";
 import { Command } from "commander";
-import { z } from "zod";
 import type { CliContext } from "../context.js";
 import { json } from "../format.js";
 
@@ -13,24 +12,23 @@ interface ComponentsFlags {
 const ref = (s: SchemaRef) => `${s.name}/${s.version}`;
 
 /**
- * JSON Schema of a component's `properties`, when its schema is a zod schema (the
- * plugin contract allows any `safeParse`; others are shown as opaque).
+ * JSON Schema of a component's `properties`, when its schema implements Standard JSON
+ * Schema (zod 4 does; others are shown as opaque).
  */
 function propertiesJsonSchema(schema: PropertiesSchema | undefined): unknown {
   if (schema === undefined) return null;
-  if (typeof schema === "object" && schema !== null && "_zod" in schema) {
-    try {
-      return z.toJSONSchema(schema as unknown as z.ZodType, {
-        io: "input",
-        unrepresentable: "any",
-      });
-    } catch {
-      return {
-        description: "validated by the component (schema not representable as JSON Schema)",
-      };
-    }
+  const converter = schema["~standard"].jsonSchema;
+  if (converter === undefined) {
+    return { description: `validated by the component's own ${schema["~standard"].vendor} schema` };
   }
-  return { description: "validated by the component's own safeParse" };
+  try {
+    // zod reads `unrepresentable`: a refinement or transform then shows as "any".
+    return converter.input({ target: "draft-2020-12", libraryOptions: { unrepresentable: "any" } });
+  } catch {
+    return {
+      description: "validated by the component (schema not representable as JSON Schema)",
+    };
+  }
 }
 
 interface PropertyLine {

@@ -1,4 +1,4 @@
-import type { PropertiesSchema, SchemaRef } from "@wct/plugin-api";
+import type { PropertiesSchema, SchemaRef, StandardSchemaV1 } from "@wct/plugin-api";
 import { formatSchemaRef } from "@wct/plugin-api";
 import { PlanDiagnosticCode } from "./codes.js";
 import { type DiagnosticList, didYouMean } from "./diagnostics.js";
@@ -20,12 +20,12 @@ export type ReuseResolver = (ref: { from_run: string; artifact: string }) => Pro
  * With `reportUnknown: false` a type no plugin provides is passed over in silence
  * (the plugins that might provide it could not all be loaded).
  */
-export function checkComponents(
+export async function checkComponents(
   artifacts: ReadonlyArray<FlatArtifact>,
   registry: ComponentRegistry,
   diagnostics: DiagnosticList,
   { reportUnknown = true }: { reportUnknown?: boolean } = {},
-): Map<string, Record<string, unknown>> {
+): Promise<Map<string, Record<string, unknown>>> {
   const properties = new Map<string, Record<string, unknown>>();
   for (const artifact of artifacts) {
     const slot =
@@ -62,9 +62,9 @@ export function checkComponents(
     }
     const schema = component.properties as PropertiesSchema | undefined;
     if (schema === undefined) continue;
-    let result: ReturnType<PropertiesSchema["safeParse"]>;
+    let result: StandardSchemaV1.Result<unknown>;
     try {
-      result = schema.safeParse(raw);
+      result = await schema["~standard"].validate(raw);
     } catch (error) {
       diagnostics.add(
         artifact.file,
@@ -74,8 +74,8 @@ export function checkComponents(
       );
       continue;
     }
-    if (result.success) {
-      const data = result.data;
+    if (result.issues === undefined) {
+      const data = result.value;
       properties.set(
         artifact.id,
         typeof data === "object" && data !== null && !Array.isArray(data)
@@ -84,11 +84,12 @@ export function checkComponents(
       );
       continue;
     }
-    const issues =
-      result.error.issues.length > 0 ? result.error.issues : [{ path: [], message: "invalid" }];
+    const issues = result.issues.length > 0 ? result.issues : [{ path: [], message: "invalid" }];
     const kindName = slot === "source" ? "connector" : "processor";
     for (const issue of issues) {
-      const segments = issue.path.map((segment) => String(segment));
+      const segments = (issue.path ?? []).map((segment) =>
+        String(typeof segment === "object" ? segment.key : segment),
+      );
       const unknownKeys = (issue as { keys?: unknown }).keys;
       if (Array.isArray(unknownKeys) && unknownKeys.every((k) => typeof k === "string")) {
         // zod's unrecognized_keys: one diagnostic per key, at the key, with a hint.

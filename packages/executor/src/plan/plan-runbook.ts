@@ -184,7 +184,7 @@ async function planFromRoot(
   const artifacts = flat.artifacts;
   // With a plugins list not as written, a type no plugin provides may just be unloaded.
   const pluginsIncomplete = flat.files.some((file) => file.partial?.invalidFields.has("plugins"));
-  const properties = checkComponents(artifacts, registry, diagnostics, {
+  const properties = await checkComponents(artifacts, registry, diagnostics, {
     reportUnknown: !pluginsIncomplete,
   });
 
