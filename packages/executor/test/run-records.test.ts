@@ -70,7 +70,7 @@ describe("run records", () => {
       registry: createHarness().registry,
       runId: "r1",
     });
-    await store.saveJson("broken", "_system/state", { nope: true });
+    await store.saveJson("broken", "_system/run", { nope: true });
     const records = await listRunRecords(store);
     const broken = records.find((r) => r.run_id === "broken");
     expect(broken).toMatchObject({ status: "unreadable" });

@@ -20,8 +20,12 @@ export interface SchemaRef {
  * synchronous or return a promise. When the schema also implements Standard JSON Schema
  * (`~standard.jsonSchema`, as zod 4 does), `wct components` shows its JSON Schema.
  */
-export type PropertiesSchema<P = unknown> = StandardSchemaV1<unknown, P> &
-  Partial<StandardJSONSchemaV1<unknown, P>>;
+export interface PropertiesSchema<P = unknown> {
+  readonly "~standard": StandardSchemaV1.Props<unknown, P> & {
+    /** Present when the schema also implements Standard JSON Schema. */
+    readonly jsonSchema?: StandardJSONSchemaV1.Converter;
+  };
+}
 
 /** One problem reported by a {@link PropertiesSchema}: a Standard Schema issue. */
 export type PropertyIssue = StandardSchemaV1.Issue;

@@ -1,14 +1,15 @@
-import { listRunRecords, type RunRecord, type RunStatus } from "@wct/executor";
+import { listRunRecords, type RunRecord } from "@wct/executor";
 import { Command } from "commander";
 import { type CliContext, storeSpec } from "../context.js";
 import { UsageError } from "../errors.js";
 import { formatDuration, json, oneLine, table } from "../format.js";
 
-const STATUSES: ReadonlyArray<RunStatus | "unreadable"> = [
+const STATUSES: ReadonlyArray<RunRecord["status"]> = [
   "running",
   "completed",
   "failed",
   "interrupted",
+  "never_started",
   "unreadable",
 ];
 
@@ -23,6 +24,7 @@ function row(record: RunRecord): string[] {
   if (record.status === "unreadable") {
     return [record.run_id, "unreadable", oneLine(record.reason, 60), "", "", ""];
   }
+  if (record.status === "never_started") return [record.run_id, "never started", "", "", "", ""];
   const c = record.counts;
   return [
     record.run_id,
@@ -90,6 +92,11 @@ export function runsCommand(ctx: CliContext): Command {
         if (records.some((r) => r.status === "running" && r.stale)) {
           io.stdout.write(
             "\nruns marked stale lost their process (killed, or its host went away); resume one with:\n  wct run <runbook> --resume <run id>\n",
+          );
+        }
+        if (records.some((r) => r.status === "never_started")) {
+          io.stdout.write(
+            "\nruns that never started lost their process before the run began; nothing of them was saved. Start one afresh under its id with:\n  wct run <runbook> --resume <run id>\n",
           );
         }
       } finally {

@@ -5,7 +5,7 @@ import { ExecutorError, ExecutorErrorCode } from "../errors.js";
 import { mapWithLimit } from "./concurrency.js";
 import { LOCK_KEY, RUN_KEY, STATE_KEY } from "./layout.js";
 import { isLeaseStale, type LeaseRecord } from "./lease.js";
-import type { RunMetadata, RunRecord, RunState, RunStatus } from "./types.js";
+import type { RunMetadata, RunRecord, RunState } from "./types.js";
 
 /** Parallel store reads for listings and checks: enough to hide latency, not a flood. */
 export const READ_CONCURRENCY = 64;
@@ -176,24 +176,20 @@ function sortTime(record: RunRecord): string {
  */
 export async function listRunRecords(
   store: ArtifactStore,
-  options: { status?: RunStatus | "unreadable"; limit?: number } = {},
+  options: { status?: RunRecord["status"]; limit?: number } = {},
 ): Promise<RunRecord[]> {
   const ids = await store.listRuns();
   const records = await mapWithLimit(ids, READ_CONCURRENCY, async (runId): Promise<RunRecord> => {
     try {
-      const { run, state } = await readRunInfo(store, runId).catch((error: unknown) => {
-        // Listed, so it exists: it holds files but no run.json.
-        if (!(error instanceof ExecutorError && error.code === ExecutorErrorCode.RunNotFound)) {
-          throw error;
+      const info = await readRunInfo(store, runId).catch((error: unknown) => {
+        // Listed, so it holds keys: without run.json it never started.
+        if (error instanceof ExecutorError && error.code === ExecutorErrorCode.RunNotFound) {
+          return undefined;
         }
-        throw corrupt(
-          runId,
-          "metadata",
-          new Error(
-            `${store.describe(runId, RUN_KEY)} is missing: the run is starting right now, or its process stopped before the run began and it cannot be resumed (start the run again)`,
-          ),
-        );
+        throw error;
       });
+      if (info === undefined) return { run_id: runId, status: "never_started" };
+      const { run, state } = info;
       return {
         run_id: runId,
         status: run.status,

@@ -12,7 +12,7 @@ import { createRunId } from "./ids.js";
 import { PLAN_KEY, RUN_KEY, STATE_KEY } from "./layout.js";
 import { acquireRunLease } from "./lease.js";
 import { type Produced, produce, type StoredOutput } from "./produce.js";
-import { READ_CONCURRENCY, type ReuseLookups, readRunMetadata, readRunState } from "./records.js";
+import { READ_CONCURRENCY, type ReuseLookups, readRunState } from "./records.js";
 import type {
   ArtifactError,
   ArtifactSummary,
@@ -25,6 +25,7 @@ import type {
   RunStatus,
   RunSummary,
 } from "./types.js";
+import { readResumableMetadata } from "./unborn.js";
 
 const PENDING = 0;
 const RUNNING = 1;
@@ -156,7 +157,7 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunSumma
   const resumed = options.resume !== undefined;
   const runId = options.resume ?? options.runId ?? createRunId(now());
   // Refuse an unknown run before creating anything under its id.
-  if (resumed) await readRunMetadata(store, runId);
+  if (resumed) await readResumableMetadata(store, runId);
 
   // The lease keeps real time even when the run is given its own clock: other
   // processes judge its expiry by theirs.
@@ -193,8 +194,12 @@ async function execute(
   let meta: RunMetadata;
   let previous: RunState | undefined;
   let keptIds: string[] = [];
-  if (options.resume !== undefined) {
-    meta = await readRunMetadata(store, runId);
+  // Read under the lease: a run that never started (no run.json) starts afresh.
+  const resumedMeta =
+    options.resume !== undefined ? await readResumableMetadata(store, runId) : undefined;
+  const resumed = resumedMeta !== undefined;
+  if (resumedMeta !== undefined) {
+    meta = resumedMeta;
     if (meta.runbook_hash !== plan.runbookHash) throw runbookChanged(runId, meta, plan);
     previous = await readRunState(store, runId);
     keptIds = await verifyCompleted(store, runId, previous, index);
@@ -294,7 +299,7 @@ async function execute(
     return state;
   };
 
-  if (options.resume === undefined) {
+  if (!resumed) {
     // run.json last: a run is listed and resumable only once its plan and state exist.
     await Promise.all([
       store.saveJson(runId, PLAN_KEY, planRecord(plan)),
@@ -306,7 +311,7 @@ async function execute(
   emit({
     type: "run_started",
     run_id: runId,
-    resumed: options.resume !== undefined,
+    resumed,
     attempt: attempt.attempt,
     total: n,
     kept: keptIds,

@@ -146,4 +146,9 @@ export type RunRecord =
       /** A `running` run whose process is gone (no live lease): resume takes it over. */
       stale: boolean;
     }
-  | { run_id: string; status: "unreadable"; reason: string };
+  | { run_id: string; status: "unreadable"; reason: string }
+  /**
+   * Holds keys but no `run.json`: its process died before the run began (or is starting
+   * right now). No artifact was saved; `--resume` starts it afresh under its id.
+   */
+  | { run_id: string; status: "never_started" };
