@@ -6,6 +6,7 @@
 
 import type { StandardJSONSchemaV1, StandardSchemaV1 } from "@standard-schema/spec";
 
+/** The Standard Schema types (from `@standard-schema/spec`), for typing hand-written schemas. */
 export type { StandardJSONSchemaV1, StandardSchemaV1 };
 
 /** Name and version of the shape of an artifact's content, e.g. `file_content/1.0.0`. */
