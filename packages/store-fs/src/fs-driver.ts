@@ -93,7 +93,7 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     if (first === undefined) return;
     for (let made = runsDir; ; made = dirname(made)) {
       await syncFolder(dirname(made));
-      if (made === first) break;
+      if (made === first || dirname(made) === made) break;
     }
   }
 
