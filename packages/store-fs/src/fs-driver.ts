@@ -377,6 +377,8 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
         if (isMissing(error)) return;
         throw error;
       }
+      // Once clear resolves the run stays gone, power loss or not.
+      await syncFolder(runsDir);
       await rm(doomed, { recursive: true, force: true });
     },
 
