@@ -62,6 +62,8 @@ export interface TextMatch {
   confidence: number;
   reasons: string[];
   testValue: boolean;
+  /** Tags a validator added (`infrastructure`), besides `test_value`. */
+  tags?: string[];
 }
 
 export interface ScanTextOptions {
@@ -222,6 +224,28 @@ function isTestValue(rule: CompiledPatternRule, value: string): boolean {
   return rule.testPatterns.some((p) => p.test(normalized));
 }
 
+// A line that is only a label (`Phone:`, `Date of birth:`) names the value on the next line.
+const LABEL_LINE = /^[ \t]*[A-Za-z][A-Za-z .'\-]{0,40}:[ \t]*$/;
+
+/**
+ * Text searched for context words before and after a match: the match's own line only,
+ * so a word on a neighbouring line (a key ending in `_dob` above a timestamp) is not
+ * context; plus the line just above when it is a bare label (`Phone:`).
+ */
+function contextAround(text: string, start: number, end: number, window: number) {
+  const lineStart = text.lastIndexOf("\n", start - 1) + 1;
+  const from = Math.max(lineStart, start - window);
+  let lineEnd = text.indexOf("\n", end);
+  if (lineEnd < 0) lineEnd = text.length;
+  let before = text.slice(from, start);
+  if (lineStart > 0 && before.trim() === "") {
+    const prevStart = text.lastIndexOf("\n", lineStart - 2) + 1;
+    const prev = text.slice(prevStart, lineStart - 1);
+    if (prev.length <= 48 && LABEL_LINE.test(prev)) before = `${prev} ${before}`;
+  }
+  return { before, after: text.slice(end, Math.min(lineEnd, end + window)) };
+}
+
 function evaluate(
   rule: CompiledPatternRule,
   text: string,
@@ -232,16 +256,17 @@ function evaluate(
   const value = text.slice(start, end);
   let confidence = rule.def.confidence;
   const reasons = [`pattern:${rule.def.id}`];
+  let tags: string[] | undefined;
   if (rule.validator) {
     const verdict = rule.validator(value);
     if (!verdict) return null;
     reasons.push(...verdict.reasons);
     confidence += verdict.adjust ?? 0;
+    tags = verdict.tags;
   }
   if (rule.context || rule.negative) {
     // The value itself is left out: `mail` inside an address is no context.
-    const before = text.slice(Math.max(0, start - rule.window), start);
-    const after = text.slice(end, end + rule.window);
+    const { before, after } = contextAround(text, start, end, rule.window);
     if (rule.context) {
       const word = rule.context.exec(before) ?? rule.context.exec(after);
       if (word) {
@@ -272,6 +297,7 @@ function evaluate(
     confidence,
     reasons,
     testValue: isTestValue(rule, value),
+    ...(tags ? { tags } : {}),
   };
 }
 
@@ -488,11 +514,20 @@ function scanLexicon(
   }
 }
 
-/** Keeps one match per overlapping stretch: the most confident, then the longest. */
+/**
+ * Keeps one match per overlapping stretch: of one type, the one that contains the other
+ * (`21 284 698 2548` over its tail); else the most confident, then the longest.
+ */
 function resolveOverlaps(matches: TextMatch[], order: ReadonlyMap<string, number>): TextMatch[] {
   matches.sort((a, b) => a.start - b.start || b.end - a.end);
+  const contains = (a: TextMatch, b: TextMatch) =>
+    a.type === b.type && a.start <= b.start && a.end >= b.end && a.end - a.start > b.end - b.start;
   const better = (a: TextMatch, b: TextMatch) =>
-    a.confidence !== b.confidence
+    contains(a, b)
+      ? true
+      : contains(b, a)
+        ? false
+        : a.confidence !== b.confidence
       ? a.confidence > b.confidence
       : a.end - a.start !== b.end - b.start
         ? a.end - a.start > b.end - b.start

@@ -141,7 +141,7 @@ function emitMatches(
         ? buildEvidence(ctx.ruleSet, text, match, ctx.props.evidence_context, lines, minOffset)
         : null,
       fingerprint,
-      tags: match.testValue ? ["test_value"] : [],
+      tags: [...(match.testValue ? ["test_value"] : []), ...(match.tags ?? [])],
     });
   }
 }
