@@ -1,4 +1,5 @@
-import { FieldNameIndex, identifierWords } from "./field-names.js";
+import { fieldPosition } from "./field-position.js";
+import { FieldNameIndex } from "./field-names.js";
 import { builtinRules } from "./rules.js";
 import { caseSensitiveTrie, trieSource, wordKey } from "./trie.js";
 import type {
@@ -355,54 +356,8 @@ export function forEachRuleMatch(
   if (rangeStart >= 0) runRegexOver(rule, text, rangeStart, rangeEnd, emit);
 }
 
-const SQL_TYPE =
-  /[ \t]+(?:VARCHAR|NVARCHAR|CHAR|CHARACTER|TEXT|CLOB|INTEGER|INT|BIGINT|SMALLINT|NUMERIC|DECIMAL|REAL|FLOAT|DOUBLE|DATE|DATETIME|TIMESTAMP|TIMESTAMPTZ|BOOLEAN|BOOL|BLOB|UUID|STRING|JSON|JSONB)\b/iy;
-const DECLARATION =
-  /(?:^|[^A-Za-z0-9_$])(?:const|let|var|val|def|fn|func|function|private|public|protected|readonly|final|static|String|string|int|str|my|local)\s+$/;
-
 const isIdentChar = (c: number) =>
   (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36;
-
-/** How an identifier is used where it stands, and the confidence change that implies. */
-function fieldPosition(
-  text: string,
-  start: number,
-  end: number,
-  words: number,
-  path: string | undefined,
-): { reason: string; adjust: number } {
-  if (path && /\.(?:csv|tsv)$/i.test(path) && text.lastIndexOf("\n", start - 1) < 0) {
-    return { reason: "context:csv_header", adjust: 0.05 };
-  }
-  const prev = start > 0 ? text[start - 1]! : "";
-  let j = end;
-  const closing = text[j];
-  const quoted = closing === '"' || closing === "'" || closing === "`";
-  if (quoted || closing === "]") j++;
-  while (text[j] === " " || text[j] === "\t") j++;
-  const next = text[j] ?? "";
-  const after = text[j + 1] ?? "";
-  if (
-    (next === ":" && after !== ":") ||
-    (next === "=" && after !== "=") ||
-    (next === "?" && after === ":")
-  ) {
-    return { reason: "context:assignment", adjust: 0 };
-  }
-  if (!quoted && j > end) {
-    SQL_TYPE.lastIndex = end;
-    if (SQL_TYPE.test(text)) return { reason: "context:sql_column", adjust: 0.05 };
-  }
-  if (DECLARATION.test(text.slice(Math.max(0, start - 24), start))) {
-    return { reason: "context:declaration", adjust: 0 };
-  }
-  const quotedBoth = quoted && (prev === '"' || prev === "'" || prev === "`");
-  if (quotedBoth || prev === "." || prev === "$" || prev === ">" || prev === "[" || next === "(") {
-    return { reason: "context:code_reference", adjust: -0.2 };
-  }
-  if (words > 1) return { reason: "context:identifier", adjust: -0.2 };
-  return { reason: "context:prose", adjust: -0.5 };
-}
 
 function fieldNameMatch(
   index: FieldNameIndex,
@@ -419,7 +374,8 @@ function fieldNameMatch(
   const identifier = text.slice(start, end);
   const rule = index.match(identifier);
   if (!rule) return null;
-  const position = fieldPosition(text, start, end, identifierWords(identifier).length, path);
+  const position = fieldPosition(text, start, end, identifier, rule.category, path);
+  if (!position) return null;
   const confidence = round2(rule.confidence + position.adjust);
   if (confidence < minConfidence) return null;
   return {

@@ -62,7 +62,8 @@ const PHONE_EXTENSION = String.raw`(?:[ ]?(?:x|ext\.?|#)[ ]?\d{1,5})?`;
 // A phone number never starts right after a digit group (it would be the tail of a
 // longer number, a card or an IBAN that failed its check) nor ends before another one.
 const PHONE_START = String.raw`(?<![0-9A-Za-z_+.\-/]|\d[ .\-])`;
-const PHONE_END = String.raw`(?![0-9A-Za-z_/]|[ .\-]\d)`;
+// Nor before a hex pair: `01-23-45-67-89-AB` is a MAC address.
+const PHONE_END = String.raw`(?![0-9A-Za-z_/]|[ .\-]\d|[ .:\-][0-9A-Fa-f]{2}(?![0-9A-Za-z]))`;
 
 const BIRTH_WORDS = [
   "dob",
@@ -362,6 +363,8 @@ const patternRules: PatternRuleDefinition[] = [
     confidence: 0.6,
     context_words: PHONE_WORDS,
     context_boost: 0.25,
+    // Byte dumps (`<Buffer 00 01 02 03>`) look like numbers in pairs.
+    negative_context_words: ["buffer", "bytes", "hex", "dump"],
     test_value_patterns: PHONE_TEST_PATTERNS,
   },
   {
@@ -571,6 +574,14 @@ const fieldNameRules: FieldNameRuleDefinition[] = [
       "end_address",
       "physical_address",
       "virtual_address",
+      "local_address",
+      "remote_address",
+      "socket_address",
+      "peer_address",
+      "network_address",
+      "broadcast_address",
+      "gateway_address",
+      "proxy_address",
     ],
     confidence: 0.75,
   },

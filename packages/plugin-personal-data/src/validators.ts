@@ -195,6 +195,7 @@ const validators: Readonly<Record<ValidatorName, Validator>> = {
     }
     const digits = value.replace(/\D/g, "");
     if (digits.length < 7 || digits.length > 15) return null;
+    if (/^0+$/.test(digits)) return null;
     const plus = value.startsWith("+");
     const separated = /[\s().-]/.test(value);
     if (plus && !separated && digits.length < 10)
@@ -217,6 +218,8 @@ const validators: Readonly<Record<ValidatorName, Validator>> = {
       return { reasons: ["validator:ipv4", "shape:version_like"], adjust: -0.3 };
     }
     if (a <= 2) return { reasons: ["validator:ipv4", "shape:oid_like"], adjust: -0.3 };
+    // `192.168.0.0`, `203.0.113.0/24`: a network, not a device.
+    if (octets[3] === 0) return { reasons: ["validator:ipv4", "shape:network"], adjust: -0.3 };
     const range = ipv4Infrastructure(a, b);
     return range
       ? { reasons: ["validator:ipv4", `shape:${range}`], adjust: -0.2, tags: ["infrastructure"] }
@@ -230,7 +233,10 @@ const validators: Readonly<Record<ValidatorName, Validator>> = {
     if (hexDigits < 4 || !/\d/.test(value)) return null;
     if (groups.every((g, i) => (i < 7 ? g === 0 : g <= 1))) return null;
     // MAC and EUI-64 addresses (`00:1A:2B:3C:4D:5E`): every group two hex digits.
-    if (!value.includes("::") && value.split(":").every((g) => g.length === 2)) return null;
+    const named = value.split(":").filter((g) => g !== "");
+    if (named.length >= 4 && named.every((g) => g.length === 2)) return null;
+    // `2001:db8::`, `fe80::` (usually before `/len`): a prefix, not a device.
+    if (value.endsWith("::")) return { reasons: ["validator:ipv6", "shape:network"], adjust: -0.3 };
     const first = groups[0]!;
     const range =
       first >= 0xfe80 && first <= 0xfebf
