@@ -1,5 +1,5 @@
-import { fieldPosition } from "./field-position.js";
 import { FieldNameIndex } from "./field-names.js";
+import { fieldPosition } from "./field-position.js";
 import { builtinRules } from "./rules.js";
 import { caseSensitiveTrie, trieSource, wordKey } from "./trie.js";
 import type {
@@ -226,7 +226,7 @@ function isTestValue(rule: CompiledPatternRule, value: string): boolean {
 }
 
 // A line that is only a label (`Phone:`, `Date of birth:`) names the value on the next line.
-const LABEL_LINE = /^[ \t]*[A-Za-z][A-Za-z .'\-]{0,40}:[ \t]*$/;
+const LABEL_LINE = /^[ \t]*[A-Za-z][A-Za-z .'-]{0,40}:[ \t]*$/;
 
 /**
  * Text searched for context words before and after a match: the match's own line only,
@@ -484,10 +484,10 @@ function resolveOverlaps(matches: TextMatch[], order: ReadonlyMap<string, number
       : contains(b, a)
         ? false
         : a.confidence !== b.confidence
-      ? a.confidence > b.confidence
-      : a.end - a.start !== b.end - b.start
-        ? a.end - a.start > b.end - b.start
-        : (order.get(a.ruleId) ?? 0) < (order.get(b.ruleId) ?? 0);
+          ? a.confidence > b.confidence
+          : a.end - a.start !== b.end - b.start
+            ? a.end - a.start > b.end - b.start
+            : (order.get(a.ruleId) ?? 0) < (order.get(b.ruleId) ?? 0);
   const kept: TextMatch[] = [];
   for (const m of matches) {
     const last = kept[kept.length - 1];

@@ -167,7 +167,12 @@ export function scorePresidio(records: unknown, options: EvalOptions = {}): Eval
     }
     for (const g of gold) if (!matched.has(g)) tally.add(g.type, "fn");
   });
-  return { format: "presidio", documents: records.length, by_type: tally.scores(), unscored_labels: unscored };
+  return {
+    format: "presidio",
+    documents: records.length,
+    by_type: tally.scores(),
+    unscored_labels: unscored,
+  };
 }
 
 /** One labelled line of a TSV set. */
@@ -184,11 +189,14 @@ export interface LineLabel {
  */
 export function parseLabels(tsv: string, where = "labels"): LineLabel[] {
   const labels: LineLabel[] = [];
+  let header = true;
   tsv.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) return;
     const cols = line.split("\t").map((c) => c.trim());
-    if (i === 0 && cols[0] === "file" && cols[1] === "line") return;
+    const first = header;
+    header = false;
+    if (first && cols[0] === "file" && cols[1] === "line") return;
     const n = Number(cols[1]);
     if (cols.length < 3 || !cols[0] || !Number.isInteger(n) || n < 1 || !cols[2]) {
       throw invalid(`${where} line ${i + 1}`, "expected file<TAB>line<TAB>type");
@@ -215,7 +223,8 @@ export function scoreLines(
   const gold = new Set(labels.map((l) => `${l.file}\t${l.line}\t${l.type}`));
   const known = new Set(files.map((f) => f.path));
   for (const l of labels) {
-    if (!known.has(l.file)) throw invalid(`label ${l.file}:${l.line}`, "the file is not in the set");
+    if (!known.has(l.file))
+      throw invalid(`label ${l.file}:${l.line}`, "the file is not in the set");
   }
   const predicted = new Set<string>();
   for (const file of files) {
@@ -252,7 +261,10 @@ async function listFiles(root: string, skip: string): Promise<string[]> {
  * or a `.tsv` of `file, line, type` whose folder (every file in it, recursively) is the
  * corpus.
  */
-export async function evaluateLabelledSet(path: string, options: EvalOptions = {}): Promise<EvalReport> {
+export async function evaluateLabelledSet(
+  path: string,
+  options: EvalOptions = {},
+): Promise<EvalReport> {
   let raw: string;
   try {
     raw = await readFile(path, "utf8");
@@ -298,6 +310,10 @@ export function formatEvalReport(report: EvalReport): string {
   ]);
   const head = ["TYPE", "LABELLED", "FOUND", "MATCHED", "PRECISION", "RECALL"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  const fmt = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
   return [fmt(head), ...rows.map(fmt)].join("\n");
 }

@@ -11,7 +11,8 @@ const SQL_TYPE =
 const DECLARATION =
   /(?:^|[^A-Za-z0-9_$])(?:const|let|var|val|private|public|protected|readonly|final|static|String|string|int|str|my|local)\s+$/;
 // `name="email"`, `formControlName="phone"`, `v-model="form.email"`: a form field.
-const FORM_ATTRIBUTE = /(?:^|[\s<])(?:name|id|for|formControlName|ng-model|v-model|autocomplete)\s*=\s*["']$/;
+const FORM_ATTRIBUTE =
+  /(?:^|[\s<])(?:name|id|for|formControlName|ng-model|v-model|autocomplete)\s*=\s*["']$/;
 const COMMENT_START = /^[ \t]*(?:\/\/|\/\*|\*|#|--|<!--|;|%|')/;
 const PROSE_PATH = /\.(?:md|markdown|mdx|rst|adoc)$/i;
 const I18N_PATH =
@@ -79,7 +80,9 @@ export function fieldPosition(
   path: string | undefined,
 ): { reason: string; adjust: number } | null {
   if (path && /\.(?:csv|tsv)$/i.test(path)) {
-    return text.lastIndexOf("\n", start - 1) < 0 ? { reason: "context:csv_header", adjust: 0.05 } : null;
+    return text.lastIndexOf("\n", start - 1) < 0
+      ? { reason: "context:csv_header", adjust: 0.05 }
+      : null;
   }
   const before = lineBefore(text, start);
   if (before === null) return null;
@@ -108,7 +111,10 @@ export function fieldPosition(
     // A parameter or a call's argument (`check(address: string)`) is no field.
     if (openBracket(before) === "(") return null;
     // A property of something else (`user.email = x`) is a use, not a declaration.
-    if (prev === "." && !/(?:^|[^A-Za-z0-9_$])(?:this|self)\.$/.test(text.slice(start - 6, start))) {
+    if (
+      prev === "." &&
+      !/(?:^|[^A-Za-z0-9_$])(?:this|self)\.$/.test(text.slice(start - 6, start))
+    ) {
       return null;
     }
     if (category.startsWith("user.contact.address")) {

@@ -108,9 +108,10 @@ const patternRules: PatternRuleDefinition[] = [
     type: "email",
     category: "user.contact.email",
     description: "E-mail address: a local part, @, and a dotted domain ending in a letter TLD.",
-    // Not after `@` (the tail of `a@b@c.com`) nor after `//` (URL credentials
+    // Not after `@`, `\`, `]` or a closing quote (the tail of `a@b@c.com`, `a"b"c@d.com`), nor
+    // after `//` (URL credentials
     // `https://user:pass@host`); not before `@` or `:path` (SSH remotes `git@host:org/repo`).
-    pattern: String.raw`(?<![A-Za-z0-9._%+\-@]|\/\/[^\s/@]*)[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-@]|:[^\s])`,
+    pattern: String.raw`(?<![A-Za-z0-9._%+\-@\\\]]|[A-Za-z0-9]"|\/\/[^\s/@]*)[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-@]|:[^\s])`,
     anchor: "@",
     anchor_before: 66,
     anchor_after: 260,
@@ -133,8 +134,9 @@ const patternRules: PatternRuleDefinition[] = [
     // The boundary lookbehind follows the first digit: irregexp then skips non-digits fast.
     // Groups: 4-4-4-4(-3) (Visa, Mastercard, Discover, ...) or 4-6-5 / 4-6-4 (Amex, Diners).
     // Groups: 4-4-4(-1..4)(-1..3) (Visa, Mastercard, Maestro, ...) or 4-6-5 / 4-6-4 (Amex,
-    // Diners). `_` is an identifier character: `blk_1073741825` is no card.
-    pattern: String.raw`\d(?<![0-9A-Za-z_.\-]\d)\d{3}(?:([ \-]?)\d{4}\1\d{4}(?:\1\d{1,4}(?:\1\d{1,3})?)?|([ \-]?)\d{6}\2\d{4,5})(?![0-9A-Za-z_\-]|\.\d)`,
+    // Diners). `_` is an identifier character: `blk_1073741825` is no card; nor is the
+    // tail of a longer digit run or of an IBAN (`DE44 6796 2092 …` whose checksum failed).
+    pattern: String.raw`\d(?<![0-9A-Za-z_.\-]\d|\d[ \-]\d|[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4})* \d)\d{3}(?:([ \-]?)\d{4}\1\d{4}(?:\1\d{1,4}(?:\1\d{1,3})?)?|([ \-]?)\d{6}\2\d{4,5})(?![0-9A-Za-z_\-]|\.\d)`,
     validator: "luhn",
     normalize: "digits",
     confidence: 0.75,
@@ -179,7 +181,10 @@ const patternRules: PatternRuleDefinition[] = [
       "36227206271667",
     ],
     // Generated test numbers: a prefix then one digit repeated, or mostly zeros.
-    test_value_patterns: [String.raw`^\d{1,2}(\d)\1{9,}\d{0,3}$`, String.raw`^\d{1,6}0{7,}\d{1,4}$`],
+    test_value_patterns: [
+      String.raw`^\d{1,2}(\d)\1{9,}\d{0,3}$`,
+      String.raw`^\d{1,6}0{7,}\d{1,4}$`,
+    ],
   },
   {
     id: "iban",
@@ -274,7 +279,7 @@ const patternRules: PatternRuleDefinition[] = [
     description:
       "IPv4 address, each octet 0–255 without leading zeros; not part of a longer dotted version (1.2.3.4.5, v1.2.3.4).",
     // Not after a version operator or `@` (`<=6.6.10.4`, `pkg@1.2.3.4`).
-    pattern: String.raw`(?<![0-9A-Za-z_.\-<>~^@])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![0-9A-Za-z_\-]|\.\d)`,
+    pattern: String.raw`(?<![0-9A-Za-z_$.\-<>~^@])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![0-9A-Za-z_\-]|\.\d)`,
     validator: "ipv4",
     normalize: "ip",
     confidence: 0.7,

@@ -156,8 +156,16 @@ const FILE_EXTENSIONS = new Set([
   "jsx", "json", "map", "woff", "woff2", "ttf", "html", "md", "txt", "yml", "yaml", "lock",
 ]);
 
-const BUILD_ACCOUNTS = new Set(["git", "buildd", "mockbuild", "builder", "abuild", "portage"]);
-const SYSTEM_ACCOUNTS = new Set(["root", "jenkins", "daemon", "nobody", "www-data", "ubuntu", "ec2-user"]);
+const BUILD_ACCOUNTS = new Set([
+  "git",
+  "buildd",
+  "mockbuild",
+  "builder",
+  "abuild",
+  "portage",
+  "jenkins",
+]);
+const SYSTEM_ACCOUNTS = new Set(["root", "daemon", "nobody", "www-data", "ubuntu", "ec2-user"]);
 
 /** Private, loopback, link-local and shared ranges: infrastructure, not a customer's device. */
 function ipv4Infrastructure(a: number, b: number): string | null {
@@ -190,7 +198,9 @@ const validators: Readonly<Record<ValidatorName, Validator>> = {
   phone(raw) {
     const value = raw.replace(/ ?(?:x|ext\.?|#) ?\d{1,5}$/i, "");
     // A date written with separators (`15.01.2024`, `2024-01-15`) is no phone number.
-    if (/^(?:\d{1,2}[./ -]\d{1,2}[./ -](?:19|20)\d\d|\d{4}[./ -]\d{1,2}[./ -]\d{1,2})$/.test(value)) {
+    if (
+      /^(?:\d{1,2}[./ -]\d{1,2}[./ -](?:19|20)\d\d|\d{4}[./ -]\d{1,2}[./ -]\d{1,2})$/.test(value)
+    ) {
       return null;
     }
     const digits = value.replace(/\D/g, "");
@@ -214,16 +224,21 @@ const validators: Readonly<Record<ValidatorName, Validator>> = {
     if (a === 0 || a >= 224) return null;
     // Versions and section numbers (`4.2.2.13`, `3.17.0.5`) have mostly one-digit parts;
     // object identifiers (`1.3.101.110`, `2.5.4.3`) start with arc 0, 1 or 2.
+    const range = ipv4Infrastructure(a, b);
+    if (range) {
+      return {
+        reasons: ["validator:ipv4", `shape:${range}`],
+        adjust: -0.2,
+        tags: ["infrastructure"],
+      };
+    }
     if (octets.filter((o) => o < 10).length >= 3) {
       return { reasons: ["validator:ipv4", "shape:version_like"], adjust: -0.3 };
     }
     if (a <= 2) return { reasons: ["validator:ipv4", "shape:oid_like"], adjust: -0.3 };
     // `192.168.0.0`, `203.0.113.0/24`: a network, not a device.
     if (octets[3] === 0) return { reasons: ["validator:ipv4", "shape:network"], adjust: -0.3 };
-    const range = ipv4Infrastructure(a, b);
-    return range
-      ? { reasons: ["validator:ipv4", `shape:${range}`], adjust: -0.2, tags: ["infrastructure"] }
-      : ok("validator:ipv4");
+    return ok("validator:ipv4");
   },
   ipv6(value) {
     const groups = parseIpv6(value);
