@@ -61,7 +61,7 @@ const PHONE_TEST_PATTERNS = [
 const PHONE_EXTENSION = String.raw`(?:[ ]?(?:x|ext\.?|#)[ ]?\d{1,5})?`;
 // A phone number never starts right after a digit group (it would be the tail of a
 // longer number, a card or an IBAN that failed its check) nor ends before another one.
-const PHONE_START = String.raw`(?<![0-9A-Za-z_+.\-/]|\d[ .\-])`;
+const PHONE_START = String.raw`(?<![0-9A-Za-z_+.\-/]|\d[ .\-]|\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4})* )`;
 // Nor before a hex pair: `01-23-45-67-89-AB` is a MAC address.
 const PHONE_END = String.raw`(?![0-9A-Za-z_/]|[ .\-]\d|[ .:\-][0-9A-Fa-f]{2}(?![0-9A-Za-z]))`;
 

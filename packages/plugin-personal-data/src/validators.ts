@@ -222,8 +222,9 @@ const validators: Readonly<Record<ValidatorName, Validator>> = {
     const [a, b] = octets as [number, number, number, number];
     // Unspecified, multicast and broadcast addresses name no one's device.
     if (a === 0 || a >= 224) return null;
-    // Versions and section numbers (`4.2.2.13`, `3.17.0.5`) have mostly one-digit parts;
-    // object identifiers (`1.3.101.110`, `2.5.4.3`) start with arc 0, 1 or 2.
+    // `192.168.0.0`, `203.0.113.0/24`: a network, not a device.
+    if (octets[3] === 0) return { reasons: ["validator:ipv4", "shape:network"], adjust: -0.3 };
+    // Private and loopback ranges first: `10.0.0.1` is an address, not a version.
     const range = ipv4Infrastructure(a, b);
     if (range) {
       return {
@@ -232,12 +233,12 @@ const validators: Readonly<Record<ValidatorName, Validator>> = {
         tags: ["infrastructure"],
       };
     }
+    // Versions and section numbers (`4.2.2.13`, `3.17.0.5`) have mostly one-digit parts;
+    // object identifiers (`1.3.101.110`, `2.5.4.3`) start with arc 0, 1 or 2.
     if (octets.filter((o) => o < 10).length >= 3) {
       return { reasons: ["validator:ipv4", "shape:version_like"], adjust: -0.3 };
     }
     if (a <= 2) return { reasons: ["validator:ipv4", "shape:oid_like"], adjust: -0.3 };
-    // `192.168.0.0`, `203.0.113.0/24`: a network, not a device.
-    if (octets[3] === 0) return { reasons: ["validator:ipv4", "shape:network"], adjust: -0.3 };
     return ok("validator:ipv4");
   },
   ipv6(value) {
