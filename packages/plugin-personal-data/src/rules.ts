@@ -108,10 +108,10 @@ const patternRules: PatternRuleDefinition[] = [
     type: "email",
     category: "user.contact.email",
     description: "E-mail address: a local part, @, and a dotted domain ending in a letter TLD.",
-    // Not after `@`, `\`, `]` or a closing quote (the tail of `a@b@c.com`, `a"b"c@d.com`), nor
-    // after `//` (URL credentials
-    // `https://user:pass@host`); not before `@` or `:path` (SSH remotes `git@host:org/repo`).
-    pattern: String.raw`(?<![A-Za-z0-9._%+\-@\\\]]|[A-Za-z0-9]"|\/\/[^\s/@]*)[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-@]|:[^\s])`,
+    // Not after `@`, `\`, `]`, `!`, `/` or a closing quote (the tail of `a@b@c.com`,
+    // `a"b"c@d.com`, `host!user@d.com`), nor inside URL credentials (`https://user:pw@host`);
+    // not before `@` or `:path` (SSH remotes `git@host:org/repo`).
+    pattern: String.raw`(?<![A-Za-z0-9._%+\-@\\\]!/]|[A-Za-z0-9]"|\/\/[^\s/@]*)[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-@]|:[^\s])`,
     anchor: "@",
     anchor_before: 66,
     anchor_after: 260,
