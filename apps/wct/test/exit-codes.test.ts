@@ -4,7 +4,11 @@ import { join } from "node:path";
 import { CliErrorClass, CliErrorCode, ExitCode, errorClassOf, exitCodeFor } from "@wct/cli";
 import { ExecutorErrorClass, ExecutorErrorCode } from "@wct/executor";
 import { SourceErrorCode as FilesystemErrorCode } from "@wct/plugin-filesystem";
-import { PersonalDataErrorCode } from "@wct/plugin-personal-data";
+import {
+  LabelledSetErrorClass,
+  LabelledSetErrorCode,
+  PersonalDataErrorCode,
+} from "@wct/plugin-personal-data";
 import { SourceErrorCode as SqliteErrorCode } from "@wct/plugin-sqlite";
 import { type ErrorClass, StoreErrorClass, StoreErrorCode } from "@wct/store-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -22,6 +26,7 @@ const declaring: Array<[string, Record<string, string>, Record<string, ErrorClas
   ["@wct/store-core", StoreErrorCode, StoreErrorClass],
   ["@wct/executor", ExecutorErrorCode, ExecutorErrorClass],
   ["@wct/cli", CliErrorCode, CliErrorClass],
+  ["@wct/plugin-personal-data (eval)", LabelledSetErrorCode, LabelledSetErrorClass],
 ];
 // Plugins' codes are component errors: each fails its artifact and the run exits 1.
 const componentCodes: Array<[string, Record<string, string>]> = [

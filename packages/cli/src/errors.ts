@@ -1,4 +1,5 @@
 import { ExecutorErrorClass } from "@wct/executor";
+import { LabelledSetErrorClass } from "@wct/plugin-personal-data";
 import { type Diagnostic, formatDiagnostic } from "@wct/runbook-schema";
 import { type ErrorClass, StoreErrorClass } from "@wct/store-core";
 import { CommanderError } from "commander";
@@ -48,6 +49,7 @@ const classOfCode: ReadonlyMap<string, ErrorClass> = new Map<string, ErrorClass>
   ...Object.entries(StoreErrorClass),
   ...Object.entries(ExecutorErrorClass),
   ...Object.entries(CliErrorClass),
+  ...Object.entries(LabelledSetErrorClass),
 ]);
 
 /** The {@link ErrorClass} of a code, `failure` for codes no package of wct declares. */

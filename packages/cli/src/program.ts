@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { componentsCommand } from "./commands/components.js";
+import { evalCommand } from "./commands/eval.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { runCommand } from "./commands/run.js";
 import { runsCommand } from "./commands/runs.js";
@@ -17,6 +18,7 @@ Examples:
   $ wct inspect 0193a findings                    show a stored artifact
   $ wct components                               list connectors and processors
   $ wct schema > runbook.schema.json             JSON Schema for editors
+  $ wct eval labels.tsv                          score personal-data detection on a labelled set
 
 Exit codes: 0 success, 1 run failed, 2 bad usage or input, 3 run held by a live process, 130 interrupted.
 Environment: WCT_STORE (default store), WCT_DEBUG=1 (stack traces on errors).`;
@@ -55,6 +57,7 @@ export function createProgram(ctx: CliContext, setExit: (code: number) => void):
     validateCommand(ctx, setExit),
     componentsCommand(ctx),
     schemaCommand(ctx),
+    evalCommand(ctx),
   ]) {
     // addCommand() copies no settings: each command gets the same output and hints, so
     // its usage errors read like every other wct error.

@@ -1,4 +1,5 @@
-import { FieldNameIndex, identifierWords } from "./field-names.js";
+import { FieldNameIndex } from "./field-names.js";
+import { fieldPosition } from "./field-position.js";
 import { builtinRules } from "./rules.js";
 import { caseSensitiveTrie, trieSource, wordKey } from "./trie.js";
 import type {
@@ -62,6 +63,8 @@ export interface TextMatch {
   confidence: number;
   reasons: string[];
   testValue: boolean;
+  /** Tags a validator added (`infrastructure`), besides `test_value`. */
+  tags?: string[];
 }
 
 export interface ScanTextOptions {
@@ -222,6 +225,28 @@ function isTestValue(rule: CompiledPatternRule, value: string): boolean {
   return rule.testPatterns.some((p) => p.test(normalized));
 }
 
+// A line that is only a label (`Phone:`, `Date of birth:`) names the value on the next line.
+const LABEL_LINE = /^[ \t]*[A-Za-z][A-Za-z .'-]{0,40}:[ \t]*$/;
+
+/**
+ * Text searched for context words before and after a match: the match's own line only,
+ * so a word on a neighbouring line (a key ending in `_dob` above a timestamp) is not
+ * context; plus the line just above when it is a bare label (`Phone:`).
+ */
+function contextAround(text: string, start: number, end: number, window: number) {
+  const lineStart = text.lastIndexOf("\n", start - 1) + 1;
+  const from = Math.max(lineStart, start - window);
+  let lineEnd = text.indexOf("\n", end);
+  if (lineEnd < 0) lineEnd = text.length;
+  let before = text.slice(from, start);
+  if (lineStart > 0 && before.trim() === "") {
+    const prevStart = text.lastIndexOf("\n", lineStart - 2) + 1;
+    const prev = text.slice(prevStart, lineStart - 1);
+    if (prev.length <= 48 && LABEL_LINE.test(prev)) before = `${prev} ${before}`;
+  }
+  return { before, after: text.slice(end, Math.min(lineEnd, end + window)) };
+}
+
 function evaluate(
   rule: CompiledPatternRule,
   text: string,
@@ -232,16 +257,17 @@ function evaluate(
   const value = text.slice(start, end);
   let confidence = rule.def.confidence;
   const reasons = [`pattern:${rule.def.id}`];
+  let tags: string[] | undefined;
   if (rule.validator) {
     const verdict = rule.validator(value);
     if (!verdict) return null;
     reasons.push(...verdict.reasons);
     confidence += verdict.adjust ?? 0;
+    tags = verdict.tags;
   }
   if (rule.context || rule.negative) {
     // The value itself is left out: `mail` inside an address is no context.
-    const before = text.slice(Math.max(0, start - rule.window), start);
-    const after = text.slice(end, end + rule.window);
+    const { before, after } = contextAround(text, start, end, rule.window);
     if (rule.context) {
       const word = rule.context.exec(before) ?? rule.context.exec(after);
       if (word) {
@@ -272,6 +298,7 @@ function evaluate(
     confidence,
     reasons,
     testValue: isTestValue(rule, value),
+    ...(tags ? { tags } : {}),
   };
 }
 
@@ -329,54 +356,8 @@ export function forEachRuleMatch(
   if (rangeStart >= 0) runRegexOver(rule, text, rangeStart, rangeEnd, emit);
 }
 
-const SQL_TYPE =
-  /[ \t]+(?:VARCHAR|NVARCHAR|CHAR|CHARACTER|TEXT|CLOB|INTEGER|INT|BIGINT|SMALLINT|NUMERIC|DECIMAL|REAL|FLOAT|DOUBLE|DATE|DATETIME|TIMESTAMP|TIMESTAMPTZ|BOOLEAN|BOOL|BLOB|UUID|STRING|JSON|JSONB)\b/iy;
-const DECLARATION =
-  /(?:^|[^A-Za-z0-9_$])(?:const|let|var|val|def|fn|func|function|private|public|protected|readonly|final|static|String|string|int|str|my|local)\s+$/;
-
 const isIdentChar = (c: number) =>
   (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36;
-
-/** How an identifier is used where it stands, and the confidence change that implies. */
-function fieldPosition(
-  text: string,
-  start: number,
-  end: number,
-  words: number,
-  path: string | undefined,
-): { reason: string; adjust: number } {
-  if (path && /\.(?:csv|tsv)$/i.test(path) && text.lastIndexOf("\n", start - 1) < 0) {
-    return { reason: "context:csv_header", adjust: 0.05 };
-  }
-  const prev = start > 0 ? text[start - 1]! : "";
-  let j = end;
-  const closing = text[j];
-  const quoted = closing === '"' || closing === "'" || closing === "`";
-  if (quoted || closing === "]") j++;
-  while (text[j] === " " || text[j] === "\t") j++;
-  const next = text[j] ?? "";
-  const after = text[j + 1] ?? "";
-  if (
-    (next === ":" && after !== ":") ||
-    (next === "=" && after !== "=") ||
-    (next === "?" && after === ":")
-  ) {
-    return { reason: "context:assignment", adjust: 0 };
-  }
-  if (!quoted && j > end) {
-    SQL_TYPE.lastIndex = end;
-    if (SQL_TYPE.test(text)) return { reason: "context:sql_column", adjust: 0.05 };
-  }
-  if (DECLARATION.test(text.slice(Math.max(0, start - 24), start))) {
-    return { reason: "context:declaration", adjust: 0 };
-  }
-  const quotedBoth = quoted && (prev === '"' || prev === "'" || prev === "`");
-  if (quotedBoth || prev === "." || prev === "$" || prev === ">" || prev === "[" || next === "(") {
-    return { reason: "context:code_reference", adjust: -0.2 };
-  }
-  if (words > 1) return { reason: "context:identifier", adjust: -0.2 };
-  return { reason: "context:prose", adjust: -0.5 };
-}
 
 function fieldNameMatch(
   index: FieldNameIndex,
@@ -393,7 +374,8 @@ function fieldNameMatch(
   const identifier = text.slice(start, end);
   const rule = index.match(identifier);
   if (!rule) return null;
-  const position = fieldPosition(text, start, end, identifierWords(identifier).length, path);
+  const position = fieldPosition(text, start, end, identifier, rule.category, path);
+  if (!position) return null;
   const confidence = round2(rule.confidence + position.adjust);
   if (confidence < minConfidence) return null;
   return {
@@ -488,15 +470,24 @@ function scanLexicon(
   }
 }
 
-/** Keeps one match per overlapping stretch: the most confident, then the longest. */
+/**
+ * Keeps one match per overlapping stretch: of one type, the one that contains the other
+ * (`21 284 698 2548` over its tail); else the most confident, then the longest.
+ */
 function resolveOverlaps(matches: TextMatch[], order: ReadonlyMap<string, number>): TextMatch[] {
   matches.sort((a, b) => a.start - b.start || b.end - a.end);
+  const contains = (a: TextMatch, b: TextMatch) =>
+    a.type === b.type && a.start <= b.start && a.end >= b.end && a.end - a.start > b.end - b.start;
   const better = (a: TextMatch, b: TextMatch) =>
-    a.confidence !== b.confidence
-      ? a.confidence > b.confidence
-      : a.end - a.start !== b.end - b.start
-        ? a.end - a.start > b.end - b.start
-        : (order.get(a.ruleId) ?? 0) < (order.get(b.ruleId) ?? 0);
+    contains(a, b)
+      ? true
+      : contains(b, a)
+        ? false
+        : a.confidence !== b.confidence
+          ? a.confidence > b.confidence
+          : a.end - a.start !== b.end - b.start
+            ? a.end - a.start > b.end - b.start
+            : (order.get(a.ruleId) ?? 0) < (order.get(b.ruleId) ?? 0);
   const kept: TextMatch[] = [];
   for (const m of matches) {
     const last = kept[kept.length - 1];

@@ -39,13 +39,17 @@ const NOT_A_FIELD_PREFIX = new Set([
 export class FieldNameIndex {
   // Joined words (`firstname`) → rule, or null for names declared not personal.
   private readonly byJoined = new Map<string, FieldNameRuleDefinition | null>();
+  // Joined words → most words a listed name has: `TIn` (t, in) is not `tin`.
+  private readonly maxWords = new Map<string, number>();
 
   constructor(rules: readonly FieldNameRuleDefinition[]) {
     for (const rule of rules) {
       for (const name of rule.names) {
         const words = identifierWords(name);
         if (words.length === 0) continue;
-        if (!this.byJoined.has(words.join(""))) this.byJoined.set(words.join(""), rule);
+        const joined = words.join("");
+        if (!this.byJoined.has(joined)) this.byJoined.set(joined, rule);
+        this.maxWords.set(joined, Math.max(this.maxWords.get(joined) ?? 0, words.length));
       }
       for (const name of rule.exclude_names ?? []) {
         this.byJoined.set(identifierWords(name).join(""), null);
@@ -60,9 +64,10 @@ export class FieldNameIndex {
     if (words.length === 0) return undefined;
     if (words.length > 1 && NOT_A_FIELD_PREFIX.has(words[0]!)) return undefined;
     for (let i = 0; i < words.length; i++) {
-      const hit = this.byJoined.get(words.slice(i).join(""));
+      const joined = words.slice(i).join("");
+      const hit = this.byJoined.get(joined);
       if (hit === null) return undefined;
-      if (hit) return hit;
+      if (hit && words.length - i <= (this.maxWords.get(joined) ?? 0)) return hit;
     }
     return undefined;
   }

@@ -4,9 +4,23 @@ import { personalDataProcessor } from "./processor.js";
 export type { RuleSet, ScanTextOptions, TextMatch } from "./engine.js";
 export { builtinRuleSet, compileRules, scanText } from "./engine.js";
 export { PersonalDataError, PersonalDataErrorCode } from "./errors.js";
+export type { EvalOptions, EvalReport, LineLabel, TypeScore } from "./eval.js";
+export {
+  evaluateLabelledSet,
+  formatEvalReport,
+  LabelledSetError,
+  LabelledSetErrorClass,
+  LabelledSetErrorCode,
+  PRESIDIO_TYPES,
+  parseLabels,
+  scoreLines,
+  scorePresidio,
+} from "./eval.js";
 export { buildEvidence, maskContext } from "./evidence.js";
 export { FieldNameIndex, identifierWords } from "./field-names.js";
 export { fingerprintValue } from "./fingerprint.js";
+export type { IinRange } from "./iin.js";
+export { IIN_RANGES, issuerOf } from "./iin.js";
 export { LineIndex } from "./lines.js";
 export { maskValue } from "./mask.js";
 export {

@@ -70,6 +70,9 @@ class FindingSink {
   testValues = 0;
   readonly byType: Record<string, number> = {};
   readonly byCategory: Record<string, number> = {};
+  // Values and field names counted apart: "12 e-mail values, 40 fields that hold e-mails".
+  readonly values = { total: 0, by_type: {} as Record<string, number> };
+  readonly fieldNames = { total: 0, by_category: {} as Record<string, number> };
 
   constructor(
     private readonly maxFindings: number,
@@ -82,6 +85,13 @@ class FindingSink {
     this.byType[type] = (this.byType[type] ?? 0) + 1;
     this.byCategory[category] = (this.byCategory[category] ?? 0) + 1;
     if (testValue) this.testValues++;
+    if (type === "field_name") {
+      this.fieldNames.total++;
+      this.fieldNames.by_category[category] = (this.fieldNames.by_category[category] ?? 0) + 1;
+    } else {
+      this.values.total++;
+      this.values.by_type[type] = (this.values.by_type[type] ?? 0) + 1;
+    }
     if (this.findings.length >= this.maxFindings) {
       this.truncated++;
       return { keep: false, evidence: false };
@@ -141,7 +151,7 @@ function emitMatches(
         ? buildEvidence(ctx.ruleSet, text, match, ctx.props.evidence_context, lines, minOffset)
         : null,
       fingerprint,
-      tags: match.testValue ? ["test_value"] : [],
+      tags: [...(match.testValue ? ["test_value"] : []), ...(match.tags ?? [])],
     });
   }
 }
@@ -363,6 +373,8 @@ export async function findPersonalData(
       by_type: sink.byType,
       by_category: sink.byCategory,
       test_values: sink.testValues,
+      values: sink.values,
+      field_names: sink.fieldNames,
     },
     coverage: {
       inputs: coverage,

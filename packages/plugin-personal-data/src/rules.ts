@@ -22,6 +22,49 @@ const PHONE_WORDS = [
   "msisdn",
 ];
 
+// Words around a number written in short local groups (`467 3395`, `78 651 450`):
+// too common a shape to report without one of them on the line.
+const PHONE_GROUP_WORDS = [
+  ...PHONE_WORDS,
+  "call",
+  "calls",
+  "called",
+  "calling",
+  "answering",
+  "reach",
+  "dial",
+  "ring",
+  "sms",
+  "text me",
+  "message",
+  "messages",
+  "voicemail",
+  "desk",
+  "office",
+  "landline",
+  "hotline",
+];
+
+// Fictional numbers reserved for drama and documentation: NANP 555-0100..0199 (any
+// area code), area code 555 itself, Ofcom's drama ranges (07700 900xxx, 020 7946 0xxx,
+// 0113 496 0xxx, 0161 496 0xxx, ...), ACMA's 0491 570 xxx.
+const PHONE_TEST_PATTERNS = [
+  String.raw`55501\d\d$`,
+  String.raw`^1?555\d{7}$`,
+  String.raw`^(?:44|0)7700900\d{3}$`,
+  String.raw`^(?:44|0)(?:20)7946\d{4}$`,
+  String.raw`^(?:44|0)(?:113|114|115|116|117|118|121|131|141|151|161|191)4960\d{3}$`,
+  String.raw`^(?:61|0)4915705\d{2}$`,
+];
+
+// An extension after a number: `x123`, ` ext. 12`, `#45`.
+const PHONE_EXTENSION = String.raw`(?:[ ]?(?:x|ext\.?|#)[ ]?\d{1,5})?`;
+// A phone number never starts right after a digit group (it would be the tail of a
+// longer number, a card or an IBAN that failed its check) nor ends before another one.
+const PHONE_START = String.raw`(?<![0-9A-Za-z_+.\-/]|\d[ .\-]|\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4})* )`;
+// Nor before a hex pair: `01-23-45-67-89-AB` is a MAC address.
+const PHONE_END = String.raw`(?![0-9A-Za-z_/]|[ .\-]\d|[ .:\-][0-9A-Fa-f]{2}(?![0-9A-Za-z]))`;
+
 const BIRTH_WORDS = [
   "dob",
   "d.o.b",
@@ -65,7 +108,10 @@ const patternRules: PatternRuleDefinition[] = [
     type: "email",
     category: "user.contact.email",
     description: "E-mail address: a local part, @, and a dotted domain ending in a letter TLD.",
-    pattern: String.raw`(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])`,
+    // Not after `@`, `\`, `]`, `!`, `/` or a closing quote (the tail of `a@b@c.com`,
+    // `a"b"c@d.com`, `host!user@d.com`), nor inside URL credentials (`https://user:pw@host`);
+    // not before `@` or `:path` (SSH remotes `git@host:org/repo`).
+    pattern: String.raw`(?<![A-Za-z0-9._%+\-@\\\]!/]|[A-Za-z0-9]"|\/\/[^\s/@]*)[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-@]|:[^\s])`,
     anchor: "@",
     anchor_before: 66,
     anchor_after: 260,
@@ -87,7 +133,10 @@ const patternRules: PatternRuleDefinition[] = [
       "Payment card number: 13–19 digits, optionally grouped with spaces or dashes, a known issuer prefix and a valid Luhn check digit.",
     // The boundary lookbehind follows the first digit: irregexp then skips non-digits fast.
     // Groups: 4-4-4-4(-3) (Visa, Mastercard, Discover, ...) or 4-6-5 / 4-6-4 (Amex, Diners).
-    pattern: String.raw`\d(?<![0-9A-Za-z.\-]\d)\d{3}(?:([ \-]?)\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?|([ \-]?)\d{6}\2\d{4,5})(?![0-9A-Za-z\-]|\.\d)`,
+    // Groups: 4-4-4(-1..4)(-1..3) (Visa, Mastercard, Maestro, ...) or 4-6-5 / 4-6-4 (Amex,
+    // Diners). `_` is an identifier character: `blk_1073741825` is no card; nor is the
+    // tail of a longer digit run or of an IBAN (`DE44 6796 2092 …` whose checksum failed).
+    pattern: String.raw`\d(?<![0-9A-Za-z_.\-]\d|\d[ \-]\d|[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4})* \d)\d{3}(?:([ \-]?)\d{4}\1\d{4}(?:\1\d{1,4}(?:\1\d{1,3})?)?|([ \-]?)\d{6}\2\d{4,5})(?![0-9A-Za-z_\-]|\.\d)`,
     validator: "luhn",
     normalize: "digits",
     confidence: 0.75,
@@ -112,6 +161,29 @@ const patternRules: PatternRuleDefinition[] = [
       "30569309025904",
       "38520000023237",
       "6200000000000005",
+      "6250941006528599",
+      "2223000048400011",
+      "2200000000000004",
+      "4000000000000002",
+      "4000000000000077",
+      "4000002500003155",
+      "4000000000003220",
+      "4000000000009995",
+      "4000000000000069",
+      "4000000000000127",
+      "4007000000027",
+      "5200000000000007",
+      "5454545454545454",
+      "378734493671000",
+      "3566111111111113",
+      "6759649826438453",
+      "6799990100000000019",
+      "36227206271667",
+    ],
+    // Generated test numbers: a prefix then one digit repeated, or mostly zeros.
+    test_value_patterns: [
+      String.raw`^\d{1,2}(\d)\1{9,}\d{0,3}$`,
+      String.raw`^\d{1,6}0{7,}\d{1,4}$`,
     ],
   },
   {
@@ -120,7 +192,8 @@ const patternRules: PatternRuleDefinition[] = [
     category: "user.financial.bank_account",
     description:
       "International Bank Account Number: country code, check digits and a BBAN of the country's length, spaces allowed, mod-97 checked.",
-    pattern: String.raw`(?<![0-9A-Za-z])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![0-9A-Za-z])`,
+    // Upper or lower case (the validator refuses mixed case).
+    pattern: String.raw`(?<![0-9A-Za-z_])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?(?![0-9A-Za-z_])`,
     validator: "iban",
     normalize: "alnum_upper",
     confidence: 0.85,
@@ -145,7 +218,7 @@ const patternRules: PatternRuleDefinition[] = [
     category: "user.government_id.national_identification_number",
     description:
       "US Social Security number AAA-GG-SSSS, dashes required; never-issued areas (000, 666, 9xx), group 00 and serial 0000 excluded.",
-    pattern: String.raw`(?<![0-9A-Za-z\-])\d{3}-\d{2}-\d{4}(?![0-9A-Za-z\-]|\.\d)`,
+    pattern: String.raw`(?<![0-9A-Za-z_\-])\d{3}-\d{2}-\d{4}(?![0-9A-Za-z_\-]|\.\d)`,
     validator: "us_ssn",
     normalize: "digits",
     confidence: 0.6,
@@ -158,7 +231,7 @@ const patternRules: PatternRuleDefinition[] = [
     type: "us_ssn",
     category: "user.government_id.national_identification_number",
     description: "US Social Security number without dashes, only next to an SSN keyword.",
-    pattern: String.raw`(?<![0-9A-Za-z\-.])\d{3} ?\d{2} ?\d{4}(?![0-9A-Za-z\-]|\.\d)`,
+    pattern: String.raw`(?<![0-9A-Za-z_\-.])\d{3} ?\d{2} ?\d{4}(?![0-9A-Za-z_\-]|\.\d)`,
     validator: "us_ssn",
     normalize: "digits",
     confidence: 0.6,
@@ -175,7 +248,7 @@ const patternRules: PatternRuleDefinition[] = [
     description:
       "UK National Insurance number: two letters (D, F, I, Q, U, V never; O never second; BG, GB, KN, NK, NT, TN, ZZ never), six digits, suffix A–D.",
     // Unallocated prefixes (BG, GB, ...) are left to the validator.
-    pattern: String.raw`[A-CEGHJ-PR-TW-Z](?<![0-9A-Za-z][A-Z])[A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![0-9A-Za-z])`,
+    pattern: String.raw`[A-CEGHJ-PR-TW-Z](?<![0-9A-Za-z][A-Z])[A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![0-9A-Za-z_])`,
     validator: "uk_nino",
     normalize: "alnum_upper",
     confidence: 0.6,
@@ -189,7 +262,7 @@ const patternRules: PatternRuleDefinition[] = [
     category: "user.demographic.date_of_birth",
     description:
       "A date (ISO, DD/MM/YYYY, MM/DD/YYYY, DD.MM.YYYY, 12 March 1985, March 12, 1985) with a birth keyword nearby.",
-    pattern: String.raw`(?<![0-9A-Za-z/.\-])(?:\d{4}[\-/.]\d{1,2}[\-/.]\d{1,2}|\d{1,2}[\-/.]\d{1,2}[\-/.]\d{4}|\d{1,2}(?:st|nd|rd|th)?\s+${MONTHS}\.?,?\s+\d{4}|${MONTHS}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})(?![0-9A-SU-Za-z/\-]|\.\d)`,
+    pattern: String.raw`(?<![0-9A-Za-z_/.\-])(?:\d{4}[\-/.]\d{1,2}[\-/.]\d{1,2}|\d{1,2}[\-/.]\d{1,2}[\-/.]\d{4}|\d{1,2}(?:st|nd|rd|th)?\s+${MONTHS}\.?,?\s+\d{4}|${MONTHS}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})(?![0-9A-SU-Za-z_/\-]|\.\d)`,
     flags: "i",
     validator: "date",
     normalize: "date",
@@ -205,7 +278,8 @@ const patternRules: PatternRuleDefinition[] = [
     category: "user.device.ip_address",
     description:
       "IPv4 address, each octet 0–255 without leading zeros; not part of a longer dotted version (1.2.3.4.5, v1.2.3.4).",
-    pattern: String.raw`(?<![0-9A-Za-z_.\-])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![0-9A-Za-z_\-]|\.\d)`,
+    // Not after a version operator or `@` (`<=6.6.10.4`, `pkg@1.2.3.4`).
+    pattern: String.raw`(?<![0-9A-Za-z_$.\-<>~^@])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![0-9A-Za-z_\-]|\.\d)`,
     validator: "ipv4",
     normalize: "ip",
     confidence: 0.7,
@@ -221,7 +295,26 @@ const patternRules: PatternRuleDefinition[] = [
       "dst",
     ],
     context_boost: 0.1,
-    negative_context_words: ["version", "ver", "release", "build", "firmware", "v"],
+    // Before the match on its line: versions, object identifiers, section numbers.
+    negative_context_words: [
+      "version",
+      "versions",
+      "ver",
+      "release",
+      "build",
+      "firmware",
+      "v",
+      "bump",
+      "upgrade",
+      "oid",
+      "section",
+      "sec",
+      "§",
+      "clause",
+      "chapter",
+      "rfc",
+      "step",
+    ],
     negative_context_penalty: 0.5,
     context_window: 24,
     test_value_patterns: [
@@ -253,35 +346,54 @@ const patternRules: PatternRuleDefinition[] = [
     type: "phone_number",
     category: "user.contact.phone_number",
     description:
-      "Phone number in international format: +country code, optional (area), digit groups; 8–15 digits in all.",
-    pattern: String.raw`\+(?<![0-9A-Za-z+]\+)\d{1,3}(?:[ .\-]?\(\d{1,4}\))?(?:[ .\-]?\d{1,5}){1,5}(?![0-9A-Za-z]|[.\-]\d)`,
+      "Phone number in international format: +country code (not 0), optional (area) or (0), digit groups, optional extension; 8–15 digits in all.",
+    // The `+` is a sign, not an operator: never after a value (`n[1]+2147483648`).
+    pattern: String.raw`\+(?<![0-9A-Za-z_+)\]]\+)[1-9]\d{0,2}(?:[ .\-]?\(\d{1,4}\))?(?:[ .\-]?\d{1,5}){1,5}${PHONE_EXTENSION}(?![0-9A-Za-z_]|[.\-]\d)`,
     validator: "phone",
     normalize: "digits",
     confidence: 0.75,
     context_words: PHONE_WORDS,
     context_boost: 0.2,
-    test_value_patterns: [String.raw`55501\d\d$`],
+    test_value_patterns: PHONE_TEST_PATTERNS,
   },
   {
     id: "phone_number.national",
     type: "phone_number",
     category: "user.contact.phone_number",
     description:
-      "Phone number in national format with separators: (415) 555-2671, 415-555-2671, 020 7946 0958, 030 901820.",
-    pattern: String.raw`(?<![0-9A-Za-z+.\-/])(?:\(\d{2,5}\)[ .\-]?\d{3,4}[ .\-]\d{3,4}|\d{3}([.\-])\d{3}\1\d{4}|\d{3} \d{3} \d{4}|0\d{1,4}[ \-]\d{3,4}[ \-]?\d{3,4})(?![0-9A-Za-z/\-]|\.\d)`,
+      "Phone number in national format with separators: (415) 555-2671, 415-555-2671, 001-415-555-2671, 020 7946 0958, 0490 75 40 81, 01.84.17.61.18, optional extension.",
+    pattern: String.raw`${PHONE_START}(?:\(\d{2,5}\)[ .\-]?\d{3,4}[ .\-]\d{3,4}|(?:001-)?\d{3}([.\-])\d{3}\1\d{4}|\d{3} \d{3} \d{4}|0\d{1,4}([ .\-])(?:\d{2,4}(?:\2\d{2,4}){1,3}|\d{6,7}))${PHONE_EXTENSION}${PHONE_END}`,
     validator: "phone",
     normalize: "digits",
     confidence: 0.6,
     context_words: PHONE_WORDS,
     context_boost: 0.25,
-    test_value_patterns: [String.raw`55501\d\d$`],
+    // Byte dumps (`<Buffer 00 01 02 03>`) look like numbers in pairs.
+    negative_context_words: ["buffer", "bytes", "hex", "dump"],
+    test_value_patterns: PHONE_TEST_PATTERNS,
+  },
+  {
+    id: "phone_number.grouped",
+    type: "phone_number",
+    category: "user.contact.phone_number",
+    description:
+      "A local number in short digit groups (467 3395, 78 651 450, (37) 788-063, 60-56-85-91), 7–12 digits, only with a phone word on its line or a `Phone:` label line just above.",
+    pattern: String.raw`${PHONE_START}(?:\(\d{1,4}\)[ \-]?)?\d{1,4}(?:([ \-])\d{2,6}){1,4}${PHONE_EXTENSION}${PHONE_END}`,
+    validator: "phone",
+    normalize: "digits",
+    confidence: 0.6,
+    context_words: PHONE_GROUP_WORDS,
+    context_required: true,
+    context_window: 32,
+    context_boost: 0.1,
+    test_value_patterns: PHONE_TEST_PATTERNS,
   },
   {
     id: "phone_number.keyword",
     type: "phone_number",
     category: "user.contact.phone_number",
     description: "A run of 10–15 digits (optionally after +), only next to a phone keyword.",
-    pattern: String.raw`(?<![0-9A-Za-z+\-.])\+?\d{10,15}(?![0-9A-Za-z\-]|\.\d)`,
+    pattern: String.raw`(?<![0-9A-Za-z_+\-.])\+?\d{10,15}(?![0-9A-Za-z_]|[\-.]\d)`,
     validator: "phone",
     normalize: "digits",
     confidence: 0.65,
@@ -289,7 +401,7 @@ const patternRules: PatternRuleDefinition[] = [
     context_required: true,
     context_window: 24,
     context_boost: 0.1,
-    test_value_patterns: [String.raw`55501\d\d$`],
+    test_value_patterns: PHONE_TEST_PATTERNS,
   },
 ];
 
@@ -467,6 +579,14 @@ const fieldNameRules: FieldNameRuleDefinition[] = [
       "end_address",
       "physical_address",
       "virtual_address",
+      "local_address",
+      "remote_address",
+      "socket_address",
+      "peer_address",
+      "network_address",
+      "broadcast_address",
+      "gateway_address",
+      "proxy_address",
     ],
     confidence: 0.75,
   },

@@ -129,6 +129,10 @@ export interface PersonalDataOutput {
     by_type: Record<string, number>;
     by_category: Record<string, number>;
     test_values: number;
+    /** Values found (every type but `field_name`), by type. */
+    values: { total: number; by_type: Record<string, number> };
+    /** Field names that declare personal data, by the category of data they hold. */
+    field_names: { total: number; by_category: Record<string, number> };
   };
   coverage: {
     inputs: InputCoverage[];

@@ -1,3 +1,4 @@
+import { issuerOf } from "./iin.js";
 import type { NormalizerName, ValidatorName } from "./types.js";
 
 /** Outcome of a validator that accepted a value. */
@@ -6,6 +7,8 @@ export interface Validation {
   reasons: string[];
   /** Added to the rule's confidence (negative for weak shapes). */
   adjust?: number;
+  /** Tags added to the finding (`infrastructure`). */
+  tags?: string[];
 }
 
 export type Validator = (value: string) => Validation | null;
@@ -27,26 +30,6 @@ export function luhnValid(digits: string): boolean {
     double = !double;
   }
   return sum % 10 === 0;
-}
-
-// Issuer identification number prefixes of the major schemes with their lengths.
-function knownIssuer(d: string): boolean {
-  const n = d.length;
-  const p2 = Number(d.slice(0, 2));
-  const p3 = Number(d.slice(0, 3));
-  const p4 = Number(d.slice(0, 4));
-  const p6 = Number(d.slice(0, 6));
-  if (d[0] === "4") return n === 13 || n === 16 || n === 19; // Visa
-  if (p2 >= 51 && p2 <= 55) return n === 16; // Mastercard
-  if (p4 >= 2221 && p4 <= 2720) return n === 16; // Mastercard 2-series
-  if (p2 === 34 || p2 === 37) return n === 15; // American Express
-  if (p4 === 6011 || (p3 >= 644 && p3 <= 649) || p2 === 65) return n >= 16 && n <= 19; // Discover
-  if (p6 >= 622126 && p6 <= 622925) return n >= 16 && n <= 19; // Discover / UnionPay co-brand
-  if (p2 === 62) return n >= 16 && n <= 19; // UnionPay
-  if (p4 >= 3528 && p4 <= 3589) return n >= 16 && n <= 19; // JCB
-  if ((p3 >= 300 && p3 <= 305) || p2 === 36 || p2 === 38 || p2 === 39) return n >= 14 && n <= 19; // Diners
-  if (p2 === 50 || (p2 >= 56 && p2 <= 69)) return n >= 12 && n <= 19; // Maestro
-  return false;
 }
 
 /** IBAN length by country (ISO 13616 registry). */
@@ -173,6 +156,28 @@ const FILE_EXTENSIONS = new Set([
   "jsx", "json", "map", "woff", "woff2", "ttf", "html", "md", "txt", "yml", "yaml", "lock",
 ]);
 
+const BUILD_ACCOUNTS = new Set([
+  "git",
+  "buildd",
+  "mockbuild",
+  "builder",
+  "abuild",
+  "portage",
+  "jenkins",
+]);
+const SYSTEM_ACCOUNTS = new Set(["root", "daemon", "nobody", "www-data", "ubuntu", "ec2-user"]);
+
+/** Private, loopback, link-local and shared ranges: infrastructure, not a customer's device. */
+function ipv4Infrastructure(a: number, b: number): string | null {
+  if (a === 127) return "loopback";
+  if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) {
+    return "private_range";
+  }
+  if (a === 169 && b === 254) return "link_local";
+  if (a === 100 && b >= 64 && b <= 127) return "shared_range";
+  return null;
+}
+
 const validators: Readonly<Record<ValidatorName, Validator>> = {
   email(value) {
     const at = value.lastIndexOf("@");
@@ -182,11 +187,25 @@ const validators: Readonly<Record<ValidatorName, Validator>> = {
     const tld = domain.slice(domain.lastIndexOf(".") + 1);
     // `icon@2x.png`, `lodash@4.17.js`: asset names and package specs, not addresses.
     if (FILE_EXTENSIONS.has(tld)) return null;
+    const user = local.toLowerCase();
+    // Build and service accounts in banners and remotes (`buildd@host.example.org`).
+    if (BUILD_ACCOUNTS.has(user)) return null;
+    if (SYSTEM_ACCOUNTS.has(user)) {
+      return { reasons: ["validator:email", "shape:system_account"], adjust: -0.3 };
+    }
     return ok("validator:email");
   },
-  phone(value) {
+  phone(raw) {
+    const value = raw.replace(/ ?(?:x|ext\.?|#) ?\d{1,5}$/i, "");
+    // A date written with separators (`15.01.2024`, `2024-01-15`) is no phone number.
+    if (
+      /^(?:\d{1,2}[./ -]\d{1,2}[./ -](?:19|20)\d\d|\d{4}[./ -]\d{1,2}[./ -]\d{1,2})$/.test(value)
+    ) {
+      return null;
+    }
     const digits = value.replace(/\D/g, "");
     if (digits.length < 7 || digits.length > 15) return null;
+    if (/^0+$/.test(digits)) return null;
     const plus = value.startsWith("+");
     const separated = /[\s().-]/.test(value);
     if (plus && !separated && digits.length < 10)
@@ -201,15 +220,26 @@ const validators: Readonly<Record<ValidatorName, Validator>> = {
     const octets = parseIpv4(value);
     if (!octets) return null;
     const [a, b] = octets as [number, number, number, number];
-    // Unspecified, loopback, multicast and broadcast addresses name no one's device.
-    if (a === 0 || a === 127 || a >= 224) return null;
-    if (octets.every((o) => o < 10)) {
+    // Unspecified, multicast and broadcast addresses name no one's device.
+    if (a === 0 || a >= 224) return null;
+    // `192.168.0.0`, `203.0.113.0/24`: a network, not a device.
+    if (octets[3] === 0) return { reasons: ["validator:ipv4", "shape:network"], adjust: -0.3 };
+    // Private and loopback ranges first: `10.0.0.1` is an address, not a version.
+    const range = ipv4Infrastructure(a, b);
+    if (range) {
+      return {
+        reasons: ["validator:ipv4", `shape:${range}`],
+        adjust: -0.2,
+        tags: ["infrastructure"],
+      };
+    }
+    // Versions and section numbers (`4.2.2.13`, `3.17.0.5`) have mostly one-digit parts;
+    // object identifiers (`1.3.101.110`, `2.5.4.3`) start with arc 0, 1 or 2.
+    if (octets.filter((o) => o < 10).length >= 3) {
       return { reasons: ["validator:ipv4", "shape:version_like"], adjust: -0.3 };
     }
-    const privateRange = a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
-    return privateRange
-      ? { reasons: ["validator:ipv4", "shape:private_range"], adjust: -0.1 }
-      : ok("validator:ipv4");
+    if (a <= 2) return { reasons: ["validator:ipv4", "shape:oid_like"], adjust: -0.3 };
+    return ok("validator:ipv4");
   },
   ipv6(value) {
     const groups = parseIpv6(value);
@@ -218,17 +248,43 @@ const validators: Readonly<Record<ValidatorName, Validator>> = {
     // `1::2` (Python slices), `dead::beef` (words of hex letters) are not addresses.
     if (hexDigits < 4 || !/\d/.test(value)) return null;
     if (groups.every((g, i) => (i < 7 ? g === 0 : g <= 1))) return null;
-    return ok("validator:ipv6");
+    // MAC and EUI-64 addresses (`00:1A:2B:3C:4D:5E`): every group two hex digits.
+    const named = value.split(":").filter((g) => g !== "");
+    if (named.length >= 4 && named.every((g) => g.length === 2)) return null;
+    // `2001:db8::`, `fe80::` (usually before `/len`): a prefix, not a device.
+    if (value.endsWith("::")) return { reasons: ["validator:ipv6", "shape:network"], adjust: -0.3 };
+    const first = groups[0]!;
+    const range =
+      first >= 0xfe80 && first <= 0xfebf
+        ? "link_local"
+        : first >= 0xfc00 && first <= 0xfdff
+          ? "unique_local"
+          : groups.slice(0, 7).every((g) => g === 0)
+            ? "loopback"
+            : null;
+    return range
+      ? { reasons: ["validator:ipv6", `shape:${range}`], adjust: -0.2, tags: ["infrastructure"] }
+      : ok("validator:ipv6");
   },
   luhn(value) {
     const digits = value.replace(/\D/g, "");
-    if (digits.length < 13 || digits.length > 19) return null;
-    if (!knownIssuer(digits)) return null;
-    if (!luhnValid(digits)) return null;
-    return ok("validator:iin", "validator:luhn");
+    if (digits.length < 12 || digits.length > 19) return null;
+    const issuer = issuerOf(digits);
+    if (!issuer || !luhnValid(digits)) return null;
+    const reasons = ["validator:iin", "validator:luhn"];
+    let adjust = issuer.adjust ?? 0;
+    if (issuer.note) reasons.push(`shape:${issuer.note}`);
+    // Twelve digits are as common in ids as in Maestro cards: a card word must be near.
+    if (digits.length === 12) {
+      adjust -= 0.3;
+      reasons.push("shape:short_card");
+    }
+    return adjust === 0 ? ok(...reasons) : { reasons, adjust };
   },
   iban(value) {
-    const iban = value.replace(/\s/g, "").toUpperCase();
+    const compact = value.replace(/\s/g, "");
+    const iban = compact.toUpperCase();
+    if (compact !== iban && compact !== compact.toLowerCase()) return null;
     const expected = IBAN_LENGTHS[iban.slice(0, 2)];
     if (expected === undefined || iban.length !== expected) return null;
     if (!ibanMod97Valid(iban)) return null;

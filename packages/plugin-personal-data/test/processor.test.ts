@@ -86,6 +86,8 @@ describe("file findings", () => {
         "user.contact.email": 1,
       },
       test_values: 0,
+      values: { total: 3, by_type: { date_of_birth: 1, ip_address: 1, email: 1 } },
+      field_names: { total: 1, by_category: { "user.demographic.date_of_birth": 1 } },
     });
     expect(output.coverage.inputs).toEqual([
       {
@@ -224,11 +226,12 @@ describe("limits", () => {
   });
 
   it("min_confidence drops weaker findings", async () => {
-    const weak = await run([fileInput([{ path: "a.txt", text: "the address here" }])], {
+    // A version-like address (0.4) is below the default threshold.
+    const weak = await run([fileInput([{ path: "a.txt", text: "x 1.2.3.4" }])], {
       min_confidence: 0,
     });
-    expect(weak.findings.map((f) => f.type)).toEqual(["field_name"]);
-    const strict = await run([fileInput([{ path: "a.txt", text: "the address here" }])]);
+    expect(weak.findings.map((f) => f.type)).toEqual(["ip_address"]);
+    const strict = await run([fileInput([{ path: "a.txt", text: "x 1.2.3.4" }])]);
     expect(strict.findings).toEqual([]);
   });
 });
