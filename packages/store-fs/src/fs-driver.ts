@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { type Dirent, readFile as readFileCallback } from "node:fs";
+import type { Dirent } from "node:fs";
 import { link, lstat, mkdir, readdir, realpath, rename, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import {
   type ArtifactStore,
   createStore,
@@ -23,10 +22,8 @@ import {
   writeSyncedFile,
 } from "./durable-file.js";
 import { type FsStoreOptions, resolveFsOptions } from "./options.js";
+import { NotRegularFileError, readRegularFile } from "./regular-file.js";
 
-// The callback readFile is about twice as fast as fs/promises' on Node 20 for the many
-// small files a resume verifies (one threadpool round trip instead of several).
-const readFile = promisify(readFileCallback);
 
 const FILE_SUFFIX = ".json";
 
@@ -83,6 +80,17 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       StoreErrorCode.UnsafePath,
       `refusing ${path}: it is a symbolic link or not a folder, inside the fs store's runs folder ${runsDir}; the store never follows links there. Remove it or point baseDir elsewhere.`,
       key === undefined ? { runId } : { runId, key },
+    );
+  }
+
+  // A link or special file where a key's file should be. (A folder there is no key, see
+  // the README: callers treat it as nothing stored.)
+  function notRegular(error: NotRegularFileError, runId: string, key: string): StoreError {
+    if (error.kind === "link") return unsafe(error.path, runId, key);
+    return new StoreError(
+      StoreErrorCode.NotAFile,
+      `refusing ${error.path}: it is not a regular file (a FIFO, socket or device) inside the fs store; it was not read, as reading it could block forever. Remove it; if it held a run's record, that run is lost from that point, and \`wct runs\` lists it as unreadable.`,
+      { runId, key },
     );
   }
 
@@ -238,7 +246,11 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       // Reading and resolving in parallel costs one round trip; bytes read through a
       // link are dropped before anyone sees them.
       const [bytes, real] = await Promise.all([
-        readFile(file).catch(orMissing),
+        readRegularFile(file).catch((error: unknown) => {
+          if (!(error instanceof NotRegularFileError)) return orMissing(error);
+          if (error.kind === "folder") return undefined;
+          throw notRegular(error, runId, key);
+        }),
         realpath(file).catch(orMissing),
       ]);
       if (bytes === undefined || real === undefined) {
@@ -284,9 +296,13 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       const replaced = await withGuard(folder, place.fileName, staleGuardMs, async () => {
         let current: Buffer;
         try {
-          current = await readFile(join(folder, place.fileName));
+          current = await readRegularFile(join(folder, place.fileName));
         } catch (error) {
           if (isMissing(error)) return false;
+          if (error instanceof NotRegularFileError) {
+            if (error.kind === "folder") return false;
+            throw notRegular(error, runId, key);
+          }
           throw error;
         }
         if (!current.equals(expected)) return false;
