@@ -18,6 +18,9 @@ export const ExecutorErrorCode = {
   RunCorrupt: "ERR_RUN_CORRUPT",
   ReuseRunNotFound: "ERR_REUSE_RUN_NOT_FOUND",
   ReuseArtifactNotFound: "ERR_REUSE_ARTIFACT_NOT_FOUND",
+  // The lock's place holds something no process could have written (a folder, a link, a
+  // FIFO): not a live lease, and not one wct may take over by itself (exit 1)
+  LockUnusable: "ERR_LOCK_UNUSABLE",
   // Conflict (exit 3)
   RunLocked: "ERR_RUN_LOCKED",
   LeaseLost: "ERR_LEASE_LOST",

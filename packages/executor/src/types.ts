@@ -1,3 +1,4 @@
+import type { SecretValues } from "@wct/runbook-schema";
 /**
  * The plan: what `planRunbook` produces and `runPlan` executes. Pure data (no
  * functions), so planning the same files twice gives deep-equal plans and a plan can
@@ -65,4 +66,9 @@ export interface Plan {
   depth: number;
   /** Every artifact, in a deterministic topological order (declaration order breaks ties). */
   artifacts: PlannedArtifact[];
+  /**
+   * Values substituted from the environment (`${VAR}`), by value → placeholder: the
+   * run masks them in every error, log line and record it writes. Absent = none.
+   */
+  secrets?: SecretValues;
 }

@@ -10,6 +10,12 @@ export {
 } from "./json-schema.js";
 export { parseRunbook } from "./parse.js";
 export {
+  collectSubstitutedValues,
+  MIN_MASKED_LENGTH,
+  maskSecrets,
+  type SecretValues,
+} from "./secrets.js";
+export {
   ARTIFACT_ID_PATTERN,
   artifactSchema,
   DEFAULT_SCHEMA_VERSION,

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { DiagnosticCode } from "./codes.js";
 import { closestMatch } from "./did-you-mean.js";
 import { salvageRunbook } from "./salvage.js";
+import { collectSubstitutedValues, maskSecrets } from "./secrets.js";
 import { runbookSchema } from "./schema.js";
 import type { Diagnostic, ParseOptions, ParseResult, PositionLookup } from "./types.js";
 import { MAX_YAML_DEPTH, parseYaml } from "./yaml-document.js";
@@ -18,6 +19,20 @@ type ZodNode = z.core.$ZodTypes;
  * carries what validated on its own (`partial`), for checks that can still run.
  */
 export function parseRunbook(text: string, options: ParseOptions): ParseResult {
+  const result = parseUnmasked(text, options);
+  if (result.ok) return result;
+  // Values from the environment may be secrets: messages show their placeholder.
+  const secrets = collectSubstitutedValues(text, options.env ?? process.env);
+  if (secrets.size === 0) return result;
+  const diagnostics = result.diagnostics.map((d) => ({
+    ...d,
+    message: maskSecrets(d.message, secrets),
+    ...(d.hint === undefined ? {} : { hint: maskSecrets(d.hint, secrets) }),
+  }));
+  return { ...result, diagnostics };
+}
+
+function parseUnmasked(text: string, options: ParseOptions): ParseResult {
   const file = options.file;
   const env = options.env ?? process.env;
   const diagnostics: Diagnostic[] = [];

@@ -129,7 +129,9 @@ export async function acquireRunLease(
     const current = await readLock(store, runId);
     if (current === undefined) {
       if (tries < 3) continue;
-      throw lockedError(runId, {});
+      // Four times the lock could be neither created nor read: no live holder does
+      // that; something that is not a lock file (a folder) sits in its place.
+      throw unusableLockError(store, runId, "something that is not a file (a folder)");
     }
     if (!isLeaseStale(current.value, now(), hostname)) throw lockedError(runId, current.value);
     record = fresh();
@@ -235,6 +237,14 @@ function corruptLockError(store: ArtifactStore, runId: string): ExecutorError {
   );
 }
 
+function unusableLockError(store: ArtifactStore, runId: string, what: string): ExecutorError {
+  return new ExecutorError(
+    ExecutorErrorCode.LockUnusable,
+    `the lock of run ${runId} (${store.describe(runId, LOCK_KEY)}) is ${what}, which no wct process writes: it is not a live lease, and wct does not remove it by itself. If no process is running this run, remove it (rm -r) and resume.`,
+    { details: { run_id: runId } },
+  );
+}
+
 async function readLock(store: ArtifactStore, runId: string): Promise<LockRead | undefined> {
   try {
     const current = await store.readJsonVersioned<Partial<LeaseRecord>>(runId, LOCK_KEY);
@@ -242,6 +252,9 @@ async function readLock(store: ArtifactStore, runId: string): Promise<LockRead |
     const value = current.value !== null && typeof current.value === "object" ? current.value : {};
     return { value, version: current.version, corrupt: false };
   } catch (error) {
+    if (isStoreError(error, StoreErrorCode.UnsafePath) || isStoreError(error, StoreErrorCode.NotAFile)) {
+      throw unusableLockError(store, runId, "a symbolic link or a special file (a FIFO, socket or device)");
+    }
     if (!isStoreError(error, StoreErrorCode.CorruptEntry)) throw error;
   }
   // Not JSON. Every store write is atomic, so no live holder leaves such a lock: it

@@ -13,6 +13,7 @@ import { PLAN_KEY, RUN_KEY, STATE_KEY } from "./layout.js";
 import { acquireRunLease } from "./lease.js";
 import { type Produced, produce, type StoredOutput } from "./produce.js";
 import { READ_CONCURRENCY, type ReuseLookups, readRunMetadata, readRunState } from "./records.js";
+import { maskArtifactError, maskEvent, maskText, maskThrown } from "./secrets.js";
 import type {
   ArtifactError,
   ArtifactSummary,
@@ -54,7 +55,12 @@ function planRecord(plan: Plan) {
       output: a.output,
       optional: a.optional,
       timeout: a.timeout ?? null,
-      reuse: a.reuse ?? null,
+      reuse: a.reuse
+        ? {
+            from_run: maskText(a.reuse.from_run, plan.secrets),
+            artifact: maskText(a.reuse.artifact, plan.secrets),
+          }
+        : null,
       origin: a.origin,
     })),
   };
@@ -151,6 +157,19 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
  * store error when it cannot run or persist.
  */
 export async function runPlan(plan: Plan, options: RunOptions): Promise<RunSummary> {
+  const { onEvent } = options;
+  const masked: RunOptions = {
+    ...options,
+    ...(onEvent ? { onEvent: (event: RunEvent) => onEvent(maskEvent(event, plan.secrets)) } : {}),
+  };
+  try {
+    return await runPlanUnmasked(plan, masked);
+  } catch (error) {
+    throw maskThrown(error, plan.secrets);
+  }
+}
+
+async function runPlanUnmasked(plan: Plan, options: RunOptions): Promise<RunSummary> {
   const { store } = options;
   const now = options.now ?? (() => new Date());
   const resumed = options.resume !== undefined;
@@ -513,7 +532,7 @@ async function execute(
         controller.signal,
       );
     } catch (thrown) {
-      error = classify(artifact, thrown, controller.signal);
+      error = maskArtifactError(classify(artifact, thrown, controller.signal), plan.secrets);
     } finally {
       clearTimeout(timer);
       stop.signal.removeEventListener("abort", onStop);
@@ -529,7 +548,7 @@ async function execute(
       schema: produced?.schema ?? artifact.schema ?? { name: "unknown", version: "0.0.0" },
       content: null,
       run_id: runId,
-      source: produced?.source ?? sourceOf(artifact),
+      source: maskText(produced?.source ?? sourceOf(artifact), plan.secrets),
       timestamp: now().toISOString(),
       execution: {
         status: produced ? "completed" : "failed",
