@@ -4,6 +4,7 @@
 import { execFileSync } from "node:child_process";
 import {
   copyFileSync,
+  existsSync,
   mkdirSync,
   readFileSync,
   rmSync,
@@ -215,4 +216,58 @@ describe("a plugin returning undefined inside an array", () => {
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stdout).artifacts[0].error.code).toBe("ERR_INVALID_OUTPUT");
   });
+});
+
+describe("a plugin whose failure escapes its component", () => {
+  const PLUGIN = `const S = { name: "s", version: "1.0.0" };
+const c = (type, extract) => ({ type, description: type, outputSchema: S, extract });
+const forever = () => new Promise(() => {});
+export default {
+  name: "escape",
+  connectors: [
+    c("timer_throw", async () => { setTimeout(() => { throw new Error("boom"); }, 5); return forever(); }),
+    c("unhandled", async () => { Promise.reject(new Error("nobody catches")); return forever(); }),
+    c("exit_zero", async () => { process.exit(0); }),
+    c("exit_later", async () => { await new Promise((r) => setTimeout(r, 5)); process.exit(3); }),
+    c("proxy", async () => {
+      const trap = () => { throw new Error("trap"); };
+      throw new Proxy({}, { get: trap, getPrototypeOf: trap, has: trap, ownKeys: trap });
+    }),
+    c("fine", async () => [1, 2, 3]),
+  ],
+};
+`;
+  beforeEach(() => writeFileSync(join(dir, "escape.mjs"), PLUGIN));
+
+  const cases: Array<[string, string]> = [
+    ["timer_throw", "ERR_COMPONENT_CRASHED"],
+    ["unhandled", "ERR_COMPONENT_CRASHED"],
+    ["exit_zero", "ERR_COMPONENT_CRASHED"],
+    ["exit_later", "ERR_COMPONENT_CRASHED"],
+    ["proxy", "ERR_COMPONENT_FAILED"],
+  ];
+  for (const [type, code] of cases) {
+    it(`${type}: the artifact fails (${code}), independent work completes, the run is recorded and released, exit 1`, async () => {
+      writeFileSync(
+        join(dir, "rb.yaml"),
+        `name: e\ndescription: e\nplugins: [./escape.mjs]\nartifacts:\n  bad:\n    source: {type: ${type}}\n  good:\n    source: {type: fine}\n`,
+      );
+      const result = await wct(["run", "rb.yaml", "--json", "--store", store], { cwd: dir });
+      expect(result.code).toBe(1);
+      expect(result.stderr).not.toMatch(NO_STACK);
+      expect(result.stderr).not.toContain("ERR_STALLED");
+      const summary = JSON.parse(result.stdout);
+      const byId = Object.fromEntries(
+        summary.artifacts.map((a: { id: string }) => [a.id, a]),
+      ) as Record<string, { status: string; error: { code: string } | null }>;
+      expect(byId["bad"]?.status).toBe("failed");
+      expect(byId["bad"]?.error?.code).toBe(code);
+      expect(byId["good"]?.status).toBe("completed");
+      expect(readRunJson(store, summary.run_id)["status"]).toBe("failed");
+      expect(existsSync(systemFile(summary.run_id, "lock.json"))).toBe(false);
+      const state = JSON.parse(readFileSync(systemFile(summary.run_id, "state.json"), "utf8"));
+      expect(state.failed).toEqual(["bad"]);
+      expect(state.completed).toEqual(["good"]);
+    });
+  }
 });

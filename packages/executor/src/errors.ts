@@ -26,6 +26,8 @@ export const ExecutorErrorCode = {
   LeaseLost: "ERR_LEASE_LOST",
   // Artifact failures (recorded on the artifact; the run exits 1)
   ComponentFailed: "ERR_COMPONENT_FAILED",
+  // An exception or rejection escaped the component, or it called process.exit()
+  ComponentCrashed: "ERR_COMPONENT_CRASHED",
   ArtifactTimeout: "ERR_ARTIFACT_TIMEOUT",
   RunTimeout: "ERR_RUN_TIMEOUT",
   Interrupted: "ERR_INTERRUPTED",

@@ -10,6 +10,7 @@ import { createCheckpointer } from "./checkpoint.js";
 import { mapWithLimit } from "./concurrency.js";
 import { createRunId } from "./ids.js";
 import { PLAN_KEY, RUN_KEY, STATE_KEY } from "./layout.js";
+import { classifySafely, containComponents } from "./containment.js";
 import { acquireRunLease } from "./lease.js";
 import { type Produced, produce, type StoredOutput } from "./produce.js";
 import { READ_CONCURRENCY, type ReuseLookups, readRunMetadata, readRunState } from "./records.js";
@@ -519,7 +520,8 @@ async function execute(
     const inputs = inputsOf(artifact);
     try {
       produced = await raceAbort(
-        produce(artifact, {
+        containment.run({ artifactId: artifact.id, fail: (e) => controller.abort(e) }, () =>
+          produce(artifact, {
           store,
           registry,
           runId,
@@ -528,11 +530,15 @@ async function execute(
           inputContent: inputs.inputContent,
           inputText: inputs.inputText,
           reuseStates,
-        }),
+          }),
+        ),
         controller.signal,
       );
     } catch (thrown) {
-      error = maskArtifactError(classify(artifact, thrown, controller.signal), plan.secrets);
+      error = maskArtifactError(
+        classifySafely(artifact.id, () => classify(artifact, thrown, controller.signal)),
+        plan.secrets,
+      );
     } finally {
       clearTimeout(timer);
       stop.signal.removeEventListener("abort", onStop);
@@ -598,6 +604,11 @@ async function execute(
     checkpoints.request();
   };
 
+  // A component's escaped exception or process.exit() fails its artifact, not wct.
+  const containment = containComponents((crash) => {
+    fatal ??= crash;
+    stop.abort(crash);
+  });
   await new Promise<void>((resolve) => {
     const pump = () => {
       while (!stop.signal.aborted && running < maxConcurrency && heap.size > 0) {
@@ -619,6 +630,7 @@ async function execute(
     stop.signal.addEventListener("abort", pump, { once: true });
     pump();
   });
+  containment.dispose();
   clearTimeout(runTimer);
   options.signal?.removeEventListener("abort", interrupt);
   lease.lost.removeEventListener("abort", onLeaseLost);
