@@ -18,8 +18,10 @@ import {
   readRunJson,
   removeDir,
   runIdFrom,
+  startWct,
   TEST_PLUGIN,
   tempDir,
+  waitForFile,
   wct,
 } from "./helpers.js";
 
@@ -270,4 +272,46 @@ export default {
       expect(state.completed).toEqual(["good"]);
     });
   }
+});
+
+describe("a second signal during shutdown", () => {
+  // Two independent artifacts waiting on a file that never appears: the run is
+  // interrupted mid-flight. The second signal comes either at once or once wct said it
+  // is stopping (while it writes its final checkpoint).
+  const trials: Array<[NodeJS.Signals, NodeJS.Signals, "at once" | "after the first is handled"]> =
+    [
+      ["SIGTERM", "SIGTERM", "at once"],
+      ["SIGTERM", "SIGTERM", "after the first is handled"],
+      ["SIGINT", "SIGTERM", "after the first is handled"],
+      ["SIGINT", "SIGINT", "at once"],
+      ["SIGTERM", "SIGINT", "after the first is handled"],
+      ["SIGTERM", "SIGTERM", "after the first is handled"],
+    ];
+  it("still marks the run interrupted and releases its lock, exit 130, in every trial", async () => {
+    writeFileSync(
+      join(dir, "rb.yaml"),
+      runbook(
+        "  a:\n    source: {type: numbers, properties: {started_file: a.started, wait_for_file: never}}\n  b:\n    source: {type: numbers, properties: {wait_for_file: never}}\n",
+      ),
+    );
+    for (const [i, [first, second, when]] of trials.entries()) {
+      rmSync(join(dir, "a.started"), { force: true });
+      const run = startWct(["run", "rb.yaml", "--store", store], { cwd: dir });
+      await waitForFile(join(dir, "a.started"));
+      const lines = await run.stderrLines(1);
+      run.child.kill(first);
+      if (when === "after the first is handled") {
+        const before = run.stderr().split("\n").filter(Boolean).length;
+        await run.stderrLines(before + 1);
+      }
+      run.child.kill(second);
+      const result = await run.done;
+      const what = `trial ${i} (${first} then ${second} ${when}): ${result.stderr}`;
+      expect(result.signal, what).toBeNull();
+      expect(result.code, what).toBe(130);
+      const runId = runIdFrom(lines.join("\n"));
+      expect(readRunJson(store, runId)["status"], what).toBe("interrupted");
+      expect(existsSync(systemFile(runId, "lock.json")), what).toBe(false);
+    }
+  });
 });
