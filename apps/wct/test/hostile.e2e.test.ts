@@ -315,3 +315,44 @@ describe("a second signal during shutdown", () => {
     }
   });
 });
+
+describe("temporary files left by killed writers", () => {
+  function tempFiles(runId: string): string[] {
+    return filesBelow(join(store, "runs", runId)).filter((f) => f.endsWith(".tmp"));
+  }
+
+  it("are removed by resume, in each of 4 kill -9 trials", async () => {
+    const ids = ["a", "b", "c", "d", "e", "f"];
+    writeFileSync(
+      join(dir, "rb.yaml"),
+      runbook(
+        ids
+          .map((id, i) =>
+            i === 0
+              ? `  ${id}:\n    source: {type: numbers, properties: {count: 50000}}\n`
+              : `  ${id}:\n    inputs: ${ids[i - 1]}\n    process: {type: sum}\n`,
+          )
+          .join(""),
+      ),
+    );
+    // A writer killed mid-write leaves `.<file>.<pid>.<token>.tmp`; the dead pid of a
+    // process that just exited stands in for it where the kill left none.
+    const dead = execFileSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
+      encoding: "utf8",
+    });
+    for (let trial = 0; trial < 4; trial++) {
+      const run = startWct(["run", "rb.yaml", "--store", store], { cwd: dir });
+      const lines = await run.stderrLines(1 + trial);
+      run.child.kill("SIGKILL");
+      await run.done;
+      const runId = runIdFrom(lines.join("\n"));
+      writeFileSync(join(store, "runs", runId, `.a.json.${dead}.0badf00d1.tmp`), "{");
+      writeFileSync(systemFile(runId, `.state.json.${dead}.0badf00d2.tmp`), "{");
+      const resumed = await wct(["run", "rb.yaml", "--resume", runId, "--store", store], {
+        cwd: dir,
+      });
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(tempFiles(runId), `trial ${trial}`).toEqual([]);
+    }
+  });
+});

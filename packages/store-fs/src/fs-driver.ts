@@ -23,6 +23,7 @@ import {
 } from "./durable-file.js";
 import { type FsStoreOptions, resolveFsOptions } from "./options.js";
 import { NotRegularFileError, readRegularFile } from "./regular-file.js";
+import { sweepTemporaryFiles } from "./sweep.js";
 
 
 const FILE_SUFFIX = ".json";
@@ -378,6 +379,11 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
         throw error;
       }
       await rm(doomed, { recursive: true, force: true });
+    },
+
+    async sweep(runId) {
+      const dir = await runFolder(runId);
+      return dir === undefined ? 0 : sweepTemporaryFiles(dir);
     },
 
     describe(runId, key) {

@@ -182,6 +182,9 @@ async function runPlanUnmasked(plan: Plan, options: RunOptions): Promise<RunSumm
   // processes judge its expiry by theirs.
   const lease = await acquireRunLease(store, runId, options.lease ?? {});
   try {
+    // Temporary files of writers killed in an earlier attempt: with the lease ours, no
+    // live writer of this run is left to own them.
+    if (resumed) await store.sweep(runId).catch(() => 0);
     return await execute(plan, options, runId, lease);
   } finally {
     await lease.release();
