@@ -1,8 +1,9 @@
 // Hostile input, stores and plugins (issue 14): each case reproduces one defect found
 // by a black-box audit, through the built binary, and checks codes, exit codes and
 // what the store holds afterwards (never message text).
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import {
+  chmodSync,
   copyFileSync,
   existsSync,
   mkdirSync,
@@ -21,6 +22,7 @@ import {
   startWct,
   TEST_PLUGIN,
   tempDir,
+  WCT_BIN,
   waitForFile,
   wct,
 } from "./helpers.js";
@@ -353,6 +355,47 @@ describe("temporary files left by killed writers", () => {
       });
       expect(resumed.code, resumed.stderr).toBe(0);
       expect(tempFiles(runId), `trial ${trial}`).toEqual([]);
+    }
+  });
+});
+
+describe("a run whose _system folder cannot be read", () => {
+  // Root reads any folder: as root, wct runs as nobody over a store it may otherwise use.
+  const asUser =
+    process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : ({} as Record<string, never>);
+
+  function wctAs(args: string[]) {
+    return spawnSync(process.execPath, [WCT_BIN, ...args], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, WCT_DEBUG: undefined, WCT_STORE: undefined },
+      timeout: 60_000,
+      ...asUser,
+    });
+  }
+
+  it("is listed by runs with the reason, and inspect and resume say why, without a stack", async () => {
+    const broken = await completedRun();
+    const fine = await completedRun();
+    execFileSync("chmod", ["-R", "a+rwX", dir]);
+    chmodSync(join(store, "runs", broken, "_system"), 0o000);
+    try {
+      const runs = wctAs(["runs", "--json", "--store", store]);
+      expect(runs.status, runs.stderr).toBe(0);
+      const listed = JSON.parse(runs.stdout) as Array<{ run_id: string; status: string }>;
+      expect(listed.find((r) => r.run_id === fine)?.status).toBe("completed");
+      expect(listed.find((r) => r.run_id === broken)?.status).toBe("unreadable");
+      for (const args of [
+        ["inspect", broken, "--store", store],
+        ["run", "rb.yaml", "--resume", broken, "--store", store],
+      ]) {
+        const result = wctAs(args);
+        expect(result.status, args.join(" ")).toBe(1);
+        expect(result.stderr).toContain("[ERR_RUN_CORRUPT]");
+        expect(result.stderr).not.toMatch(NO_STACK);
+      }
+    } finally {
+      chmodSync(join(store, "runs", broken, "_system"), 0o700);
     }
   });
 });

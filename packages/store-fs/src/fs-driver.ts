@@ -202,7 +202,12 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     }
     const folders: Promise<void>[] = [];
     for (const entry of entries) {
-      if (stopAtFirst && keys.length > 0) return;
+      if (stopAtFirst && keys.length > 0) {
+        // Folders already being read are no longer awaited: one that cannot be read
+        // (permissions) must not reject unobserved and take the process down.
+        for (const folder of folders) folder.catch(() => {});
+        return;
+      }
       if (entry.name.startsWith(".")) continue;
       const path = relative + entry.name;
       if (entry.isDirectory()) {
