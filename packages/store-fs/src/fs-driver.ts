@@ -84,13 +84,13 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     );
   }
 
-  // A link or special file where a key's file should be. (A folder there is no key, see
-  // the README: callers treat it as nothing stored.)
+  // A link, folder or special file where a key's file should be. (Reads treat a folder
+  // there as nothing stored, see the README; creating the key over it is refused.)
   function notRegular(error: NotRegularFileError, runId: string, key: string): StoreError {
     if (error.kind === "link") return unsafe(error.path, runId, key);
     return new StoreError(
       StoreErrorCode.NotAFile,
-      `refusing ${error.path}: it is not a regular file (a FIFO, socket or device) inside the fs store; it was not read, as reading it could block forever. Remove it; if it held a run's record, that run is lost from that point, and \`wct runs\` lists it as unreadable.`,
+      `refusing ${error.path}: it is ${error.kind === "folder" ? "a folder" : "a FIFO, socket or device"}, not a regular file, inside the fs store; wct neither reads nor replaces it (reading a FIFO or device could block forever). Remove it; if it held a run's record, \`wct runs\` lists that run as unreadable.`,
       { runId, key },
     );
   }
@@ -287,8 +287,20 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
           await link(temp, join(folder, fileName));
           return true;
         } catch (error) {
-          if (errorCode(error) === "EEXIST") return false;
-          throw error;
+          if (errorCode(error) !== "EEXIST") throw error;
+          // Taken by a regular file: the key exists. Anything else there (a folder, a
+          // link, a FIFO) can never be read as the key, so "exists" would be a lie
+          // callers such as a lease could wait on forever.
+          const held = await lstat(join(folder, fileName)).catch(() => undefined);
+          if (held === undefined || held.isFile()) return false;
+          throw notRegular(
+            new NotRegularFileError(
+              join(folder, fileName),
+              held.isSymbolicLink() ? "link" : held.isDirectory() ? "folder" : "special",
+            ),
+            runId,
+            key,
+          );
         } finally {
           await removeQuietly(temp);
         }
