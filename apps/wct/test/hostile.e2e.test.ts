@@ -76,6 +76,7 @@ describe("a secret substituted into the runbook", () => {
   it("in a missing path is neither stored nor printed by run, --json and inspect", async () => {
     writeFileSync(
       join(dir, "rb.yaml"),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the runbook text as written
       'name: s\ndescription: s\nartifacts:\n  a:\n    source: {type: filesystem, properties: {path: "./missing-${SECRET_X}"}}\n',
     );
     const run = await wct(["run", "rb.yaml", "--store", store], { cwd: dir, env });
@@ -103,6 +104,7 @@ describe("a secret substituted into the runbook", () => {
     writeFileSync(
       join(dir, "rb.yaml"),
       runbook(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the runbook text as written
         '  a:\n    source: {type: numbers}\n    timeout: ${SECRET_X}\n    output_schema: "${SECRET_X}/not a version"\n  b:\n    reuse: {from_run: "${SECRET_X}", artifact: a}\n',
       ),
     );
@@ -339,9 +341,13 @@ describe("temporary files left by killed writers", () => {
     );
     // A writer killed mid-write leaves `.<file>.<pid>.<token>.tmp`; the dead pid of a
     // process that just exited stands in for it where the kill left none.
-    const dead = execFileSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
-      encoding: "utf8",
-    });
+    const dead = execFileSync(
+      process.execPath,
+      ["-e", "process.stdout.write(String(process.pid))"],
+      {
+        encoding: "utf8",
+      },
+    );
     for (let trial = 0; trial < 4; trial++) {
       const run = startWct(["run", "rb.yaml", "--store", store], { cwd: dir });
       const lines = await run.stderrLines(1 + trial);

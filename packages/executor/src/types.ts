@@ -1,10 +1,10 @@
-import type { SecretValues } from "@wct/runbook-schema";
 /**
  * The plan: what `planRunbook` produces and `runPlan` executes. Pure data (no
  * functions), so planning the same files twice gives deep-equal plans and a plan can
  * be printed as JSON.
  */
 import type { SchemaRef } from "@wct/plugin-api";
+import type { SecretValues } from "@wct/runbook-schema";
 
 export type ArtifactKind = "source" | "process" | "passthrough" | "merge" | "reuse";
 

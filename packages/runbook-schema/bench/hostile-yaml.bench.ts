@@ -18,7 +18,11 @@ function aliases(n: number): string {
   lines.push("      type: numbers", "      properties:");
   lines.push("        l0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]");
   for (let k = 1; k <= 5; k++) {
-    lines.push(`        l${k}: &a${k} [${Array(10).fill(`*a${k - 1}`).join(", ")}]`);
+    lines.push(
+      `        l${k}: &a${k} [${Array(10)
+        .fill(`*a${k - 1}`)
+        .join(", ")}]`,
+    );
   }
   for (let i = 1; i < n; i++) {
     lines.push(`  art${i}:`, "    source:", "      type: numbers", "      properties: {p: *a5}");

@@ -10,12 +10,6 @@ export {
 } from "./json-schema.js";
 export { parseRunbook } from "./parse.js";
 export {
-  collectSubstitutedValues,
-  MIN_MASKED_LENGTH,
-  maskSecrets,
-  type SecretValues,
-} from "./secrets.js";
-export {
   ARTIFACT_ID_PATTERN,
   artifactSchema,
   DEFAULT_SCHEMA_VERSION,
@@ -24,6 +18,12 @@ export {
   runbookSchema,
   SCHEMA_REF_PATTERN,
 } from "./schema.js";
+export {
+  collectSubstitutedValues,
+  MIN_MASKED_LENGTH,
+  maskSecrets,
+  type SecretValues,
+} from "./secrets.js";
 export type {
   ArtifactDefinition,
   ChildInputDeclaration,

@@ -1,4 +1,12 @@
-import { Composer, type CST, type Document, Lexer, LineCounter, Parser, YAMLParseError } from "yaml";
+import {
+  Composer,
+  type CST,
+  type Document,
+  Lexer,
+  LineCounter,
+  Parser,
+  YAMLParseError,
+} from "yaml";
 
 // Deeper nesting than any runbook needs. yaml composes recursively and relies on
 // catching stack overflows, which V8 cannot always survive (a regexp compiled near the

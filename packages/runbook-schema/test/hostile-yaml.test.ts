@@ -1,5 +1,5 @@
-import { Alias, Parser } from "yaml";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { Alias, Parser } from "yaml";
 import { collectSubstitutedValues, maskSecrets } from "../src/index.js";
 import { diagnosticsOf, parseOk } from "./helpers.js";
 
@@ -9,9 +9,17 @@ afterEach(() => {
 
 function aliasRunbook(artifacts: number): string {
   const lines = ["name: t", "description: t", "artifacts:", "  art0:", "    source:"];
-  lines.push("      type: numbers", "      properties:", "        l0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]");
+  lines.push(
+    "      type: numbers",
+    "      properties:",
+    "        l0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]",
+  );
   for (let k = 1; k <= 5; k++) {
-    lines.push(`        l${k}: &a${k} [${Array(10).fill(`*a${k - 1}`).join(", ")}]`);
+    lines.push(
+      `        l${k}: &a${k} [${Array(10)
+        .fill(`*a${k - 1}`)
+        .join(", ")}]`,
+    );
   }
   for (let i = 1; i < artifacts; i++) {
     lines.push(`  art${i}:`, "    source:", "      type: numbers", "      properties: {p: *a5}");
@@ -70,7 +78,7 @@ describe("secret masking", () => {
       C: "literal-not-substituted",
       SHORT: "abc",
     });
-    expect(maskSecrets('got "hun\\"ter2" and hun"ter2', secrets)).toBe("got \"${A}\" and ${A}");
+    expect(maskSecrets('got "hun\\"ter2" and hun"ter2', secrets)).toBe('got "${A}" and ${A}');
     expect(maskSecrets(`${long.slice(0, 40)}…`, secrets)).toBe("${B}…");
     expect(secrets.has("literal-not-substituted")).toBe(false);
     // Too short to tell from ordinary text.

@@ -25,7 +25,6 @@ import { type FsStoreOptions, resolveFsOptions } from "./options.js";
 import { NotRegularFileError, readRegularFile } from "./regular-file.js";
 import { sweepTemporaryFiles } from "./sweep.js";
 
-
 const FILE_SUFFIX = ".json";
 
 function isMissing(error: unknown): boolean {

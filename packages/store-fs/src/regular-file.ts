@@ -1,4 +1,4 @@
-import { constants, close, fstat, open, readFile } from "node:fs";
+import { close, constants, fstat, open, readFile } from "node:fs";
 import { promisify } from "node:util";
 
 const openCallback = promisify(open);

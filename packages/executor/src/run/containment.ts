@@ -30,7 +30,8 @@ export interface Containment {
 }
 
 function crashed(artifactId: string | undefined, what: string): ExecutorError {
-  const subject = artifactId === undefined ? "a plugin" : `the component of artifact "${artifactId}"`;
+  const subject =
+    artifactId === undefined ? "a plugin" : `the component of artifact "${artifactId}"`;
   return new ExecutorError(
     ExecutorErrorCode.ComponentCrashed,
     `${subject} ${what}; the ${artifactId === undefined ? "run" : "artifact"} failed, and what completed is saved. Fix the component, then resume the run.`,

@@ -240,8 +240,15 @@ async function createLock(store: ArtifactStore, runId: string, record: LeaseReco
   try {
     return await store.createJson(runId, LOCK_KEY, record);
   } catch (error) {
-    if (isStoreError(error, StoreErrorCode.UnsafePath) || isStoreError(error, StoreErrorCode.NotAFile)) {
-      throw unusableLockError(store, runId, "not a file wct wrote (a folder, a symbolic link, a FIFO or a device)");
+    if (
+      isStoreError(error, StoreErrorCode.UnsafePath) ||
+      isStoreError(error, StoreErrorCode.NotAFile)
+    ) {
+      throw unusableLockError(
+        store,
+        runId,
+        "not a file wct wrote (a folder, a symbolic link, a FIFO or a device)",
+      );
     }
     throw error;
   }

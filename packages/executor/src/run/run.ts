@@ -8,9 +8,9 @@ import { IndexHeap } from "../heap.js";
 import type { Plan, PlannedArtifact } from "../types.js";
 import { createCheckpointer } from "./checkpoint.js";
 import { mapWithLimit } from "./concurrency.js";
+import { classifySafely, containComponents } from "./containment.js";
 import { createRunId } from "./ids.js";
 import { PLAN_KEY, RUN_KEY, STATE_KEY } from "./layout.js";
-import { classifySafely, containComponents } from "./containment.js";
 import { acquireRunLease } from "./lease.js";
 import { type Produced, produce, type StoredOutput } from "./produce.js";
 import { READ_CONCURRENCY, type ReuseLookups, readRunMetadata, readRunState } from "./records.js";
@@ -525,14 +525,14 @@ async function execute(
       produced = await raceAbort(
         containment.run({ artifactId: artifact.id, fail: (e) => controller.abort(e) }, () =>
           produce(artifact, {
-          store,
-          registry,
-          runId,
-          signal: controller.signal,
-          log: logFor(artifact.id),
-          inputContent: inputs.inputContent,
-          inputText: inputs.inputText,
-          reuseStates,
+            store,
+            registry,
+            runId,
+            signal: controller.signal,
+            log: logFor(artifact.id),
+            inputContent: inputs.inputContent,
+            inputText: inputs.inputText,
+            reuseStates,
           }),
         ),
         controller.signal,

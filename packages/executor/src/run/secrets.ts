@@ -43,7 +43,11 @@ export function maskEvent(event: RunEvent, secrets: SecretValues | undefined): R
     return { ...event, error: maskArtifactError(event.error, secrets) };
   }
   if (event.type === "log") {
-    return { ...event, message: maskSecrets(event.message, secrets), fields: maskFields(event.fields, secrets) };
+    return {
+      ...event,
+      message: maskSecrets(event.message, secrets),
+      fields: maskFields(event.fields, secrets),
+    };
   }
   return event;
 }
