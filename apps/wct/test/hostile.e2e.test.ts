@@ -278,6 +278,32 @@ export default {
   }
 });
 
+describe("an escaped failure that no artifact scheduled", () => {
+  it("a timer set while the plugin module loaded throws: the run fails cleanly, exit 1", async () => {
+    // The timer was set at import, outside any component, so no artifact answers for it.
+    writeFileSync(
+      join(dir, "loose.mjs"),
+      `import { existsSync, writeFileSync } from "node:fs";
+const go = new URL("./go", import.meta.url);
+const timer = setInterval(() => { if (existsSync(go)) { clearInterval(timer); throw new Error("loose"); } }, 5);
+export default { name: "loose", connectors: [{ type: "wait", description: "d", outputSchema: { name: "s", version: "1.0.0" },
+  extract: ({ signal }) => { writeFileSync(go, ""); return new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason))); } }] };
+`,
+    );
+    writeFileSync(
+      join(dir, "rb.yaml"),
+      "name: l\ndescription: l\nplugins: [./loose.mjs]\nartifacts:\n  a:\n    source: {type: wait}\n",
+    );
+    const result = await wct(["run", "rb.yaml", "--store", store], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("[ERR_COMPONENT_CRASHED]");
+    expect(result.stderr).not.toMatch(NO_STACK);
+    const runId = runIdFrom(result.stderr);
+    expect(readRunJson(store, runId)["status"]).toBe("failed");
+    expect(existsSync(systemFile(runId, "lock.json"))).toBe(false);
+  });
+});
+
 describe("a second signal during shutdown", () => {
   // Two independent artifacts waiting on a file that never appears: the run is
   // interrupted mid-flight. The second signal comes either at once or once wct said it
