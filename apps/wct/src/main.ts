@@ -45,6 +45,9 @@ function stalledMessage(running: boolean): string {
     : "wct: cannot go on: a plugin module never finishes loading (its top-level await never settles) [ERR_PLUGIN_LOAD]\n  Fix the plugin or remove it from plugins: / --plugin.\n";
 }
 
+/** How long a second SIGINT/SIGTERM lets the shutdown of a run go on before quitting. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
 /** The binary's entry: wires the fs store and built-in plugins into the CLI. */
 export async function runWct(argv: string[]): Promise<number> {
   let settled = false;
@@ -87,13 +90,29 @@ async function runCli(
     builtinPlugins,
     openStore,
     onInterrupt(handler) {
-      // The first signal asks for a clean stop (state saved, lease released); a second
-      // one exits at once: the run stays resumable because a dead owner's lease is stale.
+      // The first signal asks for a clean stop: the run is marked interrupted and its
+      // lease released, which takes milliseconds. A second one does not cut that short
+      // (the run would stay "running" with its lock): it gives the shutdown a bounded
+      // grace period, then quits. A third quits at once; the run is then left for a
+      // later resume to take over (a dead owner's lease is stale).
       let signals = 0;
+      let running = true;
+      let forced: NodeJS.Timeout | undefined;
+      const forceQuit = () => process.exit(130);
       const on = (signal: string) => {
         signals += 1;
-        if (signals > 1) process.exit(130);
-        handler(signal);
+        if (signals === 1 && running) {
+          handler(signal);
+          return;
+        }
+        if (signals >= 3) forceQuit();
+        if (forced === undefined) {
+          process.stderr.write(
+            `${signal}: still saving the run; quitting in ${SHUTDOWN_GRACE_MS / 1000} s at the latest (send it again to quit now)\n`,
+          );
+          forced = setTimeout(forceQuit, SHUTDOWN_GRACE_MS);
+          forced.unref();
+        }
       };
       const onSigint = () => on("SIGINT");
       const onSigterm = () => on("SIGTERM");
@@ -103,8 +122,9 @@ async function runCli(
       hooks.onRunStart();
       return () => {
         hooks.onRunEnd();
-        process.off("SIGINT", onSigint);
-        process.off("SIGTERM", onSigterm);
+        // Still listening until the process ends: a signal while the summary is written
+        // would otherwise kill wct by signal after the run was saved.
+        running = false;
       };
     },
   };

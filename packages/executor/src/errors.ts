@@ -19,11 +19,16 @@ export const ExecutorErrorCode = {
   RunCorrupt: "ERR_RUN_CORRUPT",
   ReuseRunNotFound: "ERR_REUSE_RUN_NOT_FOUND",
   ReuseArtifactNotFound: "ERR_REUSE_ARTIFACT_NOT_FOUND",
+  // The lock's place holds something no process could have written (a folder, a link, a
+  // FIFO): not a live lease, and not one wct may take over by itself (exit 1)
+  LockUnusable: "ERR_LOCK_UNUSABLE",
   // Held by another live process
   RunLocked: "ERR_RUN_LOCKED",
   LeaseLost: "ERR_LEASE_LOST",
   // Artifact failures (recorded on the artifact)
   ComponentFailed: "ERR_COMPONENT_FAILED",
+  // An exception or rejection escaped the component, or it called process.exit()
+  ComponentCrashed: "ERR_COMPONENT_CRASHED",
   ArtifactTimeout: "ERR_ARTIFACT_TIMEOUT",
   RunTimeout: "ERR_RUN_TIMEOUT",
   Interrupted: "ERR_INTERRUPTED",
@@ -55,7 +60,9 @@ export const ExecutorErrorClass = {
   ERR_REUSE_ARTIFACT_NOT_FOUND: "input",
   ERR_RUN_LOCKED: "conflict",
   ERR_LEASE_LOST: "conflict",
+  ERR_LOCK_UNUSABLE: "failure",
   ERR_COMPONENT_FAILED: "failure",
+  ERR_COMPONENT_CRASHED: "failure",
   ERR_ARTIFACT_TIMEOUT: "failure",
   ERR_RUN_TIMEOUT: "failure",
   ERR_INTERRUPTED: "interrupted",

@@ -24,9 +24,11 @@ export {
 } from "./plan/index.js";
 export {
   type ArtifactError,
+  type ArtifactIntegrity,
   type ArtifactStatus,
   type ArtifactSummary,
   acquireRunLease,
+  checkArtifactIntegrity,
   createReuseResolver,
   createRunId,
   type LeaseHolder,

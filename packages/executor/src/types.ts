@@ -4,6 +4,7 @@
  * be printed as JSON.
  */
 import type { SchemaRef } from "@wct/plugin-api";
+import type { SecretValues } from "@wct/runbook-schema";
 
 export type ArtifactKind = "source" | "process" | "passthrough" | "merge" | "reuse";
 
@@ -65,4 +66,9 @@ export interface Plan {
   depth: number;
   /** Every artifact, in a deterministic topological order (declaration order breaks ties). */
   artifacts: PlannedArtifact[];
+  /**
+   * Values substituted from the environment (`${VAR}`), by value → placeholder: the
+   * run masks them in every error, log line and record it writes. Absent = none.
+   */
+  secrets?: SecretValues;
 }

@@ -72,7 +72,7 @@ describe("artifact content", () => {
     const value = {
       when: new Date(0),
       dropped: undefined,
-      list: [undefined, -0, 1e21, "zoë ✓ \u2028 \ud800"],
+      list: [null, -0, 1e21, "zoë ✓ \u2028 \ud800"],
       nested: { b: 1, a: [true, null] },
     };
     const plan = makePlan([

@@ -18,6 +18,12 @@ export {
   runbookSchema,
   SCHEMA_REF_PATTERN,
 } from "./schema.js";
+export {
+  collectSubstitutedValues,
+  MIN_MASKED_LENGTH,
+  maskSecrets,
+  type SecretValues,
+} from "./secrets.js";
 export type {
   ArtifactDefinition,
   ChildInputDeclaration,

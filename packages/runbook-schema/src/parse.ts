@@ -4,6 +4,7 @@ import { DiagnosticCode } from "./codes.js";
 import { closestMatch } from "./did-you-mean.js";
 import { salvageRunbook } from "./salvage.js";
 import { runbookSchema } from "./schema.js";
+import { collectSubstitutedValues, maskSecrets } from "./secrets.js";
 import type { Diagnostic, ParseOptions, ParseResult, PositionLookup } from "./types.js";
 import { MAX_YAML_DEPTH, parseYaml } from "./yaml-document.js";
 import { buildValueTree, type PathSegment, type Position, pathKey } from "./yaml-tree.js";
@@ -18,6 +19,20 @@ type ZodNode = z.core.$ZodTypes;
  * carries what validated on its own (`partial`), for checks that can still run.
  */
 export function parseRunbook(text: string, options: ParseOptions): ParseResult {
+  const result = parseUnmasked(text, options);
+  if (result.ok) return result;
+  // Values from the environment may be secrets: messages show their placeholder.
+  const secrets = collectSubstitutedValues(text, options.env ?? process.env);
+  if (secrets.size === 0) return result;
+  const diagnostics = result.diagnostics.map((d) => ({
+    ...d,
+    message: maskSecrets(d.message, secrets),
+    ...(d.hint === undefined ? {} : { hint: maskSecrets(d.hint, secrets) }),
+  }));
+  return { ...result, diagnostics };
+}
+
+function parseUnmasked(text: string, options: ParseOptions): ParseResult {
   const file = options.file;
   const env = options.env ?? process.env;
   const diagnostics: Diagnostic[] = [];

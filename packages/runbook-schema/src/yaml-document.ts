@@ -1,9 +1,22 @@
-import { Composer, type CST, type Document, LineCounter, Parser, YAMLParseError } from "yaml";
+import {
+  Composer,
+  type CST,
+  type Document,
+  Lexer,
+  LineCounter,
+  Parser,
+  YAMLParseError,
+} from "yaml";
 
 // Deeper nesting than any runbook needs. yaml composes recursively and relies on
 // catching stack overflows, which V8 cannot always survive (a regexp compiled near the
 // stack limit aborts the process); rejecting deep documents up front avoids that.
 export const MAX_YAML_DEPTH = 128;
+
+// The parser's stack holds the document, each open collection and at most a few
+// tokens around the innermost one; past this it certainly nests deeper than
+// MAX_YAML_DEPTH (the exact check runs on the finished CST).
+const MAX_PARSER_STACK = 2 * MAX_YAML_DEPTH + 8;
 
 export interface ParsedYaml {
   lineCounter: LineCounter;
@@ -16,7 +29,17 @@ export interface ParsedYaml {
 /** `parseDocument` with a nesting limit checked on the CST before composing. */
 export function parseYaml(text: string): ParsedYaml {
   const lineCounter = new LineCounter();
-  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
+  // Parser.parse() step by step, watching the parser's stack: a document nested far
+  // too deep is refused at the first token beyond the bound, before the parser has
+  // built (and the composer recursed through) a million levels.
+  const parser = new Parser(lineCounter.addNewLine);
+  lineCounter.addNewLine(0);
+  const tokens: CST.Token[] = [];
+  for (const lexeme of new Lexer().lex(text, false)) {
+    for (const token of parser.next(lexeme)) tokens.push(token);
+    if (parser.stack.length > MAX_PARSER_STACK) return { lineCounter, tooDeepAt: parser.offset };
+  }
+  for (const token of parser.end()) tokens.push(token);
   const tooDeepAt = findTooDeep(tokens);
   if (tooDeepAt !== undefined) return { lineCounter, tooDeepAt };
   const composer = new Composer({ prettyErrors: false, uniqueKeys: true });

@@ -1,4 +1,5 @@
 import {
+  type Alias,
   type Document,
   isAlias,
   isMap,
@@ -9,6 +10,7 @@ import {
   type Node,
   type Pair,
   Scalar,
+  visit,
 } from "yaml";
 import { DiagnosticCode } from "./codes.js";
 import { type EnvVars, substituteEnv } from "./env.js";
@@ -59,6 +61,24 @@ export function pathKey(path: readonly PathSegment[]): string {
 }
 
 /**
+ * The node each alias refers to: the last node anchored with its name before it, in
+ * document order, as yaml's `Alias.resolve` finds it. That call visits the whole
+ * document each time; resolving every alias once here keeps expanding them linear in
+ * the nodes visited (bounded by MAX_NODES) instead of that times the document size.
+ */
+function resolveAliases(doc: Document): Map<Alias, Node | undefined> {
+  const targets = new Map<Alias, Node | undefined>();
+  const anchored = new Map<string, Node>();
+  visit(doc, {
+    Node(_key, node) {
+      if (isAlias(node)) targets.set(node, anchored.get(node.source));
+      else if (node.anchor) anchored.set(node.anchor, node);
+    },
+  });
+  return targets;
+}
+
+/**
  * Turns a parsed YAML document into plain values, substituting `${VAR}` in string
  * scalars and recording the position of every node by dot path.
  */
@@ -67,6 +87,7 @@ export function buildValueTree(doc: Document, lineCounter: LineCounter, env: Env
   const problems: TreeProblem[] = [];
   const duplicates: PathSegment[][] = [];
   const walking = new Set<unknown>();
+  const anchors = resolveAliases(doc);
   let visited = 0;
   let exhausted = false;
 
@@ -155,7 +176,7 @@ export function buildValueTree(doc: Document, lineCounter: LineCounter, env: Env
         path,
         keyPos ? { key: keyPos, value: at(node.range?.[0]) } : { value: at(node.range?.[0]) },
       );
-      const target = node.resolve(doc);
+      const target = anchors.get(node);
       if (target === undefined) {
         problems.push({
           code: DiagnosticCode.YamlSyntax,

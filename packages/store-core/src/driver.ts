@@ -35,6 +35,13 @@ export interface StoreDriver {
   clear(runId: string): Promise<void>;
   /** Where a key lives, for error messages (a file path, a URL). */
   describe(runId: string, key: string): string;
+  /**
+   * Removes what interrupted writes of the run left behind (temporary files of writers
+   * that were killed) and can no longer belong to a live writer; returns how many.
+   * Optional: a backend whose writes leave nothing behind omits it. Called only by the
+   * holder of the run's lease.
+   */
+  sweep?(runId: string): Promise<number>;
   /** Releases resources (connections, handles). Optional. */
   close?(): Promise<void>;
 }

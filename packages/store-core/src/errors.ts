@@ -17,6 +17,11 @@ export const StoreErrorCode = {
   InvalidOptions: "ERR_STORE_OPTIONS",
   /** A path inside the store is a link or otherwise leads outside it; refused. */
   UnsafePath: "ERR_UNSAFE_PATH",
+  /**
+   * Where a stored value should be, something other than a regular file sits (a FIFO,
+   * socket or device): refused without reading it, since reading could block forever.
+   */
+  NotAFile: "ERR_NOT_A_FILE",
   /** The backend itself failed (I/O error, permission, network). */
   Backend: "ERR_STORE_BACKEND",
 } as const;
@@ -42,6 +47,7 @@ export const StoreErrorClass = {
   ERR_STORE_OPTIONS: "input",
   ERR_UNSAFE_PATH: "failure",
   ERR_STORE_BACKEND: "failure",
+  ERR_NOT_A_FILE: "failure",
 } as const satisfies Record<StoreErrorCode, ErrorClass>;
 
 /** Error raised by a store; `code` is stable, `message` says what, where and what to do. */

@@ -89,6 +89,12 @@ export interface ArtifactStore {
   replaceJson(runId: string, key: string, version: string, data: unknown): Promise<boolean>;
   /** Where a key lives, for messages (a file path, a URL). */
   describe(runId: string, key: string): string;
+  /**
+   * Removes leftovers of the run's interrupted writes (a killed writer's temporary
+   * files) that no live writer can still own; resolves with how many (0 when the
+   * backend leaves none). Call it only while holding the run's lease, e.g. on resume.
+   */
+  sweep(runId: string): Promise<number>;
   /** Releases the backend's resources. */
   close(): Promise<void>;
 }
@@ -345,6 +351,12 @@ export function createStore(driver: StoreDriver): ArtifactStore {
       );
     },
     describe: (runId, key) => driver.describe(runId, key),
+    async sweep(runId) {
+      validateRunId(runId);
+      const sweep = driver.sweep;
+      if (sweep === undefined) return 0;
+      return backendCall(driver, runId, undefined, "sweep", () => sweep.call(driver, runId));
+    },
     async close() {
       await driver.close?.();
     },

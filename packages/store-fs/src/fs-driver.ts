@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { type Dirent, readFile as readFileCallback } from "node:fs";
+import type { Dirent } from "node:fs";
 import { link, lstat, mkdir, readdir, realpath, rename, rm, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { promisify } from "node:util";
 import {
   type ArtifactStore,
   createStore,
@@ -23,11 +22,9 @@ import {
   writeSyncedFile,
 } from "./durable-file.js";
 import { type FsStoreOptions, resolveFsOptions } from "./options.js";
+import { NotRegularFileError, readRegularFile } from "./regular-file.js";
+import { sweepTemporaryFiles } from "./sweep.js";
 import { syncFolder } from "./sync-folder.js";
-
-// The callback readFile is about twice as fast as fs/promises' on Node 20 for the many
-// small files a resume verifies (one threadpool round trip instead of several).
-const readFile = promisify(readFileCallback);
 
 const FILE_SUFFIX = ".json";
 
@@ -95,6 +92,17 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       await syncFolder(dirname(made));
       if (made === first || dirname(made) === made) break;
     }
+  }
+
+  // A link, folder or special file where a key's file should be. (Reads treat a folder
+  // there as nothing stored, see the README; creating the key over it is refused.)
+  function notRegular(error: NotRegularFileError, runId: string, key: string): StoreError {
+    if (error.kind === "link") return unsafe(error.path, runId, key);
+    return new StoreError(
+      StoreErrorCode.NotAFile,
+      `refusing ${error.path}: it is ${error.kind === "folder" ? "a folder" : "a FIFO, socket or device"}, not a regular file, inside the fs store; wct neither reads nor replaces it (reading a FIFO or device could block forever). Remove it; if it held a run's record, \`wct runs\` lists that run as unreadable.`,
+      { runId, key },
+    );
   }
 
   // `runs/` is created on first use and must be a real folder; its real path is the
@@ -207,7 +215,12 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     }
     const folders: Promise<void>[] = [];
     for (const entry of entries) {
-      if (stopAtFirst && keys.length > 0) return;
+      if (stopAtFirst && keys.length > 0) {
+        // Folders already being read are no longer awaited: one that cannot be read
+        // (permissions) must not reject unobserved and take the process down.
+        for (const folder of folders) folder.catch(() => {});
+        return;
+      }
       if (entry.name.startsWith(".")) continue;
       const path = relative + entry.name;
       if (entry.isDirectory()) {
@@ -252,7 +265,11 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       // Reading and resolving in parallel costs one round trip; bytes read through a
       // link are dropped before anyone sees them.
       const [bytes, real] = await Promise.all([
-        readFile(file).catch(orMissing),
+        readRegularFile(file).catch((error: unknown) => {
+          if (!(error instanceof NotRegularFileError)) return orMissing(error);
+          if (error.kind === "folder") return undefined;
+          throw notRegular(error, runId, key);
+        }),
         realpath(file).catch(orMissing),
       ]);
       if (bytes === undefined || real === undefined) {
@@ -284,8 +301,20 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
           await syncFolder(folder);
           return true;
         } catch (error) {
-          if (errorCode(error) === "EEXIST") return false;
-          throw error;
+          if (errorCode(error) !== "EEXIST") throw error;
+          // Taken by a regular file: the key exists. Anything else there (a folder, a
+          // link, a FIFO) can never be read as the key, so "exists" would be a lie
+          // callers such as a lease could wait on forever.
+          const held = await lstat(join(folder, fileName)).catch(() => undefined);
+          if (held === undefined || held.isFile()) return false;
+          throw notRegular(
+            new NotRegularFileError(
+              join(folder, fileName),
+              held.isSymbolicLink() ? "link" : held.isDirectory() ? "folder" : "special",
+            ),
+            runId,
+            key,
+          );
         } finally {
           await removeQuietly(temp);
         }
@@ -299,9 +328,13 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       const replaced = await withGuard(folder, place.fileName, staleGuardMs, async () => {
         let current: Buffer;
         try {
-          current = await readFile(join(folder, place.fileName));
+          current = await readRegularFile(join(folder, place.fileName));
         } catch (error) {
           if (isMissing(error)) return false;
+          if (error instanceof NotRegularFileError) {
+            if (error.kind === "folder") return false;
+            throw notRegular(error, runId, key);
+          }
           throw error;
         }
         if (!current.equals(expected)) return false;
@@ -380,6 +413,11 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       // Once clear resolves the run stays gone, power loss or not.
       await syncFolder(runsDir);
       await rm(doomed, { recursive: true, force: true });
+    },
+
+    async sweep(runId) {
+      const dir = await runFolder(runId);
+      return dir === undefined ? 0 : sweepTemporaryFiles(dir);
     },
 
     describe(runId, key) {

@@ -1,4 +1,4 @@
-import { readRunInfo, resolveRunId } from "@wct/executor";
+import { checkArtifactIntegrity, readRunInfo, resolveRunId } from "@wct/executor";
 import { ARTIFACT_ID_PATTERN } from "@wct/runbook-schema";
 import type { ArtifactStore } from "@wct/store-core";
 import { Command } from "commander";
@@ -65,6 +65,12 @@ export function inspectCommand(ctx: CliContext): Command {
         const runId = await resolveRunId(store, run);
         if (artifact !== undefined) {
           const message = await getArtifact(store, runId, artifact);
+          const integrity = await checkArtifactIntegrity(store, runId, artifact);
+          if (integrity === "modified") {
+            io.stderr.write(
+              `wct: warning: artifact "${artifact}" of run ${runId} does not match the digest its run recorded: its file was changed after it was saved (edited or damaged), so this is not what the run produced. Resuming the run produces it again. [ERR_DIGEST_MISMATCH]\n`,
+            );
+          }
           if (flags.json) {
             io.stdout.write(json(message));
             return;
@@ -75,7 +81,7 @@ export function inspectCommand(ctx: CliContext): Command {
               `artifact ${message.id} of run ${runId}`,
               `  schema:   ${message.schema.name}/${message.schema.version}`,
               `  source:   ${message.source}`,
-              `  status:   ${e.status}${e.error ? ` (${e.error.code}: ${e.error.message})` : ""}`,
+              `  status:   ${e.status}${e.error ? ` (${e.error.code}: ${e.error.message})` : ""}${integrity === "modified" ? " (MODIFIED since saved: digest mismatch)" : ""}`,
               `  duration: ${formatDuration(e.duration_ms)}`,
               `  saved:    ${message.timestamp}`,
               "content:",

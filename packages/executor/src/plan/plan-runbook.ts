@@ -3,6 +3,7 @@ import { readFile, realpath } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { SchemaRef } from "@wct/plugin-api";
 import {
+  collectSubstitutedValues,
   type Diagnostic,
   formatDiagnostic,
   type PositionLookup,
@@ -10,6 +11,7 @@ import {
   type Runbook,
 } from "@wct/runbook-schema";
 import { ExecutorError, ExecutorErrorCode } from "../errors.js";
+import { maskThrown } from "../run/secrets.js";
 import type { Plan, PlanFile, PlannedArtifact } from "../types.js";
 import { checkComponents, checkSchemas, type ReuseResolver } from "./check.js";
 import { PlanDiagnosticCode } from "./codes.js";
@@ -65,7 +67,20 @@ export async function planRunbook(
   runbookPath: string,
   options: PlanOptions = {},
 ): Promise<PlanResult> {
-  return planRunbookWith(runbookPath, options, parseRunbook);
+  // Every file parsed (root and children) adds the values it substitutes; whatever is
+  // reported or planned shows their placeholders instead.
+  const secrets = new Map<string, string>();
+  const env = options.env ?? process.env;
+  const parse: ParseRunbook = (text, parseOptions) => {
+    collectSubstitutedValues(text, parseOptions.env ?? env, secrets);
+    return parseRunbook(text, parseOptions);
+  };
+  try {
+    const result = await planRunbookWith(runbookPath, options, parse);
+    return secrets.size === 0 ? result : { ...result, plan: { ...result.plan, secrets } };
+  } catch (error) {
+    throw maskThrown(error, secrets);
+  }
 }
 
 /** {@link planRunbook} with the parser given: a seam for tests. */

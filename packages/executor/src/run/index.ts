@@ -1,4 +1,5 @@
 export { createRunId } from "./ids.js";
+export { type ArtifactIntegrity, checkArtifactIntegrity } from "./integrity.js";
 export {
   acquireRunLease,
   DEFAULT_HEARTBEAT_MS,

@@ -2,7 +2,12 @@ import { ExecutorError, ExecutorErrorCode } from "../errors.js";
 
 // Everything JSON.stringify would silently drop or change: the stored content would
 // differ from what the component returned.
-function rejectNonJson(_key: string, value: unknown): unknown {
+function rejectNonJson(this: unknown, _key: string, value: unknown): unknown {
+  // JSON.stringify writes `undefined` (or a hole) in an array as null: a value the
+  // component never returned.
+  if (value === undefined && Array.isArray(this)) {
+    throw new TypeError("undefined inside an array is not JSON (use null)");
+  }
   if (typeof value === "function" || typeof value === "symbol") {
     throw new TypeError(`a ${typeof value} is not JSON`);
   }
@@ -26,7 +31,7 @@ function rejectNonJson(_key: string, value: unknown): unknown {
  * JSON text of a component's output, so what is stored, hashed and handed downstream
  * is exactly what a reader gets back. `undefined`, functions, symbols, BigInt, NaN and
  * Infinity, Maps and Sets, and cycles are `ERR_INVALID_OUTPUT`; `undefined` object
- * members are dropped as JSON does.
+ * members are dropped as JSON does; `undefined` (or a hole) inside an array is refused.
  */
 export function toJsonText(value: unknown, artifactId: string, producer: string): string {
   let text: string | undefined;

@@ -125,7 +125,7 @@ export async function acquireRunLease(
   let tookOver: LeaseHolder | undefined;
   // A lock released between our create and our read is simply retried.
   for (let tries = 0; ; tries++) {
-    if (await store.createJson(runId, LOCK_KEY, record)) break;
+    if (await createLock(store, runId, record)) break;
     const current = await readLock(store, runId);
     if (current === undefined) {
       if (tries < 3) continue;
@@ -235,15 +235,62 @@ function corruptLockError(store: ArtifactStore, runId: string): ExecutorError {
   );
 }
 
-async function readLock(store: ArtifactStore, runId: string): Promise<LockRead | undefined> {
+/** `createJson` of the lock; a folder, link or special file in its place is unusable. */
+async function createLock(store: ArtifactStore, runId: string, record: LeaseRecord) {
+  try {
+    return await store.createJson(runId, LOCK_KEY, record);
+  } catch (error) {
+    if (
+      isStoreError(error, StoreErrorCode.UnsafePath) ||
+      isStoreError(error, StoreErrorCode.NotAFile)
+    ) {
+      throw unusableLockError(
+        store,
+        runId,
+        "not a file wct wrote (a folder, a symbolic link, a FIFO or a device)",
+      );
+    }
+    throw error;
+  }
+}
+
+function unusableLockError(store: ArtifactStore, runId: string, what: string): ExecutorError {
+  return new ExecutorError(
+    ExecutorErrorCode.LockUnusable,
+    `the lock of run ${runId} (${store.describe(runId, LOCK_KEY)}) is ${what}, which no wct process writes: it is not a live lease, and wct does not remove it by itself. If no process is running this run, remove it (rm -r) and resume.`,
+    { details: { run_id: runId } },
+  );
+}
+
+/** The lock as JSON; `"corrupt"` when its bytes are not JSON. */
+async function readLockJson(
+  store: ArtifactStore,
+  runId: string,
+): Promise<LockRead | undefined | "corrupt"> {
   try {
     const current = await store.readJsonVersioned<Partial<LeaseRecord>>(runId, LOCK_KEY);
     if (current === undefined) return undefined;
     const value = current.value !== null && typeof current.value === "object" ? current.value : {};
     return { value, version: current.version, corrupt: false };
   } catch (error) {
+    if (
+      isStoreError(error, StoreErrorCode.UnsafePath) ||
+      isStoreError(error, StoreErrorCode.NotAFile)
+    ) {
+      throw unusableLockError(
+        store,
+        runId,
+        "not a file wct wrote (a symbolic link, a FIFO or a device)",
+      );
+    }
     if (!isStoreError(error, StoreErrorCode.CorruptEntry)) throw error;
+    return "corrupt";
   }
+}
+
+async function readLock(store: ArtifactStore, runId: string): Promise<LockRead | undefined> {
+  const first = await readLockJson(store, runId);
+  if (first !== "corrupt") return first;
   // Not JSON. Every store write is atomic, so no live holder leaves such a lock: it
   // has no expiry, so like a lock without one it is stale and is taken over (with the
   // same compare-and-replace, so one racer wins). The store names stored bytes by
@@ -251,5 +298,10 @@ async function readLock(store: ArtifactStore, runId: string): Promise<LockRead |
   // and the caller reports the corrupt lock.
   const digest = await store.digest(runId, LOCK_KEY);
   if (digest === undefined) return undefined;
+  // The digest is a second read: a racer may have taken the lock over in between, and
+  // its valid lease must not be "taken over" as corrupt bytes. Locks only ever go from
+  // garbage to JSON, so bytes still garbage now were garbage when digested.
+  const again = await readLockJson(store, runId);
+  if (again !== "corrupt") return again;
   return { value: {}, version: digest.replace(/^sha256:/, ""), corrupt: true };
 }

@@ -35,9 +35,14 @@ export async function resolveRunId(store: ArtifactStore, idOrPrefix: string): Pr
 }
 
 function corrupt(runId: string, what: string, error: unknown): ExecutorError {
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  const remedy =
+    cause === "EACCES" || cause === "EPERM"
+      ? "give this user access to the run's folder (chmod/chown), then retry"
+      : "restore the file if you have a copy, or start a new run";
   return new ExecutorError(
     ExecutorErrorCode.RunCorrupt,
-    `the ${what} of run ${runId} cannot be read: ${error instanceof Error ? error.message : String(error)}. wct cannot resume or inspect this run; restore the file if you have a copy, or start a new run.`,
+    `the ${what} of run ${runId} cannot be read: ${error instanceof Error ? error.message : String(error)}. wct cannot resume or inspect this run; ${remedy}.`,
     { details: { run_id: runId }, cause: error },
   );
 }

@@ -8,11 +8,13 @@ import { IndexHeap } from "../heap.js";
 import type { Plan, PlannedArtifact } from "../types.js";
 import { createCheckpointer } from "./checkpoint.js";
 import { mapWithLimit } from "./concurrency.js";
+import { classifySafely, containComponents } from "./containment.js";
 import { createRunId } from "./ids.js";
 import { PLAN_KEY, RUN_KEY, STATE_KEY } from "./layout.js";
 import { acquireRunLease } from "./lease.js";
 import { type Produced, produce, type StoredOutput } from "./produce.js";
-import { READ_CONCURRENCY, type ReuseLookups, readRunState } from "./records.js";
+import { READ_CONCURRENCY, type ReuseLookups, readRunMetadata, readRunState } from "./records.js";
+import { maskArtifactError, maskEvent, maskText, maskThrown } from "./secrets.js";
 import type {
   ArtifactError,
   ArtifactSummary,
@@ -55,7 +57,12 @@ function planRecord(plan: Plan) {
       output: a.output,
       optional: a.optional,
       timeout: a.timeout ?? null,
-      reuse: a.reuse ?? null,
+      reuse: a.reuse
+        ? {
+            from_run: maskText(a.reuse.from_run, plan.secrets),
+            artifact: maskText(a.reuse.artifact, plan.secrets),
+          }
+        : null,
       origin: a.origin,
     })),
   };
@@ -152,6 +159,19 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
  * store error when it cannot run or persist.
  */
 export async function runPlan(plan: Plan, options: RunOptions): Promise<RunSummary> {
+  const { onEvent } = options;
+  const masked: RunOptions = {
+    ...options,
+    ...(onEvent ? { onEvent: (event: RunEvent) => onEvent(maskEvent(event, plan.secrets)) } : {}),
+  };
+  try {
+    return await runPlanUnmasked(plan, masked);
+  } catch (error) {
+    throw maskThrown(error, plan.secrets);
+  }
+}
+
+async function runPlanUnmasked(plan: Plan, options: RunOptions): Promise<RunSummary> {
   const { store } = options;
   const now = options.now ?? (() => new Date());
   const resumed = options.resume !== undefined;
@@ -163,6 +183,9 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<RunSumma
   // processes judge its expiry by theirs.
   const lease = await acquireRunLease(store, runId, options.lease ?? {});
   try {
+    // Temporary files of writers killed in an earlier attempt: with the lease ours, no
+    // live writer of this run is left to own them.
+    if (resumed) await store.sweep(runId).catch(() => 0);
     return await execute(plan, options, runId, lease);
   } finally {
     await lease.release();
@@ -505,20 +528,25 @@ async function execute(
     const inputs = inputsOf(artifact);
     try {
       produced = await raceAbort(
-        produce(artifact, {
-          store,
-          registry,
-          runId,
-          signal: controller.signal,
-          log: logFor(artifact.id),
-          inputContent: inputs.inputContent,
-          inputText: inputs.inputText,
-          reuseStates,
-        }),
+        containment.run({ artifactId: artifact.id, fail: (e) => controller.abort(e) }, () =>
+          produce(artifact, {
+            store,
+            registry,
+            runId,
+            signal: controller.signal,
+            log: logFor(artifact.id),
+            inputContent: inputs.inputContent,
+            inputText: inputs.inputText,
+            reuseStates,
+          }),
+        ),
         controller.signal,
       );
     } catch (thrown) {
-      error = classify(artifact, thrown, controller.signal);
+      error = maskArtifactError(
+        classifySafely(artifact.id, () => classify(artifact, thrown, controller.signal)),
+        plan.secrets,
+      );
     } finally {
       clearTimeout(timer);
       stop.signal.removeEventListener("abort", onStop);
@@ -534,7 +562,7 @@ async function execute(
       schema: produced?.schema ?? artifact.schema ?? { name: "unknown", version: "0.0.0" },
       content: null,
       run_id: runId,
-      source: produced?.source ?? sourceOf(artifact),
+      source: maskText(produced?.source ?? sourceOf(artifact), plan.secrets),
       timestamp: now().toISOString(),
       execution: {
         status: produced ? "completed" : "failed",
@@ -584,6 +612,11 @@ async function execute(
     checkpoints.request();
   };
 
+  // A component's escaped exception or process.exit() fails its artifact, not wct.
+  const containment = containComponents((crash) => {
+    fatal ??= crash;
+    stop.abort(crash);
+  });
   await new Promise<void>((resolve) => {
     const pump = () => {
       while (!stop.signal.aborted && running < maxConcurrency && heap.size > 0) {
@@ -605,6 +638,7 @@ async function execute(
     stop.signal.addEventListener("abort", pump, { once: true });
     pump();
   });
+  containment.dispose();
   clearTimeout(runTimer);
   options.signal?.removeEventListener("abort", interrupt);
   lease.lost.removeEventListener("abort", onLeaseLost);

@@ -1,0 +1,433 @@
+// Hostile input, stores and plugins (issue 14): each case reproduces one defect found
+// by a black-box audit, through the built binary, and checks codes, exit codes and
+// what the store holds afterwards (never message text).
+import { execFileSync, spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  filesBelow,
+  readRunJson,
+  removeDir,
+  runIdFrom,
+  startWct,
+  TEST_PLUGIN,
+  tempDir,
+  WCT_BIN,
+  waitForFile,
+  wct,
+} from "./helpers.js";
+
+let dir: string;
+let store: string;
+beforeEach(() => {
+  dir = tempDir();
+  store = join(dir, "store");
+  copyFileSync(TEST_PLUGIN, join(dir, "test-plugin.mjs"));
+});
+afterEach(() => removeDir(dir));
+
+const NO_STACK = /\n\s+at /;
+
+function runbook(artifacts: string): string {
+  return `name: hostile\ndescription: hostile\nplugins: [./test-plugin.mjs]\nartifacts:\n${artifacts}`;
+}
+
+function systemFile(runId: string, name: string): string {
+  return join(store, "runs", runId, "_system", name);
+}
+
+/** A completed two-artifact run to tamper with. */
+async function completedRun(): Promise<string> {
+  writeFileSync(
+    join(dir, "rb.yaml"),
+    runbook("  a:\n    source: {type: numbers}\n  b:\n    inputs: a\n    process: {type: sum}\n"),
+  );
+  const result = await wct(["run", "rb.yaml", "--store", store], { cwd: dir });
+  expect(result.code).toBe(0);
+  return runIdFrom(result.stderr);
+}
+
+function mkfifo(path: string): void {
+  rmSync(path, { force: true });
+  execFileSync("mkfifo", [path]);
+}
+
+describe("a secret substituted into the runbook", () => {
+  const SECRET = "hunter2-s3cr3t";
+  const env = { SECRET_X: SECRET };
+
+  function expectNowhere(...outputs: string[]): void {
+    for (const text of outputs) expect(text).not.toContain(SECRET);
+    for (const file of filesBelow(store)) {
+      expect(readFileSync(file, "utf8"), file).not.toContain(SECRET);
+    }
+  }
+
+  it("in a missing path is neither stored nor printed by run, --json and inspect", async () => {
+    writeFileSync(
+      join(dir, "rb.yaml"),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the runbook text as written
+      'name: s\ndescription: s\nartifacts:\n  a:\n    source: {type: filesystem, properties: {path: "./missing-${SECRET_X}"}}\n',
+    );
+    const run = await wct(["run", "rb.yaml", "--store", store], { cwd: dir, env });
+    expect(run.code).toBe(1);
+    const runId = runIdFrom(run.stderr);
+    const json = await wct(["run", "rb.yaml", "--json", "--store", store], { cwd: dir, env });
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout).artifacts[0].error.code).toBe("ERR_COMPONENT_FAILED");
+    const inspectRun = await wct(["inspect", runId, "--store", store], { cwd: dir });
+    const inspectArtifact = await wct(["inspect", runId, "a", "--json", "--store", store], {
+      cwd: dir,
+    });
+    expect(JSON.parse(inspectArtifact.stdout).execution.status).toBe("failed");
+    expectNowhere(
+      run.stdout,
+      run.stderr,
+      json.stdout,
+      json.stderr,
+      inspectRun.stdout,
+      inspectArtifact.stdout,
+    );
+  });
+
+  it("in timeout, output_schema and reuse.from_run is not echoed by validation errors", async () => {
+    writeFileSync(
+      join(dir, "rb.yaml"),
+      runbook(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the runbook text as written
+        '  a:\n    source: {type: numbers}\n    timeout: ${SECRET_X}\n    output_schema: "${SECRET_X}/not a version"\n  b:\n    reuse: {from_run: "${SECRET_X}", artifact: a}\n',
+      ),
+    );
+    for (const args of [
+      ["validate", "rb.yaml", "--store", store],
+      ["validate", "rb.yaml", "--json", "--store", store],
+      ["run", "rb.yaml", "--store", store],
+      ["run", "rb.yaml", "--json", "--store", store],
+    ]) {
+      const result = await wct(args, { cwd: dir, env });
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stdout + result.stderr).toContain("ERR_RUNBOOK_INVALID");
+      expectNowhere(result.stdout, result.stderr);
+    }
+  });
+});
+
+describe("a store entry that is not a regular file", () => {
+  it("state.json as a FIFO: runs lists the run as unreadable, inspect fails, neither hangs", async () => {
+    const runId = await completedRun();
+    mkfifo(systemFile(runId, "state.json"));
+    const runs = await wct(["runs", "--json", "--store", store], { cwd: dir });
+    expect(runs.code).toBe(0);
+    const listed = JSON.parse(runs.stdout).find((r: { run_id: string }) => r.run_id === runId);
+    expect(listed.status).toBe("unreadable");
+    expect(listed.reason).toContain("ERR_NOT_A_FILE");
+    const inspect = await wct(["inspect", runId, "--store", store], { cwd: dir });
+    expect(inspect.code).toBe(1);
+    expect(inspect.stderr).toMatch(/\[ERR_RUN_CORRUPT\]|\[ERR_NOT_A_FILE\]/);
+    expect(inspect.stderr).not.toMatch(NO_STACK);
+  });
+
+  it("an artifact as a FIFO: inspect refuses it, resume produces it again", async () => {
+    const runId = await completedRun();
+    mkfifo(join(store, "runs", runId, "a.json"));
+    const inspect = await wct(["inspect", runId, "a", "--store", store], { cwd: dir });
+    expect(inspect.code).toBe(1);
+    expect(inspect.stderr).toContain("[ERR_NOT_A_FILE]");
+    const resumed = await wct(["run", "rb.yaml", "--resume", runId, "--json", "--store", store], {
+      cwd: dir,
+    });
+    expect(resumed.code).toBe(0);
+    const a = JSON.parse(resumed.stdout).artifacts.find((x: { id: string }) => x.id === "a");
+    expect(a.kept).toBe(false);
+    expect(readRunJson(store, runId)["status"]).toBe("completed");
+  });
+
+  it("lock.json as a FIFO: resume says the lock is unusable instead of hanging", async () => {
+    const runId = await completedRun();
+    mkfifo(systemFile(runId, "lock.json"));
+    const resumed = await wct(["run", "rb.yaml", "--resume", runId, "--store", store], {
+      cwd: dir,
+    });
+    expect(resumed.code).toBe(1);
+    expect(resumed.stderr).toContain("[ERR_LOCK_UNUSABLE]");
+  });
+});
+
+describe("a lock.json that cannot be a live lease", () => {
+  it("a folder: resume says so (ERR_LOCK_UNUSABLE), not that another process holds it", async () => {
+    const runId = await completedRun();
+    mkdirSync(systemFile(runId, "lock.json"));
+    const resumed = await wct(["run", "rb.yaml", "--resume", runId, "--store", store], {
+      cwd: dir,
+    });
+    expect(resumed.code).toBe(1);
+    expect(resumed.stderr).toContain("[ERR_LOCK_UNUSABLE]");
+    rmSync(systemFile(runId, "lock.json"), { recursive: true });
+    const again = await wct(["run", "rb.yaml", "--resume", runId, "--store", store], { cwd: dir });
+    expect(again.code).toBe(0);
+  });
+
+  it("a dangling symbolic link: resume says so (ERR_LOCK_UNUSABLE)", async () => {
+    const runId = await completedRun();
+    symlinkSync(join(dir, "nowhere"), systemFile(runId, "lock.json"));
+    const resumed = await wct(["run", "rb.yaml", "--resume", runId, "--store", store], {
+      cwd: dir,
+    });
+    expect(resumed.code).toBe(1);
+    expect(resumed.stderr).toContain("[ERR_LOCK_UNUSABLE]");
+  });
+});
+
+describe("inspect of an artifact edited after it was saved", () => {
+  it("warns that the bytes do not match the recorded digest", async () => {
+    const runId = await completedRun();
+    const file = join(store, "runs", runId, "a.json");
+    const clean = await wct(["inspect", runId, "a", "--store", store], { cwd: dir });
+    expect(clean.stderr).not.toContain("ERR_DIGEST_MISMATCH");
+    const message = JSON.parse(readFileSync(file, "utf8"));
+    message.content = [7, 7, 7];
+    writeFileSync(file, JSON.stringify(message));
+    for (const args of [
+      ["inspect", runId, "a", "--store", store],
+      ["inspect", runId, "a", "--json", "--store", store],
+    ]) {
+      const edited = await wct(args, { cwd: dir });
+      expect(edited.code).toBe(0);
+      expect(edited.stderr).toContain("[ERR_DIGEST_MISMATCH]");
+    }
+  });
+});
+
+describe("a plugin returning undefined inside an array", () => {
+  it("fails the artifact with ERR_INVALID_OUTPUT instead of storing null", async () => {
+    writeFileSync(
+      join(dir, "holes.mjs"),
+      `export default { name: "holes", connectors: [{ type: "holes", description: "d", outputSchema: { name: "s", version: "1.0.0" }, async extract() { return { list: [1, undefined, 3], sparse: [1, , 3] }; } }] };\n`,
+    );
+    writeFileSync(
+      join(dir, "rb.yaml"),
+      "name: h\ndescription: h\nplugins: [./holes.mjs]\nartifacts:\n  a:\n    source: {type: holes}\n",
+    );
+    const result = await wct(["run", "rb.yaml", "--json", "--store", store], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).artifacts[0].error.code).toBe("ERR_INVALID_OUTPUT");
+  });
+});
+
+describe("a plugin whose failure escapes its component", () => {
+  const PLUGIN = `const S = { name: "s", version: "1.0.0" };
+const c = (type, extract) => ({ type, description: type, outputSchema: S, extract });
+const forever = () => new Promise(() => {});
+export default {
+  name: "escape",
+  connectors: [
+    c("timer_throw", async () => { setTimeout(() => { throw new Error("boom"); }, 5); return forever(); }),
+    c("unhandled", async () => { Promise.reject(new Error("nobody catches")); return forever(); }),
+    c("exit_zero", async () => { process.exit(0); }),
+    c("exit_later", async () => { await new Promise((r) => setTimeout(r, 5)); process.exit(3); }),
+    c("proxy", async () => {
+      const trap = () => { throw new Error("trap"); };
+      throw new Proxy({}, { get: trap, getPrototypeOf: trap, has: trap, ownKeys: trap });
+    }),
+    c("fine", async () => [1, 2, 3]),
+  ],
+};
+`;
+  beforeEach(() => writeFileSync(join(dir, "escape.mjs"), PLUGIN));
+
+  const cases: Array<[string, string]> = [
+    ["timer_throw", "ERR_COMPONENT_CRASHED"],
+    ["unhandled", "ERR_COMPONENT_CRASHED"],
+    ["exit_zero", "ERR_COMPONENT_CRASHED"],
+    ["exit_later", "ERR_COMPONENT_CRASHED"],
+    ["proxy", "ERR_COMPONENT_FAILED"],
+  ];
+  for (const [type, code] of cases) {
+    it(`${type}: the artifact fails (${code}), independent work completes, the run is recorded and released, exit 1`, async () => {
+      writeFileSync(
+        join(dir, "rb.yaml"),
+        `name: e\ndescription: e\nplugins: [./escape.mjs]\nartifacts:\n  bad:\n    source: {type: ${type}}\n  good:\n    source: {type: fine}\n`,
+      );
+      const result = await wct(["run", "rb.yaml", "--json", "--store", store], { cwd: dir });
+      expect(result.code).toBe(1);
+      expect(result.stderr).not.toMatch(NO_STACK);
+      expect(result.stderr).not.toContain("ERR_STALLED");
+      const summary = JSON.parse(result.stdout);
+      const byId = Object.fromEntries(
+        summary.artifacts.map((a: { id: string }) => [a.id, a]),
+      ) as Record<string, { status: string; error: { code: string } | null }>;
+      expect(byId["bad"]?.status).toBe("failed");
+      expect(byId["bad"]?.error?.code).toBe(code);
+      expect(byId["good"]?.status).toBe("completed");
+      expect(readRunJson(store, summary.run_id)["status"]).toBe("failed");
+      expect(existsSync(systemFile(summary.run_id, "lock.json"))).toBe(false);
+      const state = JSON.parse(readFileSync(systemFile(summary.run_id, "state.json"), "utf8"));
+      expect(state.failed).toEqual(["bad"]);
+      expect(state.completed).toEqual(["good"]);
+    });
+  }
+});
+
+describe("an escaped failure that no artifact scheduled", () => {
+  it("a timer set while the plugin module loaded throws: the run fails cleanly, exit 1", async () => {
+    // The timer was set at import, outside any component, so no artifact answers for it.
+    writeFileSync(
+      join(dir, "loose.mjs"),
+      `import { existsSync, writeFileSync } from "node:fs";
+const go = new URL("./go", import.meta.url);
+const timer = setInterval(() => { if (existsSync(go)) { clearInterval(timer); throw new Error("loose"); } }, 5);
+export default { name: "loose", connectors: [{ type: "wait", description: "d", outputSchema: { name: "s", version: "1.0.0" },
+  extract: ({ signal }) => { writeFileSync(go, ""); return new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason))); } }] };
+`,
+    );
+    writeFileSync(
+      join(dir, "rb.yaml"),
+      "name: l\ndescription: l\nplugins: [./loose.mjs]\nartifacts:\n  a:\n    source: {type: wait}\n",
+    );
+    const result = await wct(["run", "rb.yaml", "--store", store], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("[ERR_COMPONENT_CRASHED]");
+    expect(result.stderr).not.toMatch(NO_STACK);
+    const runId = runIdFrom(result.stderr);
+    expect(readRunJson(store, runId)["status"]).toBe("failed");
+    expect(existsSync(systemFile(runId, "lock.json"))).toBe(false);
+  });
+});
+
+describe("a second signal during shutdown", () => {
+  // Two independent artifacts waiting on a file that never appears: the run is
+  // interrupted mid-flight. The second signal comes either at once or once wct said it
+  // is stopping (while it writes its final checkpoint).
+  const trials: Array<[NodeJS.Signals, NodeJS.Signals, "at once" | "after the first is handled"]> =
+    [
+      ["SIGTERM", "SIGTERM", "at once"],
+      ["SIGTERM", "SIGTERM", "after the first is handled"],
+      ["SIGINT", "SIGTERM", "after the first is handled"],
+      ["SIGINT", "SIGINT", "at once"],
+      ["SIGTERM", "SIGINT", "after the first is handled"],
+      ["SIGTERM", "SIGTERM", "after the first is handled"],
+    ];
+  it("still marks the run interrupted and releases its lock, exit 130, in every trial", async () => {
+    writeFileSync(
+      join(dir, "rb.yaml"),
+      runbook(
+        "  a:\n    source: {type: numbers, properties: {started_file: a.started, wait_for_file: never}}\n  b:\n    source: {type: numbers, properties: {wait_for_file: never}}\n",
+      ),
+    );
+    for (const [i, [first, second, when]] of trials.entries()) {
+      rmSync(join(dir, "a.started"), { force: true });
+      const run = startWct(["run", "rb.yaml", "--store", store], { cwd: dir });
+      await waitForFile(join(dir, "a.started"));
+      const lines = await run.stderrLines(1);
+      run.child.kill(first);
+      if (when === "after the first is handled") {
+        const before = run.stderr().split("\n").filter(Boolean).length;
+        await run.stderrLines(before + 1);
+      }
+      run.child.kill(second);
+      const result = await run.done;
+      const what = `trial ${i} (${first} then ${second} ${when}): ${result.stderr}`;
+      expect(result.signal, what).toBeNull();
+      expect(result.code, what).toBe(130);
+      const runId = runIdFrom(lines.join("\n"));
+      expect(readRunJson(store, runId)["status"], what).toBe("interrupted");
+      expect(existsSync(systemFile(runId, "lock.json")), what).toBe(false);
+    }
+  });
+});
+
+describe("temporary files left by killed writers", () => {
+  function tempFiles(runId: string): string[] {
+    return filesBelow(join(store, "runs", runId)).filter((f) => f.endsWith(".tmp"));
+  }
+
+  it("are removed by resume, in each of 4 kill -9 trials", async () => {
+    const ids = ["a", "b", "c", "d", "e", "f"];
+    writeFileSync(
+      join(dir, "rb.yaml"),
+      runbook(
+        ids
+          .map((id, i) =>
+            i === 0
+              ? `  ${id}:\n    source: {type: numbers, properties: {count: 50000}}\n`
+              : `  ${id}:\n    inputs: ${ids[i - 1]}\n    process: {type: sum}\n`,
+          )
+          .join(""),
+      ),
+    );
+    // A writer killed mid-write leaves `.<file>.<pid>.<token>.tmp`; the dead pid of a
+    // process that just exited stands in for it where the kill left none.
+    const dead = execFileSync(
+      process.execPath,
+      ["-e", "process.stdout.write(String(process.pid))"],
+      {
+        encoding: "utf8",
+      },
+    );
+    for (let trial = 0; trial < 4; trial++) {
+      const run = startWct(["run", "rb.yaml", "--store", store], { cwd: dir });
+      const lines = await run.stderrLines(1 + trial);
+      run.child.kill("SIGKILL");
+      await run.done;
+      const runId = runIdFrom(lines.join("\n"));
+      writeFileSync(join(store, "runs", runId, `.a.json.${dead}.0badf00d1.tmp`), "{");
+      writeFileSync(systemFile(runId, `.state.json.${dead}.0badf00d2.tmp`), "{");
+      const resumed = await wct(["run", "rb.yaml", "--resume", runId, "--store", store], {
+        cwd: dir,
+      });
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(tempFiles(runId), `trial ${trial}`).toEqual([]);
+    }
+  });
+});
+
+describe("a run whose _system folder cannot be read", () => {
+  // Root reads any folder: as root, wct runs as nobody over a store it may otherwise use.
+  const asUser =
+    process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : ({} as Record<string, never>);
+
+  function wctAs(args: string[]) {
+    return spawnSync(process.execPath, [WCT_BIN, ...args], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, WCT_DEBUG: undefined, WCT_STORE: undefined },
+      timeout: 60_000,
+      ...asUser,
+    });
+  }
+
+  it("is listed by runs with the reason, and inspect and resume say why, without a stack", async () => {
+    const broken = await completedRun();
+    const fine = await completedRun();
+    execFileSync("chmod", ["-R", "a+rwX", dir]);
+    chmodSync(join(store, "runs", broken, "_system"), 0o000);
+    try {
+      const runs = wctAs(["runs", "--json", "--store", store]);
+      expect(runs.status, runs.stderr).toBe(0);
+      const listed = JSON.parse(runs.stdout) as Array<{ run_id: string; status: string }>;
+      expect(listed.find((r) => r.run_id === fine)?.status).toBe("completed");
+      expect(listed.find((r) => r.run_id === broken)?.status).toBe("unreadable");
+      for (const args of [
+        ["inspect", broken, "--store", store],
+        ["run", "rb.yaml", "--resume", broken, "--store", store],
+      ]) {
+        const result = wctAs(args);
+        expect(result.status, args.join(" ")).toBe(1);
+        expect(result.stderr).toContain("[ERR_RUN_CORRUPT]");
+        expect(result.stderr).not.toMatch(NO_STACK);
+      }
+    } finally {
+      chmodSync(join(store, "runs", broken, "_system"), 0o700);
+    }
+  });
+});
