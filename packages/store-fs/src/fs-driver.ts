@@ -296,6 +296,31 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       return replaced === true;
     },
 
+    async size(runId, key) {
+      const realRoot = await ensureRunsDir(false);
+      if (realRoot === undefined) return undefined;
+      const place = placeOf(runId, key);
+      const file = join(runsDir, ...place.folderParts, place.fileName);
+      const orMissing = (error: unknown) => {
+        if (isMissing(error)) return undefined;
+        throw error;
+      };
+      // As in read: the stat and the link check in one round trip.
+      const [stats, real] = await Promise.all([
+        lstat(file).catch(orMissing),
+        realpath(file).catch(orMissing),
+      ]);
+      if (stats === undefined || real === undefined) {
+        await keyFolder(runId, key, place, false);
+        return undefined;
+      }
+      if (real !== join(realRoot, ...place.folderParts, place.fileName)) {
+        const folder = await firstUnsafe(place.folderParts);
+        throw unsafe(folder === join(runsDir, ...place.folderParts) ? file : folder, runId, key);
+      }
+      return stats.isFile() ? stats.size : undefined;
+    },
+
     async remove(runId, key) {
       const place = placeOf(runId, key);
       const folder = await keyFolder(runId, key, place, false);
