@@ -15,6 +15,8 @@ Examples:
   $ wct runs --status failed                     list failed runs
   $ wct run examples/quickstart.yaml --resume 0193a   resume a run by id prefix
   $ wct inspect 0193a findings                    show a stored artifact
+  $ wct runs prune --keep-last 20                list runs beyond the newest 20 (--yes deletes)
+  $ wct runs diff 0193a 0193b                    what changed between two runs
   $ wct components                               list connectors and processors
   $ wct schema > runbook.schema.json             JSON Schema for editors
 
@@ -64,6 +66,12 @@ export function createProgram(ctx: CliContext, setExit: (code: number) => void):
         .showSuggestionAfterError(true)
         .exitOverride(),
     );
+    for (const sub of command.commands) {
+      sub
+        .configureOutput(output(ctx, `wct ${command.name()} ${sub.name()}`))
+        .showSuggestionAfterError(true)
+        .exitOverride();
+    }
   }
   return program;
 }

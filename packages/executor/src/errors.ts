@@ -29,6 +29,10 @@ export const ExecutorErrorCode = {
   InvalidOutput: "ERR_INVALID_OUTPUT",
   MergeInputNotArray: "ERR_MERGE_INPUT_NOT_ARRAY",
   UpstreamFailed: "ERR_UPSTREAM_FAILED",
+  // `wct.config.yaml` has problems (exit 2)
+  ConfigInvalid: "ERR_CONFIG_INVALID",
+  // `wct runs prune` without any policy (exit 2)
+  PolicyMissing: "ERR_PRUNE_POLICY_MISSING",
   // A new run whose id is already taken (exit 2)
   RunExists: "ERR_RUN_EXISTS",
 } as const;

@@ -18,6 +18,7 @@ export {
   runbookSchema,
   SCHEMA_REF_PATTERN,
 } from "./schema.js";
+export { parseYamlValue, type YamlValue } from "./yaml-value.js";
 export type {
   ArtifactDefinition,
   ChildInputDeclaration,

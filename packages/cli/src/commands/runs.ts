@@ -2,14 +2,17 @@ import { listRunRecords, type RunRecord, type RunStatus } from "@wct/executor";
 import { Command } from "commander";
 import { type CliContext, storeSpec } from "../context.js";
 import { UsageError } from "../errors.js";
-import { formatDuration, json, oneLine, table } from "../format.js";
+import { formatBytes, formatDuration, json, oneLine, table } from "../format.js";
+import { runsDiffCommand } from "./runs-diff.js";
+import { runsPruneCommand } from "./runs-prune.js";
 
-const STATUSES: ReadonlyArray<RunStatus | "unreadable"> = [
+const STATUSES: ReadonlyArray<RunStatus | "unreadable" | "deleting"> = [
   "running",
   "completed",
   "failed",
   "interrupted",
   "unreadable",
+  "deleting",
 ];
 
 interface RunsFlags {
@@ -21,7 +24,26 @@ interface RunsFlags {
 
 function row(record: RunRecord): string[] {
   if (record.status === "unreadable") {
-    return [record.run_id, "unreadable", oneLine(record.reason, 60), "", "", ""];
+    return [
+      record.run_id,
+      "unreadable",
+      oneLine(record.reason, 60),
+      "",
+      "",
+      formatBytes(record.size_bytes),
+      "",
+    ];
+  }
+  if (record.status === "deleting") {
+    return [
+      record.run_id,
+      "deleting (half-deleted)",
+      "",
+      "",
+      "",
+      formatBytes(record.size_bytes),
+      "",
+    ];
   }
   const c = record.counts;
   return [
@@ -30,6 +52,7 @@ function row(record: RunRecord): string[] {
     record.runbook_path,
     record.started_at,
     formatDuration(record.duration_ms),
+    formatBytes(record.size_bytes),
     `${c.completed}/${c.failed}/${c.skipped}/${c.not_started}`,
   ];
 }
@@ -42,6 +65,10 @@ export function runsCommand(ctx: CliContext): Command {
     .option("--limit <n>", "at most n runs")
     .option("--json", "print the list as JSON")
     .option("--store <dir|url>", "where runs are stored (default: $WCT_STORE or .waivern)")
+    // Subcommands own their flags (`prune --status` is not `runs --status`).
+    .enablePositionalOptions()
+    .addCommand(runsPruneCommand(ctx))
+    .addCommand(runsDiffCommand(ctx))
     .action(async (flags: RunsFlags) => {
       const { io } = ctx;
       const status = STATUSES.find((s) => s === flags.status);
@@ -82,11 +109,17 @@ export function runsCommand(ctx: CliContext): Command {
               "RUNBOOK",
               "STARTED",
               "DURATION",
+              "SIZE",
               "DONE/FAILED/SKIPPED/NOT STARTED",
             ],
             records.map(row),
           ),
         );
+        if (records.some((r) => r.status === "deleting")) {
+          io.stdout.write(
+            "\nruns marked deleting were cut short while being deleted; finish them with:\n  wct runs prune --yes\n",
+          );
+        }
         if (records.some((r) => r.status === "running" && r.stale)) {
           io.stdout.write(
             "\nruns marked stale lost their process (killed, or its host went away); resume one with:\n  wct run <runbook> --resume <run id>\n",
