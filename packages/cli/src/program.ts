@@ -47,6 +47,9 @@ export function createProgram(ctx: CliContext, setExit: (code: number) => void):
     .version(ctx.version, "-V, --version", "print the version")
     .helpOption("-h, --help", "show help")
     .showSuggestionAfterError(true)
+    // Each command owns the flags after its name, so `runs prune --store` reaches
+    // `prune` rather than `runs`.
+    .enablePositionalOptions()
     .addHelpText("after", EXAMPLES)
     .configureOutput(output(ctx, "wct"))
     .exitOverride();

@@ -368,9 +368,7 @@ export function createStore(driver: StoreDriver): ArtifactStore {
       await Promise.all(
         keys
           .filter((key) => key !== RUN_TOMBSTONE_KEY)
-          .map((key) =>
-            backendCall(driver, runId, key, "delete", () => driver.remove(runId, key)),
-          ),
+          .map((key) => backendCall(driver, runId, key, "delete", () => driver.remove(runId, key))),
       );
       // Last: the tombstone and whatever the backend keeps for the run (folders).
       await backendCall(driver, runId, undefined, "clear", () => driver.clear(runId));

@@ -1,13 +1,24 @@
-import { diffFindings, type Finding, isFinding, PERSONAL_DATA_FINDING_SCHEMA_NAME } from "@wct/findings";
-import type { ArtifactStore } from "@wct/store-core";
+import {
+  diffFindings,
+  type Finding,
+  isFinding,
+  PERSONAL_DATA_FINDING_SCHEMA_NAME,
+} from "@wct/findings";
+import { createHash } from "node:crypto";
+import type { ArtifactStore, Message } from "@wct/store-core";
 import { readRunInfo, resolveRunId } from "../run/records.js";
 import type { ArtifactStatus, RunMetadata, RunState } from "../run/types.js";
 
 /** One artifact as it stands in one run of a diff; null where the run has no such artifact. */
 export interface ArtifactSide {
   status: ArtifactStatus;
-  /** `sha256:<hex>` of the stored Message, as recorded when it completed; null otherwise. */
+  /** `sha256:<hex>` of the stored Message (envelope included), as recorded; null when not completed. */
   digest: string | null;
+  /**
+   * `sha256:<hex>` of the artifact's content alone (the envelope holds the run id and
+   * times, which differ in every run); null when not completed or unreadable.
+   */
+  content_digest: string | null;
 }
 
 /** Findings of one personal-data artifact present in both runs. */
@@ -56,12 +67,12 @@ function artifactIds(state: RunState): string[] {
   return [...state.completed, ...state.failed, ...state.skipped, ...state.not_started];
 }
 
-async function findingsOf(
-  store: ArtifactStore,
-  runId: string,
-  id: string,
-): Promise<Finding[] | undefined> {
-  const message = await store.get(runId, id).catch(() => undefined);
+function contentDigest(message: Message | undefined): string | null {
+  if (message === undefined) return null;
+  return `sha256:${createHash("sha256").update(JSON.stringify(message.content)).digest("hex")}`;
+}
+
+function findingsOf(message: Message | undefined): Finding[] | undefined {
   if (message?.schema.name !== PERSONAL_DATA_FINDING_SCHEMA_NAME) return undefined;
   const findings = (message.content as { findings?: unknown } | null)?.findings;
   return Array.isArray(findings) ? findings.filter(isFinding) : undefined;
@@ -85,35 +96,45 @@ export async function diffRuns(store: ArtifactStore, a: string, b: string): Prom
     started_at: run.started_at,
   });
   const ids = [...new Set([...artifactIds(infoA.state), ...artifactIds(infoB.state)])];
-  const sideOf = (info: { state: RunState }, id: string): ArtifactSide | null => {
+  // One artifact of each run at a time: a diff holds at most two in memory.
+  const read = (runId: string, info: { state: RunState }, id: string) =>
+    statusIn(info.state, id) === "completed"
+      ? store.get(runId, id).catch(() => undefined)
+      : Promise.resolve(undefined);
+  const sideOf = (
+    info: { state: RunState },
+    id: string,
+    message: Message | undefined,
+  ): ArtifactSide | null => {
     const status = statusIn(info.state, id);
     if (status === undefined) return null;
-    return { status, digest: status === "completed" ? (info.state.digests[id] ?? null) : null };
+    const completed = status === "completed";
+    return {
+      status,
+      digest: completed ? (info.state.digests[id] ?? null) : null,
+      content_digest: completed ? contentDigest(message) : null,
+    };
   };
-  const artifacts = await Promise.all(
-    ids.map(async (id): Promise<ArtifactDiff> => {
-      const sa = sideOf(infoA, id);
-      const sb = sideOf(infoB, id);
-      const changed = sa?.status !== sb?.status || sa?.digest !== sb?.digest;
-      const diff: ArtifactDiff = { id, a: sa, b: sb, changed };
-      if (sa?.status === "completed" && sb?.status === "completed") {
-        const [before, after] = await Promise.all([
-          findingsOf(store, idA, id),
-          findingsOf(store, idB, id),
-        ]);
-        if (before !== undefined && after !== undefined) {
-          const d = diffFindings(before, after);
-          diff.findings = {
-            new: d.new,
-            gone: d.gone,
-            unchanged: d.unchanged.length,
-            by_type: d.by_type,
-          };
-        }
-      }
-      return diff;
-    }),
-  );
+  const artifacts: ArtifactDiff[] = [];
+  for (const id of ids) {
+    const [ma, mb] = await Promise.all([read(idA, infoA, id), read(idB, infoB, id)]);
+    const sa = sideOf(infoA, id, ma);
+    const sb = sideOf(infoB, id, mb);
+    const changed = sa?.status !== sb?.status || sa?.content_digest !== sb?.content_digest;
+    const diff: ArtifactDiff = { id, a: sa, b: sb, changed };
+    const before = findingsOf(ma);
+    const after = findingsOf(mb);
+    if (before !== undefined && after !== undefined) {
+      const d = diffFindings(before, after);
+      diff.findings = {
+        new: d.new,
+        gone: d.gone,
+        unchanged: d.unchanged.length,
+        by_type: d.by_type,
+      };
+    }
+    artifacts.push(diff);
+  }
   return {
     a: side(infoA.run),
     b: side(infoB.run),
