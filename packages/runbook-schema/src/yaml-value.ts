@@ -10,10 +10,11 @@ export interface YamlValue {
   /** YAML syntax problems (with file:line:col); empty when `value` is usable. */
   diagnostics: Diagnostic[];
   /**
-   * Line and column (1-based) of the node at `path`: its key when it is a mapping entry,
-   * else the value; the nearest ancestor present when the path is not in the file.
+   * Line and column (1-based) of the node at `path`: its key when it is a mapping entry
+   * (its value with `value`), else the value; the nearest ancestor present when the
+   * path is not in the file.
    */
-  locate(path: readonly (string | number)[]): { line: number; column: number };
+  locate(path: readonly (string | number)[], value?: boolean): { line: number; column: number };
 }
 
 /**
@@ -48,7 +49,7 @@ export function parseYamlValue(text: string, file: string): YamlValue {
     ...at(error.pos[0]),
     path: "",
   }));
-  const locate = (path: readonly (string | number)[]) => {
+  const locate = (path: readonly (string | number)[], value = false) => {
     for (let end = path.length; end >= 0; end--) {
       const parent = end === 0 ? doc : doc.getIn(path.slice(0, end - 1), true);
       if (end === 0) break;
@@ -60,7 +61,9 @@ export function parseYamlValue(text: string, file: string): YamlValue {
           : collection.items?.find(
               (pair) => isNode(pair.key) && (pair.key as { value?: unknown }).value === segment,
             );
-      const node = (item?.key ?? item?.value) as Node | undefined;
+      const node = (
+        value && end === path.length ? (item?.value ?? item?.key) : (item?.key ?? item?.value)
+      ) as Node | undefined;
       if (isNode(node) && node.range) return at(node.range[0]);
     }
     const root = doc.contents;

@@ -49,7 +49,8 @@ export function parseRetentionConfig(text: string, file: string): RetentionPolic
       code,
       message,
       file,
-      ...yaml.locate(path),
+      // An unknown key is pointed at itself, a bad value at the value.
+      ...yaml.locate(path, code !== "ERR_UNKNOWN_KEY"),
       path: path.join("."),
       ...(hint === undefined ? {} : { hint }),
     });
