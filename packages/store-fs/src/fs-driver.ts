@@ -1,5 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { type Dirent, readFile as readFileCallback } from "node:fs";
+import {
+  type Dirent,
+  lstatSync,
+  readFile as readFileCallback,
+  realpathSync,
+  type Stats,
+} from "node:fs";
 import { link, lstat, mkdir, readdir, realpath, rename, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -301,16 +307,18 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       if (realRoot === undefined) return undefined;
       const place = placeOf(runId, key);
       const file = join(runsDir, ...place.folderParts, place.fileName);
-      const orMissing = (error: unknown) => {
-        if (isMissing(error)) return undefined;
-        throw error;
-      };
-      // As in read: the stat and the link check in one round trip.
-      const [stats, real] = await Promise.all([
-        lstat(file).catch(orMissing),
-        realpath(file).catch(orMissing),
-      ]);
+      // Synchronous on purpose: a listing sizes every key of thousands of runs, and two
+      // metadata calls each through the thread pool cost ten times their own work.
+      let stats: Stats | undefined;
+      let real: string | undefined;
+      try {
+        stats = lstatSync(file, { throwIfNoEntry: false });
+        real = stats === undefined ? undefined : realpathSync.native(file);
+      } catch (error) {
+        if (!isMissing(error)) throw error;
+      }
       if (stats === undefined || real === undefined) {
+        // Nothing there, but a miss through a planted link is refused all the same.
         await keyFolder(runId, key, place, false);
         return undefined;
       }
