@@ -18,7 +18,6 @@ export {
   runbookSchema,
   SCHEMA_REF_PATTERN,
 } from "./schema.js";
-export { parseYamlValue, type YamlValue } from "./yaml-value.js";
 export type {
   ArtifactDefinition,
   ChildInputDeclaration,
@@ -35,3 +34,4 @@ export type {
   Runbook,
   RunbookConfig,
 } from "./types.js";
+export { parseYamlValue, type YamlValue } from "./yaml-value.js";

@@ -1,10 +1,10 @@
+import { createHash } from "node:crypto";
 import {
   diffFindings,
   type Finding,
   isFinding,
   PERSONAL_DATA_FINDING_SCHEMA_NAME,
 } from "@wct/findings";
-import { createHash } from "node:crypto";
 import type { ArtifactStore, Message } from "@wct/store-core";
 import { readRunInfo, resolveRunId } from "../run/records.js";
 import type { ArtifactStatus, RunMetadata, RunState } from "../run/types.js";
