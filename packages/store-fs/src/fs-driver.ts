@@ -1,11 +1,5 @@
 import { randomBytes } from "node:crypto";
-import {
-  type Dirent,
-  lstatSync,
-  readFile as readFileCallback,
-  realpathSync,
-  type Stats,
-} from "node:fs";
+import { type Dirent, lstatSync, readFile as readFileCallback } from "node:fs";
 import { link, lstat, mkdir, readdir, realpath, rename, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -306,27 +300,22 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       const realRoot = await ensureRunsDir(false);
       if (realRoot === undefined) return undefined;
       const place = placeOf(runId, key);
-      const file = join(runsDir, ...place.folderParts, place.fileName);
-      // Synchronous on purpose: a listing sizes every key of thousands of runs, and two
-      // metadata calls each through the thread pool cost ten times their own work.
-      let stats: Stats | undefined;
-      let real: string | undefined;
-      try {
-        stats = lstatSync(file, { throwIfNoEntry: false });
-        real = stats === undefined ? undefined : realpathSync.native(file);
-      } catch (error) {
-        if (!isMissing(error)) throw error;
+      // Synchronous lstat calls on purpose: a listing sizes every key of thousands of
+      // runs, and a thread-pool round trip per call costs ten times the call. lstat
+      // never follows the entry it names, so checking each folder below `runs/` and
+      // then the file itself is the same no-links guarantee as a realpath, in a few
+      // system calls.
+      let path = runsDir;
+      for (const part of place.folderParts) {
+        path = join(path, part);
+        const folder = lstatSync(path, { throwIfNoEntry: false });
+        if (folder === undefined) return undefined;
+        if (!folder.isDirectory()) throw unsafe(path, runId, key);
       }
-      if (stats === undefined || real === undefined) {
-        // Nothing there, but a miss through a planted link is refused all the same.
-        await keyFolder(runId, key, place, false);
-        return undefined;
-      }
-      if (real !== join(realRoot, ...place.folderParts, place.fileName)) {
-        const folder = await firstUnsafe(place.folderParts);
-        throw unsafe(folder === join(runsDir, ...place.folderParts) ? file : folder, runId, key);
-      }
-      return stats.isFile() ? stats.size : undefined;
+      const file = lstatSync(join(path, place.fileName), { throwIfNoEntry: false });
+      if (file === undefined || file.isDirectory()) return undefined;
+      if (!file.isFile()) throw unsafe(join(path, place.fileName), runId, key);
+      return file.size;
     },
 
     async remove(runId, key) {
