@@ -198,11 +198,20 @@ export async function listRunRecords(
 ): Promise<RunRecord[]> {
   const ids = await store.listRuns();
   const records = await mapWithLimit(ids, READ_CONCURRENCY, async (runId): Promise<RunRecord> => {
-    const keys = await store.listKeys(runId).catch(() => [] as string[]);
-    const size_bytes = await runSize(store, runId, keys);
-    if (keys.includes(RUN_TOMBSTONE_KEY)) return { run_id: runId, status: "deleting", size_bytes };
+    // Sizing and reading the run's records overlap: neither waits for the other.
+    const sizing = store
+      .listKeys(runId)
+      .catch(() => [] as string[])
+      .then(async (keys) => ({
+        deleting: keys.includes(RUN_TOMBSTONE_KEY),
+        size_bytes: await runSize(store, runId, keys),
+      }));
+    const info = readRunInfo(store, runId);
+    info.catch(() => {});
+    const { deleting, size_bytes } = await sizing;
+    if (deleting) return { run_id: runId, status: "deleting", size_bytes };
     try {
-      const { run, state } = await readRunInfo(store, runId).catch((error: unknown) => {
+      const { run, state } = await info.catch((error: unknown) => {
         // Listed, so it exists: it holds files but no run.json.
         if (!(error instanceof ExecutorError && error.code === ExecutorErrorCode.RunNotFound)) {
           throw error;
