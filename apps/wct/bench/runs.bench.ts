@@ -3,6 +3,8 @@
 //      (process start) — target: each under 1 s;
 //   2. `wct runs prune --keep-last 4000` (dry run: lists 1,000 runs with sizes) over
 //      the same 5,000 runs — target: under 1 s;
+//   in process: `listRunRecords` (with sizes) against reading every run's records
+//      without sizes (listRuns + readRunInfo, 64 at a time): what sizing costs;
 //   3. `wct runs prune --keep-last 4000 --yes`: deleting 1,000 runs (runs/s), against
 //      removing 1,000 equal run folders with a plain recursive rm (the floor).
 // Runs are written in the fs store's layout (apps/wct/test/stored-runs.ts): 3 artifacts
@@ -14,6 +16,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { listRunRecords, readRunInfo } from "@wct/executor";
+import { createFsStore } from "@wct/store-fs";
 import { daysAgo, writeRuns } from "../test/stored-runs.js";
 
 const RUNS = 5000;
@@ -50,6 +54,25 @@ try {
     store,
     Array.from({ length: RUNS }, (_, i) => ({ startedAt: daysAgo(i / 24), payloadBytes: 1000 })),
   );
+  const fsStore = createFsStore({ baseDir: store });
+  const timeAsync = async (fn: () => Promise<unknown>) => {
+    const t0 = performance.now();
+    await fn();
+    return performance.now() - t0;
+  };
+  const withoutSizes = async () => {
+    const ids = await fsStore.listRuns();
+    for (let i = 0; i < ids.length; i += 64) {
+      await Promise.all(ids.slice(i, i + 64).map((id) => readRunInfo(fsStore, id)));
+    }
+  };
+  await withoutSizes();
+  const bare: number[] = [];
+  const sized: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    bare.push(await timeAsync(withoutSizes));
+    sized.push(await timeAsync(() => listRunRecords(fsStore)));
+  }
   const start = medianOf(3, () => wct(["--version"], dir));
   const list = medianOf(3, () => wct(["runs"], dir));
   const listJson = medianOf(3, () => wct(["runs", "--json"], dir));
