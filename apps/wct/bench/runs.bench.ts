@@ -94,6 +94,12 @@ try {
   const row = (what: string, t: number, note: string) =>
     console.log(`| ${what.padEnd(44)} | ${`${t.toFixed(0)} ms`.padStart(9)} | ${note}`);
   console.log(`${RUNS} stored runs (fs store), medians of 3 runs of the binary`);
+  row("in process: records without sizes (baseline)", median(bare), "");
+  row(
+    "in process: listRunRecords (with sizes)",
+    median(sized),
+    `${(median(sized) / median(bare)).toFixed(1)}× without sizes`,
+  );
   row("wct --version (process start, baseline)", start, "");
   row(
     "wct runs",
