@@ -41,7 +41,9 @@ describe("a run killed before it began, through the CLI", () => {
   it("wct runs lists it as never started", async () => {
     const result = await wctInProcess(["runs", "--json"], { cwd: dir });
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual([{ run_id: RUN, status: "never_started" }]);
+    expect(JSON.parse(result.stdout)).toEqual([
+      { run_id: RUN, status: "never_started", size_bytes: expect.any(Number) },
+    ]);
   });
 
   it("wct run --resume starts it afresh and completes it", async () => {

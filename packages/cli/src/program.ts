@@ -16,6 +16,8 @@ Examples:
   $ wct runs --status failed                     list failed runs
   $ wct run examples/quickstart.yaml --resume 0193a   resume a run by id prefix
   $ wct inspect 0193a findings                    show a stored artifact
+  $ wct runs prune --keep-last 20                list runs beyond the newest 20 (--yes deletes)
+  $ wct runs diff 0193a 0193b                    what changed between two runs
   $ wct components                               list connectors and processors
   $ wct schema > runbook.schema.json             JSON Schema for editors
   $ wct eval labels.tsv                          score personal-data detection on a labelled set
@@ -47,6 +49,9 @@ export function createProgram(ctx: CliContext, setExit: (code: number) => void):
     .version(ctx.version, "-V, --version", "print the version")
     .helpOption("-h, --help", "show help")
     .showSuggestionAfterError(true)
+    // Each command owns the flags after its name, so `runs prune --store` reaches
+    // `prune` rather than `runs`.
+    .enablePositionalOptions()
     .addHelpText("after", EXAMPLES)
     .configureOutput(output(ctx, "wct"))
     .exitOverride();
@@ -67,6 +72,12 @@ export function createProgram(ctx: CliContext, setExit: (code: number) => void):
         .showSuggestionAfterError(true)
         .exitOverride(),
     );
+    for (const sub of command.commands) {
+      sub
+        .configureOutput(output(ctx, `wct ${command.name()} ${sub.name()}`))
+        .showSuggestionAfterError(true)
+        .exitOverride();
+    }
   }
   return program;
 }

@@ -35,6 +35,10 @@ export const ExecutorErrorCode = {
   InvalidOutput: "ERR_INVALID_OUTPUT",
   MergeInputNotArray: "ERR_MERGE_INPUT_NOT_ARRAY",
   UpstreamFailed: "ERR_UPSTREAM_FAILED",
+  // `wct.config.yaml` has problems
+  ConfigInvalid: "ERR_CONFIG_INVALID",
+  // `wct runs prune` without any policy
+  PolicyMissing: "ERR_PRUNE_POLICY_MISSING",
   // A new run whose id is already taken
   RunExists: "ERR_RUN_EXISTS",
 } as const;
@@ -70,6 +74,8 @@ export const ExecutorErrorClass = {
   ERR_MERGE_INPUT_NOT_ARRAY: "failure",
   ERR_UPSTREAM_FAILED: "failure",
   ERR_RUN_EXISTS: "input",
+  ERR_CONFIG_INVALID: "input",
+  ERR_PRUNE_POLICY_MISSING: "input",
 } as const satisfies Record<ExecutorErrorCode, ErrorClass>;
 
 /** An error of the executor: a stable `code`, a message saying what/where/what to do. */

@@ -47,4 +47,25 @@ export {
   resolveRunId,
   runPlan,
 } from "./run/index.js";
+export {
+  type ArtifactDiff,
+  type ArtifactSide,
+  CONFIG_FILE,
+  diffRuns,
+  type FindingsChange,
+  isEmptyPolicy,
+  loadRetentionConfig,
+  PRUNABLE_STATUSES,
+  type PrunableStatus,
+  type PruneEntry,
+  type PruneOptions,
+  type PruneResult,
+  parseDuration,
+  parseRetentionConfig,
+  pruneRuns,
+  type RetentionPolicy,
+  type RunDiff,
+  type RunSide,
+  selectRuns,
+} from "./runs/index.js";
 export type { ArtifactKind, Plan, PlanFile, PlannedArtifact } from "./types.js";

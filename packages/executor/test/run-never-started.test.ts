@@ -36,7 +36,9 @@ async function neverStartedRun(pid: number) {
 describe("a run whose process died before the run began", () => {
   it("is listed as never started", async () => {
     const store = await neverStartedRun(await deadPid());
-    expect(await listRunRecords(store)).toEqual([{ run_id: "r1", status: "never_started" }]);
+    expect(await listRunRecords(store)).toEqual([
+      { run_id: "r1", status: "never_started", size_bytes: expect.any(Number) },
+    ]);
   });
 
   it("resumes by starting afresh under its id, to the results of a clean run", async () => {

@@ -40,3 +40,4 @@ export type {
   Runbook,
   RunbookConfig,
 } from "./types.js";
+export { parseYamlValue, type YamlValue } from "./yaml-value.js";

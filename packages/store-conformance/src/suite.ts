@@ -1,4 +1,10 @@
-import { type ArtifactStore, type Message, messageDigest, StoreErrorCode } from "@wct/store-core";
+import {
+  type ArtifactStore,
+  type Message,
+  messageDigest,
+  RUN_TOMBSTONE_KEY,
+  StoreErrorCode,
+} from "@wct/store-core";
 // Type-only: the caller passes its own test runner, so a backend's tests decide the
 // vitest instance and this package has no runtime dependency on it.
 import type { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -607,6 +613,65 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         await store.saveJson(RUN_A, "nested/a", 2);
         expect(await store.createJson(RUN_A, "_system/lock", { pid: 1 })).toBe(true);
         expect(await store.getJson(RUN_A, "nested/a")).toBe(2);
+      });
+    });
+
+    describe("sizes", () => {
+      test("size is the byte length of what is stored", async (store) => {
+        await store.save(RUN_A, "a", message("a", "é and more"));
+        await store.saveJson(RUN_A, "nested/b", { x: 1 });
+        const stored = new TextEncoder().encode(JSON.stringify(message("a", "é and more")));
+        expect(await store.size(RUN_A, "a")).toBe(stored.byteLength);
+        expect(await store.size(RUN_A, "nested/b")).toBe('{"x":1}'.length);
+      });
+
+      test("size of a missing key is undefined", async (store) => {
+        await store.saveJson(RUN_A, "a", 1);
+        expect(await store.size(RUN_A, "b")).toBeUndefined();
+        expect(await store.size(RUN_B, "a")).toBeUndefined();
+      });
+
+      test("size follows a replaced value", async (store) => {
+        await store.saveJson(RUN_A, "a", "short");
+        await store.saveJson(RUN_A, "a", "a much longer value");
+        expect(await store.size(RUN_A, "a")).toBe('"a much longer value"'.length);
+      });
+    });
+
+    describe("deleteRun", () => {
+      test("a deleted run is gone and the other runs are intact", async (store) => {
+        for (const runId of [RUN_A, RUN_B]) {
+          await store.save(runId, "a", message("a", runId, runId));
+          await store.saveJson(runId, "_system/state", { run: runId });
+        }
+        await store.deleteRun(RUN_A);
+        expect(await store.listRuns()).toEqual([RUN_B]);
+        expect(await store.listKeys(RUN_A)).toEqual([]);
+        expect(await store.isDeleting(RUN_A)).toBe(false);
+        expect(await store.listKeys(RUN_B)).toEqual(["_system/state", "a"]);
+      });
+
+      test("a run holding the tombstone is half-deleted and deleteRun finishes it", async (store) => {
+        await store.saveJson(RUN_A, "a", 1);
+        await store.saveJson(RUN_A, RUN_TOMBSTONE_KEY, { deleting_since: "2026-01-01T00:00:00Z" });
+        expect(await store.isDeleting(RUN_A)).toBe(true);
+        expect(await store.listRuns()).toEqual([RUN_A]);
+        await store.deleteRun(RUN_A);
+        expect(await store.listRuns()).toEqual([]);
+      });
+
+      test("deleting a run that does not exist does nothing", async (store) => {
+        await store.saveJson(RUN_A, "a", 1);
+        await store.deleteRun(RUN_C);
+        expect(await store.listRuns()).toEqual([RUN_A]);
+        expect(await store.isDeleting(RUN_C)).toBe(false);
+      });
+
+      test("a deleted run can be written again", async (store) => {
+        await store.saveJson(RUN_A, "nested/a", 1);
+        await store.deleteRun(RUN_A);
+        await store.saveJson(RUN_A, "nested/a", 2);
+        expect(await store.listKeys(RUN_A)).toEqual(["nested/a"]);
       });
     });
 

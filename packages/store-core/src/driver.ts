@@ -25,6 +25,11 @@ export interface StoreDriver {
    * missing key, returns `false`.
    */
   replace(runId: string, key: string, expected: Uint8Array, data: Uint8Array): Promise<boolean>;
+  /**
+   * How many bytes are stored under the key, without reading them (a `stat`, a
+   * `HEAD`); `undefined` when the key holds nothing.
+   */
+  size(runId: string, key: string): Promise<number | undefined>;
   /** Removes the key; returns `false` when it held nothing. */
   remove(runId: string, key: string): Promise<boolean>;
   /** Keys of the run that start with `prefix` (plain string prefix), in any order. */

@@ -24,4 +24,9 @@ export {
   type SchemaRef,
   schemaRefSchema,
 } from "./message.js";
-export { type ArtifactStore, createStore, type VersionedJson } from "./store.js";
+export {
+  type ArtifactStore,
+  createStore,
+  RUN_TOMBSTONE_KEY,
+  type VersionedJson,
+} from "./store.js";

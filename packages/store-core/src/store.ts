@@ -63,6 +63,11 @@ export interface ArtifactStore {
    * so checking that a stored artifact is intact costs a read and a hash.
    */
   digest(runId: string, key: string): Promise<string | undefined>;
+  /**
+   * How many bytes are stored under the key, or `undefined` when it holds nothing;
+   * nothing is read or parsed, so sizing a run costs a listing and a stat per key.
+   */
+  size(runId: string, key: string): Promise<number | undefined>;
   /** Deletes the key. Throws `ERR_ARTIFACT_NOT_FOUND` when it held nothing. */
   delete(runId: string, key: string): Promise<void>;
   /** Keys of the run starting with `prefix` (default: all), sorted. */
@@ -71,6 +76,18 @@ export interface ArtifactStore {
   listRuns(): Promise<string[]>;
   /** Deletes every key of one run; other runs are untouched. */
   clear(runId: string): Promise<void>;
+  /**
+   * Deletes a whole run so that a crash at any point leaves it either whole, gone, or
+   * visibly half-deleted, on every backend: it first stores the tombstone
+   * {@link RUN_TOMBSTONE_KEY} (an atomic write), then removes every other key, then
+   * the tombstone. A run holding the tombstone is half-deleted (see
+   * {@link ArtifactStore.isDeleting}); calling `deleteRun` again finishes it. Deleting
+   * a run that does not exist does nothing. Callers decide whether the run may go
+   * (leases are theirs to check).
+   */
+  deleteRun(runId: string): Promise<void>;
+  /** Whether the run holds the {@link RUN_TOMBSTONE_KEY} of an unfinished `deleteRun`. */
+  isDeleting(runId: string): Promise<boolean>;
   /** Saves any JSON value under the key, atomically. */
   saveJson(runId: string, key: string, data: unknown): Promise<void>;
   /** The JSON value under the key (`ERR_ARTIFACT_NOT_FOUND`, `ERR_CORRUPT_ENTRY`). */
@@ -98,6 +115,12 @@ export interface ArtifactStore {
   /** Releases the backend's resources. */
   close(): Promise<void>;
 }
+
+/**
+ * Key of the tombstone {@link ArtifactStore.deleteRun} stores before removing a run's
+ * keys. It starts with `_`, so it never collides with an artifact id.
+ */
+export const RUN_TOMBSTONE_KEY = "_deleting";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -295,6 +318,11 @@ export function createStore(driver: StoreDriver): ArtifactStore {
       const bytes = await readBytes(runId, key);
       return bytes === undefined ? undefined : digestOf(bytes);
     },
+    async size(runId, key) {
+      validateRunId(runId);
+      validateKey(key);
+      return backendCall(driver, runId, key, "size", () => driver.size(runId, key));
+    },
     async delete(runId, key) {
       validateRunId(runId);
       validateKey(key);
@@ -326,6 +354,33 @@ export function createStore(driver: StoreDriver): ArtifactStore {
     async clear(runId) {
       validateRunId(runId);
       await backendCall(driver, runId, undefined, "clear", () => driver.clear(runId));
+    },
+    async deleteRun(runId) {
+      validateRunId(runId);
+      const keys = await backendCall(driver, runId, undefined, "list", () =>
+        driver.list(runId, ""),
+      );
+      if (keys.length === 0) return;
+      // The tombstone goes first: until it is stored nothing is removed, and once it is,
+      // a crash leaves a run that says it is half-deleted rather than one that looks whole.
+      if (!keys.includes(RUN_TOMBSTONE_KEY)) {
+        const tombstone = encode(runId, RUN_TOMBSTONE_KEY, {
+          deleting_since: new Date().toISOString(),
+        });
+        await backendCall(driver, runId, RUN_TOMBSTONE_KEY, "write", () =>
+          driver.write(runId, RUN_TOMBSTONE_KEY, tombstone),
+        );
+      }
+      await Promise.all(
+        keys
+          .filter((key) => key !== RUN_TOMBSTONE_KEY)
+          .map((key) => backendCall(driver, runId, key, "delete", () => driver.remove(runId, key))),
+      );
+      // Last: the tombstone and whatever the backend keeps for the run (folders).
+      await backendCall(driver, runId, undefined, "clear", () => driver.clear(runId));
+    },
+    async isDeleting(runId) {
+      return (await readBytes(runId, RUN_TOMBSTONE_KEY)) !== undefined;
     },
     async saveJson(runId, key, data) {
       await write(runId, key, data);

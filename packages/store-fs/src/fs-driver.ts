@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Dirent } from "node:fs";
+import { type Dirent, lstatSync } from "node:fs";
 import { link, lstat, mkdir, readdir, realpath, rename, rm, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import {
@@ -342,6 +342,28 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
         return true;
       });
       return replaced === true;
+    },
+
+    async size(runId, key) {
+      const realRoot = await ensureRunsDir(false);
+      if (realRoot === undefined) return undefined;
+      const place = placeOf(runId, key);
+      // Synchronous lstat calls on purpose: a listing sizes every key of thousands of
+      // runs, and a thread-pool round trip per call costs ten times the call. lstat
+      // never follows the entry it names, so checking each folder below `runs/` and
+      // then the file itself is the same no-links guarantee as a realpath, in a few
+      // system calls.
+      let path = runsDir;
+      for (const part of place.folderParts) {
+        path = join(path, part);
+        const folder = lstatSync(path, { throwIfNoEntry: false });
+        if (folder === undefined) return undefined;
+        if (!folder.isDirectory()) throw unsafe(path, runId, key);
+      }
+      const file = lstatSync(join(path, place.fileName), { throwIfNoEntry: false });
+      if (file === undefined || file.isDirectory()) return undefined;
+      if (!file.isFile()) throw unsafe(join(path, place.fileName), runId, key);
+      return file.size;
     },
 
     async remove(runId, key) {

@@ -57,6 +57,23 @@ describe("fs store symbolic links", () => {
     expect(await readdir(outside)).toEqual(["secret.json"]);
   });
 
+  it("size is never taken through a link, of a folder or of the file", async () => {
+    const { base, outside, run } = paths();
+    const store = createFsStore({ baseDir: base });
+    await store.saveJson(OTHER_RUN, "a", 1);
+    await store.saveJson(RUN, "a", 1);
+    await mkdir(outside);
+    await writeFile(join(outside, "secret.json"), '{"secret":true}');
+    await symlink(outside, join(run, "evil"));
+    await symlink(join(outside, "secret.json"), join(run, "linked.json"));
+    await expect(store.size(RUN, "evil/secret")).rejects.toMatchObject(unsafe);
+    await expect(store.size(RUN, "linked")).rejects.toMatchObject(unsafe);
+    await symlink(outside, join(base, "runs", "0190c2a4-7a1b-7c3d-8e4f-0000000000ff"));
+    await expect(
+      store.size("0190c2a4-7a1b-7c3d-8e4f-0000000000ff", "secret"),
+    ).rejects.toMatchObject(unsafe);
+  });
+
   it("a link to an outside file is neither read nor listed, and saving replaces the link", async () => {
     const { base, outside, run } = paths();
     const store = createFsStore({ baseDir: base });

@@ -41,6 +41,9 @@ export function createMemoryDriver(): StoreDriver {
       runOf(runId).set(key, data.slice());
       return true;
     },
+    async size(runId, key) {
+      return runs.get(runId)?.get(key)?.byteLength;
+    },
     async remove(runId, key) {
       const run = runs.get(runId);
       if (!run?.delete(key)) return false;

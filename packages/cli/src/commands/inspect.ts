@@ -4,7 +4,7 @@ import type { ArtifactStore } from "@wct/store-core";
 import { Command } from "commander";
 import { type CliContext, storeSpec } from "../context.js";
 import { errorCode, UsageError } from "../errors.js";
-import { formatDuration, json, oneLine, table } from "../format.js";
+import { formatBytes, formatDuration, json, oneLine, table } from "../format.js";
 
 /**
  * The stored Message of `artifact`; when there is none, the error says what became of
@@ -92,8 +92,15 @@ export function inspectCommand(ctx: CliContext): Command {
           return;
         }
         const { run: meta, state } = await readRunInfo(store, runId);
+        const ids = [...state.completed, ...state.failed, ...state.skipped, ...state.not_started];
+        // Sizes from the store's metadata: no artifact is read.
+        const sizes: Record<string, number | null> = Object.fromEntries(
+          await Promise.all(
+            ids.map(async (id) => [id, (await store.size(runId, id)) ?? null] as const),
+          ),
+        );
         if (flags.json) {
-          io.stdout.write(json({ run: meta, state }));
+          io.stdout.write(json({ run: meta, state, sizes }));
           return;
         }
         const statusOf = (id: string) =>
@@ -104,13 +111,14 @@ export function inspectCommand(ctx: CliContext): Command {
               : state.skipped.includes(id)
                 ? "skipped"
                 : "not_started";
-        const ids = [...state.completed, ...state.failed, ...state.skipped, ...state.not_started];
+        const total = Object.values(sizes).reduce<number>((sum, n) => sum + (n ?? 0), 0);
         io.stdout.write(
           [
             `run ${meta.run_id}  ${meta.status}`,
             `  runbook:  ${meta.runbook_path} (${meta.runbook_hash})`,
             `  started:  ${meta.started_at}`,
             `  ended:    ${meta.completed_at ?? "-"}`,
+            `  size:     ${formatBytes(total)} in artifacts`,
             `  attempts: ${meta.attempts
               .map(
                 (a) =>
@@ -123,13 +131,14 @@ export function inspectCommand(ctx: CliContext): Command {
         );
         io.stdout.write(
           table(
-            ["ARTIFACT", "STATUS", "DURATION", "ERROR"],
+            ["ARTIFACT", "STATUS", "DURATION", "SIZE", "ERROR"],
             ids.map((id) => {
               const error = state.errors[id];
               return [
                 id,
                 statusOf(id),
                 formatDuration(state.durations_ms[id]),
+                sizes[id] == null ? "-" : formatBytes(sizes[id]),
                 error ? `${error.code}: ${oneLine(error.message)}` : "",
               ];
             }),

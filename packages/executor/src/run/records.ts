@@ -1,6 +1,12 @@
 import { hostname } from "node:os";
 import type { SchemaRef } from "@wct/plugin-api";
-import { type ArtifactStore, isStoreError, type Message, messageDigest } from "@wct/store-core";
+import {
+  type ArtifactStore,
+  isStoreError,
+  type Message,
+  messageDigest,
+  RUN_TOMBSTONE_KEY,
+} from "@wct/store-core";
 import { ExecutorError, ExecutorErrorCode } from "../errors.js";
 import { mapWithLimit } from "./concurrency.js";
 import { LOCK_KEY, RUN_KEY, STATE_KEY } from "./layout.js";
@@ -21,10 +27,11 @@ export async function resolveRunId(store: ArtifactStore, idOrPrefix: string): Pr
   const candidates = idOrPrefix === "" ? [] : runs.filter((id) => id.startsWith(idOrPrefix));
   if (candidates.length === 1) return candidates[0]!;
   if (candidates.length === 0) {
+    const close = closeRunIds(runs, idOrPrefix);
     throw new ExecutorError(
       ExecutorErrorCode.RunNotFound,
-      `no run matches "${idOrPrefix}" in the ${store.backend} store. List runs with \`wct runs\`.`,
-      { details: { run_id: idOrPrefix } },
+      `no run matches "${idOrPrefix}" in the ${store.backend} store${close.length ? ` (closest: ${close.join(", ")})` : ""}. List runs with \`wct runs\`.`,
+      { details: { run_id: idOrPrefix, close_matches: close } },
     );
   }
   throw new ExecutorError(
@@ -32,6 +39,17 @@ export async function resolveRunId(store: ArtifactStore, idOrPrefix: string): Pr
     `"${idOrPrefix}" matches ${candidates.length} runs (${candidates.slice(0, 10).join(", ")}${candidates.length > 10 ? ", ..." : ""}). Give more characters of the run id.`,
     { details: { run_id: idOrPrefix, candidates } },
   );
+}
+
+/** Up to 3 run ids sharing the longest common prefix (at least 4 characters) with `text`. */
+function closeRunIds(runs: readonly string[], text: string): string[] {
+  const common = (id: string) => {
+    let n = 0;
+    while (n < id.length && n < text.length && id[n] === text[n]) n++;
+    return n;
+  };
+  const best = runs.reduce((max, id) => Math.max(max, common(id)), 0);
+  return best < 4 ? [] : runs.filter((id) => common(id) === best).slice(0, 3);
 }
 
 function corrupt(runId: string, what: string, error: unknown): ExecutorError {
@@ -165,7 +183,7 @@ const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
  * cannot be read the time in its id (run ids are UUIDv7), so that a broken run sorts
  * among the others by age instead of always last (where `limit` would hide it).
  */
-function sortTime(record: RunRecord): string {
+export function sortTime(record: RunRecord): string {
   if ("started_at" in record) return record.started_at;
   if (!UUID_V7.test(record.run_id)) return "";
   const ms = Number.parseInt(record.run_id.slice(0, 8) + record.run_id.slice(9, 13), 16);
@@ -185,16 +203,28 @@ export async function listRunRecords(
 ): Promise<RunRecord[]> {
   const ids = await store.listRuns();
   const records = await mapWithLimit(ids, READ_CONCURRENCY, async (runId): Promise<RunRecord> => {
+    // Sizing and reading the run's records overlap: neither waits for the other.
+    const sizing = store
+      .listKeys(runId)
+      .catch(() => [] as string[])
+      .then(async (keys) => ({
+        deleting: keys.includes(RUN_TOMBSTONE_KEY),
+        size_bytes: await runSize(store, runId, keys),
+      }));
+    const info = readRunInfo(store, runId);
+    info.catch(() => {});
+    const { deleting, size_bytes } = await sizing;
+    if (deleting) return { run_id: runId, status: "deleting", size_bytes };
     try {
-      const info = await readRunInfo(store, runId).catch((error: unknown) => {
+      const read = await info.catch((error: unknown) => {
         // Listed, so it holds keys: without run.json it never started.
         if (error instanceof ExecutorError && error.code === ExecutorErrorCode.RunNotFound) {
           return undefined;
         }
         throw error;
       });
-      if (info === undefined) return { run_id: runId, status: "never_started" };
-      const { run, state } = info;
+      if (read === undefined) return { run_id: runId, status: "never_started", size_bytes };
+      const { run, state } = read;
       return {
         run_id: runId,
         status: run.status,
@@ -210,6 +240,7 @@ export async function listRunRecords(
         },
         attempts: run.attempts.length,
         stale: run.status === "running" && (await isOwnerGone(store, runId)),
+        size_bytes,
       };
     } catch (error) {
       const cause = (error as { cause?: unknown }).cause ?? error;
@@ -218,6 +249,7 @@ export async function listRunRecords(
         run_id: runId,
         status: "unreadable",
         reason: `${typeof code === "string" ? code : ExecutorErrorCode.RunCorrupt}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        size_bytes,
       };
     }
   });
@@ -230,10 +262,24 @@ export async function listRunRecords(
 }
 
 /**
+ * Bytes a run holds: the sum of its keys' sizes, from the store's metadata (a stat per
+ * key), never from reading them. A key that vanishes meanwhile counts 0.
+ */
+export async function runSize(
+  store: ArtifactStore,
+  runId: string,
+  keys?: readonly string[],
+): Promise<number> {
+  const all = keys ?? (await store.listKeys(runId));
+  const sizes = await Promise.all(all.map((key) => store.size(runId, key).catch(() => undefined)));
+  return sizes.reduce<number>((total, size) => total + (size ?? 0), 0);
+}
+
+/**
  * Whether a `running` run has lost its owner: no lock, an unreadable one, or a stale
  * lease (dead pid on this host, or expired). Such a run is resumable.
  */
-async function isOwnerGone(store: ArtifactStore, runId: string): Promise<boolean> {
+export async function isOwnerGone(store: ArtifactStore, runId: string): Promise<boolean> {
   try {
     const lock = await store.readJsonVersioned<Partial<LeaseRecord>>(runId, LOCK_KEY);
     if (lock === undefined || lock.value === null || typeof lock.value !== "object") return true;

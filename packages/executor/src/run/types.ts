@@ -132,7 +132,7 @@ export type RunEvent =
     }
   | { type: "run_finished"; summary: RunSummary };
 
-/** One line of `wct runs`. */
+/** One line of `wct runs`. `size_bytes`: bytes the run holds in the store (every key). */
 export type RunRecord =
   | {
       run_id: string;
@@ -145,10 +145,13 @@ export type RunRecord =
       attempts: number;
       /** A `running` run whose process is gone (no live lease): resume takes it over. */
       stale: boolean;
+      size_bytes: number;
     }
-  | { run_id: string; status: "unreadable"; reason: string }
+  | { run_id: string; status: "unreadable"; reason: string; size_bytes: number }
   /**
    * Holds keys but no `run.json`: its process died before the run began (or is starting
    * right now). No artifact was saved; `--resume` starts it afresh under its id.
    */
-  | { run_id: string; status: "never_started" };
+  | { run_id: string; status: "never_started"; size_bytes: number }
+  /** A run whose deletion was cut short (a crash during a prune): the next prune finishes it. */
+  | { run_id: string; status: "deleting"; size_bytes: number };

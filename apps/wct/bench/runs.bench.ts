@@ -1,0 +1,131 @@
+// `pnpm bench runs.bench`: looking after many runs, through the built binary.
+//   1. `wct runs` (table and --json) over 5,000 stored runs, against `wct --version`
+//      (process start) — target: each under 1 s;
+//   2. `wct runs prune --keep-last 4000` (dry run: lists 1,000 runs with sizes) over
+//      the same 5,000 runs — target: under 1 s;
+//   in process: `listRunRecords` (with sizes) against reading every run's records
+//      without sizes (listRuns + readRunInfo, 64 at a time): what sizing costs;
+//   3. `wct runs prune --keep-last 4000 --yes`: deleting 1,000 runs (runs/s), against
+//      removing 1,000 equal run folders with a plain recursive rm (the floor).
+// Runs are written in the fs store's layout (apps/wct/test/stored-runs.ts): 3 artifacts
+// of ~1 KB each, plus run.json and state.json. Everything lives in a mkdtemp folder
+// removed afterwards; nothing fails on timing.
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { listRunRecords, readRunInfo } from "@wct/executor";
+import { createFsStore } from "@wct/store-fs";
+import { daysAgo, writeRuns } from "../test/stored-runs.js";
+
+const RUNS = 5000;
+const PRUNED = 1000;
+const TARGET_MS = 1000;
+const REPO = fileURLToPath(new URL("../../../", import.meta.url));
+const BIN = join(REPO, "apps/wct/bin/wct.js");
+
+execFileSync("pnpm", ["build"], {
+  cwd: REPO,
+  stdio: ["ignore", "ignore", "inherit"],
+  env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" },
+});
+
+function wct(args: string[], cwd: string): number {
+  const start = performance.now();
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, WCT_DEBUG: undefined, WCT_STORE: undefined },
+  });
+  const elapsed = performance.now() - start;
+  if (r.status !== 0) throw new Error(`wct ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+  return elapsed;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const medianOf = (n: number, fn: () => number) => median(Array.from({ length: n }, fn));
+
+const dir = mkdtempSync(join(tmpdir(), "wct-bench-runs-"));
+try {
+  const store = join(dir, ".waivern");
+  writeRuns(
+    store,
+    Array.from({ length: RUNS }, (_, i) => ({ startedAt: daysAgo(i / 24), payloadBytes: 1000 })),
+  );
+  const fsStore = createFsStore({ baseDir: store });
+  const timeAsync = async (fn: () => Promise<unknown>) => {
+    const t0 = performance.now();
+    await fn();
+    return performance.now() - t0;
+  };
+  const withoutSizes = async () => {
+    const ids = await fsStore.listRuns();
+    for (let i = 0; i < ids.length; i += 64) {
+      await Promise.all(ids.slice(i, i + 64).map((id) => readRunInfo(fsStore, id)));
+    }
+  };
+  await withoutSizes();
+  const bare: number[] = [];
+  const sized: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    bare.push(await timeAsync(withoutSizes));
+    sized.push(await timeAsync(() => listRunRecords(fsStore)));
+  }
+  const start = medianOf(3, () => wct(["--version"], dir));
+  const list = medianOf(3, () => wct(["runs"], dir));
+  const listJson = medianOf(3, () => wct(["runs", "--json"], dir));
+  const dry = medianOf(3, () => wct(["runs", "prune", "--keep-last", String(RUNS - PRUNED)], dir));
+
+  // Floor: the same 1,000 run folders removed by a plain recursive rm.
+  const runsDir = join(store, "runs");
+  const copies = join(dir, "copies");
+  const oldest = readdirSync(runsDir).sort().slice(0, PRUNED);
+  for (const id of oldest) cpSync(join(runsDir, id), join(copies, id), { recursive: true });
+  const rmStart = performance.now();
+  for (const id of oldest) rmSync(join(copies, id), { recursive: true, force: true });
+  const rmMs = performance.now() - rmStart;
+
+  const pruneMs = wct(["runs", "prune", "--keep-last", String(RUNS - PRUNED), "--yes"], dir);
+  const left = readdirSync(runsDir).filter((n) => !n.startsWith(".")).length;
+  if (left !== RUNS - PRUNED) throw new Error(`prune left ${left} runs, expected ${RUNS - PRUNED}`);
+
+  const row = (what: string, t: number, note: string) =>
+    console.log(`| ${what.padEnd(44)} | ${`${t.toFixed(0)} ms`.padStart(9)} | ${note}`);
+  console.log(`${RUNS} stored runs (fs store), medians of 3 runs of the binary`);
+  row("in process: records without sizes (baseline)", median(bare), "");
+  row(
+    "in process: listRunRecords (with sizes)",
+    median(sized),
+    `${(median(sized) / median(bare)).toFixed(1)}× without sizes`,
+  );
+  row("wct --version (process start, baseline)", start, "");
+  row(
+    "wct runs",
+    list,
+    `${(list / start).toFixed(1)}× start; target < ${TARGET_MS} ms: ${list < TARGET_MS ? "met" : "NOT met"}`,
+  );
+  row(
+    "wct runs --json",
+    listJson,
+    `${(listJson / start).toFixed(1)}× start; target < ${TARGET_MS} ms: ${listJson < TARGET_MS ? "met" : "NOT met"}`,
+  );
+  row(
+    `wct runs prune --keep-last ${RUNS - PRUNED} (dry run)`,
+    dry,
+    `${(dry / start).toFixed(1)}× start; target < ${TARGET_MS} ms: ${dry < TARGET_MS ? "met" : "NOT met"}`,
+  );
+  row(
+    `rm -r of ${PRUNED} run folders (floor)`,
+    rmMs,
+    `${((PRUNED / rmMs) * 1000).toFixed(0)} runs/s`,
+  );
+  row(
+    `wct runs prune --yes (${PRUNED} runs deleted)`,
+    pruneMs,
+    `${((PRUNED / pruneMs) * 1000).toFixed(0)} runs/s; ${(pruneMs / rmMs).toFixed(1)}× the floor (includes listing ${RUNS} runs)`,
+  );
+} finally {
+  if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+}
