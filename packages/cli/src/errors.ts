@@ -7,6 +7,8 @@ export const ExitCode = {
   RunFailed: 1,
   Usage: 2,
   Conflict: 3,
+  /** `wct report --fail-on`: the report was written and has failing findings. */
+  FindingsFound: 4,
   Interrupted: 130,
 } as const;
 
@@ -37,6 +39,10 @@ const USAGE_CODES = new Set([
   "ERR_INVALID_KEY",
   "ERR_STORE_OPTIONS",
   "ERR_ARTIFACT_NOT_FOUND",
+  "ERR_SUPPRESSIONS_INVALID",
+  "ERR_SUPPRESSIONS_NOT_FOUND",
+  "ERR_REPORT_NOT_FINDINGS",
+  "ERR_REPORT_NO_FINDINGS",
 ]);
 const CONFLICT_CODES = new Set(["ERR_RUN_LOCKED", "ERR_LEASE_LOST"]);
 
@@ -53,6 +59,7 @@ export function exitCodeFor(error: unknown): number {
   const code = errorCode(error);
   if (code !== undefined && USAGE_CODES.has(code)) return ExitCode.Usage;
   if (code !== undefined && CONFLICT_CODES.has(code)) return ExitCode.Conflict;
+  if (code === "ERR_FINDINGS_FAIL_ON") return ExitCode.FindingsFound;
   return ExitCode.RunFailed;
 }
 

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { componentsCommand } from "./commands/components.js";
 import { inspectCommand } from "./commands/inspect.js";
+import { reportCommand } from "./commands/report.js";
 import { runCommand } from "./commands/run.js";
 import { runsCommand } from "./commands/runs.js";
 import { schemaCommand } from "./commands/schema.js";
@@ -15,10 +16,12 @@ Examples:
   $ wct runs --status failed                     list failed runs
   $ wct run examples/quickstart.yaml --resume 0193a   resume a run by id prefix
   $ wct inspect 0193a findings                    show a stored artifact
+  $ wct report 0193a --format html --output report.html   a report to hand over
   $ wct components                               list connectors and processors
   $ wct schema > runbook.schema.json             JSON Schema for editors
 
-Exit codes: 0 success, 1 run failed, 2 bad usage or input, 3 run held by a live process, 130 interrupted.
+Exit codes: 0 success, 1 run failed, 2 bad usage or input, 3 run held by a live process,
+4 report --fail-on found failing findings, 130 interrupted.
 Environment: WCT_STORE (default store), WCT_DEBUG=1 (stack traces on errors).`;
 
 /**
@@ -52,6 +55,7 @@ export function createProgram(ctx: CliContext, setExit: (code: number) => void):
     runCommand(ctx, setExit),
     runsCommand(ctx),
     inspectCommand(ctx),
+    reportCommand(ctx),
     validateCommand(ctx, setExit),
     componentsCommand(ctx),
     schemaCommand(ctx),
