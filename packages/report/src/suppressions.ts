@@ -20,11 +20,15 @@ export interface Suppression {
   pathPattern: RegExp | null;
 }
 
-/** A problem in a suppressions file, with its position (1-based). */
+/** A problem in a suppressions file, with its position (1-based), shaped like a runbook `Diagnostic`. */
 export interface SuppressionDiagnostic {
+  /** `ERR_YAML_SYNTAX` or `ERR_SUPPRESSION_ENTRY`. */
+  code: string;
   file: string;
   line: number;
   column: number;
+  /** Dot path of the offending node (`suppressions.0.expires`), "" for the file. */
+  path: string;
   message: string;
 }
 
@@ -114,9 +118,14 @@ function normalisePath(path: string): string {
 export function parseSuppressions(text: string, file: string): Suppression[] {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const at = (offset: number | undefined, message: string): SuppressionDiagnostic => {
+  const at = (
+    offset: number | undefined,
+    message: string,
+    code = "ERR_SUPPRESSION_ENTRY",
+    path = "",
+  ): SuppressionDiagnostic => {
     const pos = lineCounter.linePos(offset ?? 0);
-    return { file, line: pos.line, column: pos.col, message };
+    return { code, file, line: pos.line, column: pos.col, path, message };
   };
   const fail = (diagnostics: SuppressionDiagnostic[]): never => {
     throw new SuppressionsError(
@@ -128,7 +137,7 @@ export function parseSuppressions(text: string, file: string): Suppression[] {
     );
   };
   if (doc.errors.length > 0)
-    fail(doc.errors.map((e) => at(e.pos[0], e.message.split("\n")[0] ?? "")));
+    fail(doc.errors.map((e) => at(e.pos[0], e.message.split("\n")[0] ?? "", "ERR_YAML_SYNTAX")));
   const data = doc.toJS() ?? { suppressions: [] };
   const result = fileSchema.safeParse(data);
   if (!result.success) {
@@ -142,8 +151,7 @@ export function parseSuppressions(text: string, file: string): Suppression[] {
           if (found && typeof found === "object" && "range" in (found as object))
             node = found as Node;
         }
-        const where = issue.path.length ? `${issue.path.join(".")}: ` : "";
-        return at(node?.range?.[0], `${where}${issue.message}`);
+        return at(node?.range?.[0], issue.message, "ERR_SUPPRESSION_ENTRY", issue.path.join("."));
       }),
     );
   }
