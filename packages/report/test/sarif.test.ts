@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { findingIdentity } from "@wct/findings";
-import Ajv from "ajv-draft-04";
-import addFormats from "ajv-formats";
+import AjvModule from "ajv-draft-04";
+import addFormatsModule from "ajv-formats";
 import { describe, expect, it } from "vitest";
 import { SuppressionMatcher } from "../src/index.js";
 import { fileFinding, render, scanCorpus } from "./helpers.js";
@@ -12,6 +12,11 @@ import { fileFinding, render, scanCorpus } from "./helpers.js";
 const schema = JSON.parse(
   readFileSync(new URL("./fixtures/sarif-schema-2.1.0.json", import.meta.url), "utf8"),
 );
+// CommonJS packages: depending on the interop, the default import is the export itself
+// or a namespace holding it under `default`.
+const interop = <T>(m: T): T => ((m as { default?: T }).default ?? m) as T;
+const Ajv = interop(AjvModule.default);
+const addFormats = interop(addFormatsModule.default);
 const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
 addFormats(ajv);
 const validate = ajv.compile(schema);
