@@ -10,6 +10,7 @@ import {
   PersonalDataErrorCode,
 } from "@wct/plugin-personal-data";
 import { SourceErrorCode as SqliteErrorCode } from "@wct/plugin-sqlite";
+import { ReportErrorClass, ReportErrorCode } from "@wct/report";
 import { type ErrorClass, StoreErrorClass, StoreErrorCode } from "@wct/store-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { wctInProcess } from "./in-process.js";
@@ -19,6 +20,7 @@ const exitOfClass: Record<ErrorClass, number> = {
   conflict: ExitCode.Conflict,
   interrupted: ExitCode.Interrupted,
   failure: ExitCode.RunFailed,
+  findings: ExitCode.FindingsFound,
 };
 
 // Every package of wct that raises errors, with its code set and the classes it declares.
@@ -27,6 +29,7 @@ const declaring: Array<[string, Record<string, string>, Record<string, ErrorClas
   ["@wct/executor", ExecutorErrorCode, ExecutorErrorClass],
   ["@wct/cli", CliErrorCode, CliErrorClass],
   ["@wct/plugin-personal-data (eval)", LabelledSetErrorCode, LabelledSetErrorClass],
+  ["@wct/report", ReportErrorCode, ReportErrorClass],
 ];
 // Plugins' codes are component errors: each fails its artifact and the run exits 1.
 const componentCodes: Array<[string, Record<string, string>]> = [

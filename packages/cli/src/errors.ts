@@ -1,5 +1,6 @@
 import { ExecutorErrorClass } from "@wct/executor";
 import { LabelledSetErrorClass } from "@wct/plugin-personal-data";
+import { ReportErrorClass } from "@wct/report";
 import { type Diagnostic, formatDiagnostic } from "@wct/runbook-schema";
 import { type ErrorClass, StoreErrorClass } from "@wct/store-core";
 import { CommanderError } from "commander";
@@ -10,6 +11,8 @@ export const ExitCode = {
   RunFailed: 1,
   Usage: 2,
   Conflict: 3,
+  /** `wct report --fail-on`: the report was written and has failing findings. */
+  FindingsFound: 4,
   Interrupted: 130,
 } as const;
 
@@ -17,6 +20,10 @@ export const ExitCode = {
 export const CliErrorCode = {
   /** Bad flags or arguments. */
   Usage: "ERR_USAGE",
+  /** `wct report` found no findings artifact to report in the run. */
+  ReportNoFindings: "ERR_REPORT_NO_FINDINGS",
+  /** `wct report --fail-on`: the report was written and holds findings it fails on. */
+  FindingsFailOn: "ERR_FINDINGS_FAIL_ON",
 } as const;
 
 /** One of {@link CliErrorCode}. */
@@ -25,6 +32,8 @@ export type CliErrorCode = (typeof CliErrorCode)[keyof typeof CliErrorCode];
 /** The {@link ErrorClass} of every {@link CliErrorCode}. */
 export const CliErrorClass = {
   ERR_USAGE: "input",
+  ERR_REPORT_NO_FINDINGS: "input",
+  ERR_FINDINGS_FAIL_ON: "findings",
 } as const satisfies Record<CliErrorCode, ErrorClass>;
 
 /** Bad flags or arguments the CLI itself detects. */
@@ -41,6 +50,7 @@ const exitCodeOfClass: Record<ErrorClass, number> = {
   conflict: ExitCode.Conflict,
   interrupted: ExitCode.Interrupted,
   failure: ExitCode.RunFailed,
+  findings: ExitCode.FindingsFound,
 };
 
 // Each package declares the class of its own codes; none is listed here by hand. A
@@ -50,6 +60,7 @@ const classOfCode: ReadonlyMap<string, ErrorClass> = new Map<string, ErrorClass>
   ...Object.entries(ExecutorErrorClass),
   ...Object.entries(CliErrorClass),
   ...Object.entries(LabelledSetErrorClass),
+  ...Object.entries(ReportErrorClass),
 ]);
 
 /** The {@link ErrorClass} of a code, `failure` for codes no package of wct declares. */

@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { componentsCommand } from "./commands/components.js";
 import { evalCommand } from "./commands/eval.js";
 import { inspectCommand } from "./commands/inspect.js";
+import { reportCommand } from "./commands/report.js";
 import { runCommand } from "./commands/run.js";
 import { runsCommand } from "./commands/runs.js";
 import { schemaCommand } from "./commands/schema.js";
@@ -18,11 +19,13 @@ Examples:
   $ wct inspect 0193a findings                    show a stored artifact
   $ wct runs prune --keep-last 20                list runs beyond the newest 20 (--yes deletes)
   $ wct runs diff 0193a 0193b                    what changed between two runs
+  $ wct report 0193a --format html --output report.html   a report to hand over
   $ wct components                               list connectors and processors
   $ wct schema > runbook.schema.json             JSON Schema for editors
   $ wct eval labels.tsv                          score personal-data detection on a labelled set
 
-Exit codes: 0 success, 1 run failed, 2 bad usage or input, 3 run held by a live process, 130 interrupted.
+Exit codes: 0 success, 1 run failed, 2 bad usage or input, 3 run held by a live process,
+4 report --fail-on found failing findings, 130 interrupted.
 Environment: WCT_STORE (default store), WCT_DEBUG=1 (stack traces on errors).`;
 
 /**
@@ -59,6 +62,7 @@ export function createProgram(ctx: CliContext, setExit: (code: number) => void):
     runCommand(ctx, setExit),
     runsCommand(ctx),
     inspectCommand(ctx),
+    reportCommand(ctx),
     validateCommand(ctx, setExit),
     componentsCommand(ctx),
     schemaCommand(ctx),

@@ -38,11 +38,19 @@ export async function outputReport(store: ArtifactStore, summary: RunSummary): P
   const outputs = summary.artifacts.filter((a) => a.output && a.status === "completed");
   if (outputs.length === 0) return "";
   const lines = ["", "OUTPUTS"];
+  let findings = false;
   for (const artifact of outputs) {
     const message = await store.get(summary.run_id, artifact.id);
+    if (isRecord(message.content) && Array.isArray(message.content["findings"])) findings = true;
     lines.push(`  ${artifact.id}  (${message.schema.name}/${message.schema.version})`);
     for (const line of describeContent(message.content)) lines.push(`    ${line}`);
   }
   lines.push("", `see an output in full: wct inspect ${summary.run_id} ${outputs[0]?.id ?? ""}`);
+  if (findings) {
+    lines.push(
+      `get a report of the findings: wct report ${summary.run_id} --format html --output report.html`,
+      "  (or --format sarif | md | csv | json; --baseline <run> marks what is new)",
+    );
+  }
   return `${lines.join("\n")}\n`;
 }

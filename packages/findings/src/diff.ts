@@ -1,4 +1,4 @@
-import { type Finding, findingIdentities } from "./finding.js";
+import { findingIdentities, type IdentifiableFinding } from "./finding.js";
 
 /** Per finding type: how many findings are new, gone and unchanged. */
 export interface FindingTypeCounts {
@@ -8,13 +8,13 @@ export interface FindingTypeCounts {
 }
 
 /** What changed between two findings lists (`before` → `after`). */
-export interface FindingsDiff {
+export interface FindingsDiff<T extends IdentifiableFinding = IdentifiableFinding> {
   /** In `after` only, in `after`'s order. */
-  new: Finding[];
+  new: T[];
   /** In `before` only, in `before`'s order. */
-  gone: Finding[];
+  gone: T[];
   /** In both (as in `after`), in `after`'s order. */
-  unchanged: Finding[];
+  unchanged: T[];
   /** Counts by finding type, types sorted. */
   by_type: Record<string, FindingTypeCounts>;
 }
@@ -24,12 +24,15 @@ export interface FindingsDiff {
  * fingerprint or masked evidence, occurrence), never by list position: a finding
  * that moved down a file is unchanged, a new value is new.
  */
-export function diffFindings(before: readonly Finding[], after: readonly Finding[]): FindingsDiff {
+export function diffFindings<T extends IdentifiableFinding>(
+  before: readonly T[],
+  after: readonly T[],
+): FindingsDiff<T> {
   const beforeIds = findingIdentities(before);
   const afterIds = findingIdentities(after);
   const inBefore = new Set(beforeIds);
   const inAfter = new Set(afterIds);
-  const diff: FindingsDiff = { new: [], gone: [], unchanged: [], by_type: {} };
+  const diff: FindingsDiff<T> = { new: [], gone: [], unchanged: [], by_type: {} };
   const counts = new Map<string, FindingTypeCounts>();
   const count = (type: string) => {
     let c = counts.get(type);

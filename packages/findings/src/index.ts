@@ -4,6 +4,7 @@ export {
   type FindingLocation,
   findingIdentities,
   findingIdentity,
+  type IdentifiableFinding,
   isFinding,
   PERSONAL_DATA_FINDING_SCHEMA_NAME,
 } from "./finding.js";

@@ -35,7 +35,7 @@ export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode
  * failed). Every package that defines error codes declares the class of each next to
  * them; the CLI derives its exit codes (2, 3, 130, 1) from these classes alone.
  */
-export type ErrorClass = "input" | "conflict" | "interrupted" | "failure";
+export type ErrorClass = "input" | "conflict" | "interrupted" | "failure" | "findings";
 
 /** The {@link ErrorClass} of every {@link StoreErrorCode}. */
 export const StoreErrorClass = {
