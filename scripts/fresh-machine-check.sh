@@ -13,8 +13,13 @@ git clone --quiet --no-hardlinks "$repo" "$work/clone"
 git -C "$work/clone" checkout --quiet "$(git -C "$repo" rev-parse HEAD)"
 mkdir "$work/home" "$work/prefix"
 
-# Only what a fresh machine would have: no inherited npm/pnpm settings or caches.
-env -i PATH="$work/prefix/bin:$PATH" HOME="$work/home" TMPDIR="${TMPDIR:-/tmp}" \
+# Only what a fresh machine would have: no inherited npm/pnpm settings or caches. The
+# machine's own network setup (proxy, extra CA certificates) is kept.
+machine=()
+while IFS= read -r name; do machine+=("$name=${!name}"); done < <(
+  compgen -e | grep -iE '^(https?_proxy|no_proxy|NODE_EXTRA_CA_CERTS|SSL_CERT_(FILE|DIR))$' || true
+)
+env -i "${machine[@]}" PATH="$work/prefix/bin:$PATH" HOME="$work/home" TMPDIR="${TMPDIR:-/tmp}" \
   npm_config_prefix="$work/prefix" TERM=dumb LANG="${LANG:-C.UTF-8}" \
   bash -c '
     set -euo pipefail
