@@ -3,14 +3,15 @@
 # clone of HEAD, an empty HOME (no pnpm store, no node-gyp header cache, no ~/.npmrc)
 # and a global npm prefix of its own, so `npm install -g pnpm` is exercised too. It
 # needs only Node 20+, npm and the npm registry. Slow (minutes): run it before every
-# stop, not in every CI run. Commit first: it clones HEAD, not the working tree.
+# stop, not in every CI run. Commit first: it clones HEAD, not the working tree
+# (WCT_FRESH_REF=<commit> checks another commit of this repository instead).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 
 git clone --quiet --no-hardlinks "$repo" "$work/clone"
-git -C "$work/clone" checkout --quiet "$(git -C "$repo" rev-parse HEAD)"
+git -C "$work/clone" checkout --quiet "$(git -C "$repo" rev-parse "${WCT_FRESH_REF:-HEAD}")"
 mkdir "$work/home" "$work/prefix"
 
 # Only what a fresh machine would have: no inherited npm/pnpm settings or caches. The

@@ -82,6 +82,52 @@ try {
   console.log(Object.keys(packages).join(", "));
   const tarballOf = (name) => packages[name]?.tarball ?? fail(`${name} is not a public package`);
 
+  step("@wct/store-fs with only @wct/store-core beside it");
+  const lib = join(work, "lib");
+  mkdirSync(lib);
+  writeFileSync(
+    join(lib, "package.json"),
+    '{ "name": "release-check-lib", "private": true, "type": "module" }\n',
+  );
+  run(
+    "npm",
+    [
+      "install",
+      "--no-save",
+      "--loglevel=error",
+      tarballOf("@wct/store-fs"),
+      tarballOf("@wct/store-core"),
+    ],
+    lib,
+  );
+  const installed = readdirSync(join(lib, "node_modules", "@wct")).sort();
+  if (installed.join(",") !== "store-core,store-fs")
+    fail(`installing store-fs brought @wct packages ${installed.join(", ")}`);
+  writeFileSync(
+    join(lib, "save-and-read.mjs"),
+    `import { createFsStore } from "@wct/store-fs";
+import { messageDigest } from "@wct/store-core";
+
+const store = createFsStore({ baseDir: "store" });
+const message = {
+  id: "greeting",
+  schema: { name: "text", version: "1.0.0" },
+  content: { text: "hello" },
+  run_id: "run-1",
+  source: "release-check",
+  timestamp: new Date(0).toISOString(),
+  execution: { status: "completed", error: null, duration_ms: 1, origin: "release-check", alias: null },
+};
+const digest = await store.save("run-1", "greeting", message);
+const read = await store.get("run-1", "greeting");
+await store.close();
+if (read.content.text !== "hello") throw new Error("read back something else");
+if (digest !== messageDigest(read)) throw new Error("digest mismatch");
+console.log("saved and read", digest);
+`,
+  );
+  run("node", ["save-and-read.mjs"], lib);
+
   step("install the binary's package and everything it needs, with npm");
   const app = join(work, "app");
   mkdirSync(app);
@@ -129,52 +175,6 @@ artifacts:
   if (readFileSync(findingsFile, "utf8").includes("jane.doe@example.test"))
     fail("the findings hold an unmasked email");
   console.log(`run ${summary.run_id}: ${types.join(", ")}`);
-
-  step("@wct/store-fs with only @wct/store-core beside it");
-  const lib = join(work, "lib");
-  mkdirSync(lib);
-  writeFileSync(
-    join(lib, "package.json"),
-    '{ "name": "release-check-lib", "private": true, "type": "module" }\n',
-  );
-  run(
-    "npm",
-    [
-      "install",
-      "--no-save",
-      "--loglevel=error",
-      tarballOf("@wct/store-fs"),
-      tarballOf("@wct/store-core"),
-    ],
-    lib,
-  );
-  const installed = readdirSync(join(lib, "node_modules", "@wct")).sort();
-  if (installed.join(",") !== "store-core,store-fs")
-    fail(`installing store-fs brought @wct packages ${installed.join(", ")}`);
-  writeFileSync(
-    join(lib, "save-and-read.mjs"),
-    `import { createFsStore } from "@wct/store-fs";
-import { messageDigest } from "@wct/store-core";
-
-const store = createFsStore({ baseDir: "store" });
-const message = {
-  id: "greeting",
-  schema: { name: "text", version: "1.0.0" },
-  content: { text: "hello" },
-  run_id: "run-1",
-  source: "release-check",
-  timestamp: new Date(0).toISOString(),
-  execution: { status: "completed", error: null, duration_ms: 1, origin: "release-check", alias: null },
-};
-const digest = await store.save("run-1", "greeting", message);
-const read = await store.get("run-1", "greeting");
-await store.close();
-if (read.content.text !== "hello") throw new Error("read back something else");
-if (digest !== messageDigest(read)) throw new Error("digest mismatch");
-console.log("saved and read", digest);
-`,
-  );
-  run("node", ["save-and-read.mjs"], lib);
 
   console.log(`\nrelease-check passed in ${((Date.now() - started) / 1000).toFixed(0)}s`);
 } finally {
