@@ -1,15 +1,29 @@
-// Prints "N passed, N failed" from vitest's JSON report; exits 1 when any test failed,
-// none ran, or the report is missing (lint or typecheck stopped the run before tests).
+// Prints one line "N passed, N failed" summed over vitest JSON reports (one per CI leg);
+// exits 1 when any test failed, none ran, or a report is missing (lint or typecheck
+// stopped that leg before its tests). `--failed-checks N` adds checks that are not
+// vitest tests (the release check) and failed, so that they count as failures too.
 import { existsSync, readFileSync } from "node:fs";
 
-const file = process.argv[2];
-if (!file || !existsSync(file)) {
-  console.log("0 passed, 1 failed");
-  process.exit(1);
+const args = process.argv.slice(2);
+let failedChecks = 0;
+const files = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === "--failed-checks") failedChecks += Number(args[++i] ?? 0) || 0;
+  else files.push(args[i]);
 }
-const report = JSON.parse(readFileSync(file, "utf8"));
-const passed = report.numPassedTests ?? 0;
-const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
-const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+let passed = 0;
+let failed = failedChecks;
+let skipped = 0;
+if (files.length === 0) failed += 1;
+for (const file of files) {
+  if (!existsSync(file)) {
+    failed += 1;
+    continue;
+  }
+  const report = JSON.parse(readFileSync(file, "utf8"));
+  passed += report.numPassedTests ?? 0;
+  failed += (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+  skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+}
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

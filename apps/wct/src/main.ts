@@ -54,7 +54,8 @@ export async function runWct(argv: string[]): Promise<number> {
   let running = false;
   const onExit = (code: number) => {
     // Only an exit nobody asked for: process.exit() (a second Ctrl-C) passes its code.
-    if (settled || code !== 0) return;
+    // Node 20 reports that exit as 0, Node 22+ as 13 (unsettled top-level await).
+    if (settled || (code !== 0 && code !== 13)) return;
     writeSync(2, stalledMessage(running));
     process.exit(running ? 1 : 2);
   };

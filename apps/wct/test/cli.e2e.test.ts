@@ -117,6 +117,31 @@ describe("wct validate", () => {
     expect([...lines].some((line) => Number(line) >= 7 && Number(line) <= 9)).toBe(true);
   });
 
+  it("reports an unknown key and an unknown input of one artifact together", async () => {
+    writeFileSync(
+      join(dir, "typo.yaml"),
+      `name: typo
+description: a misspelt key and an unknown input
+plugins: [./test-plugin.mjs]
+artifacts:
+  nums:
+    source: { type: numbers }
+  total:
+    inputs: numz
+    proces: { type: sum }
+`,
+    );
+    const result = await wct(["validate", "typo.yaml", "--json"], { cwd: dir });
+    expect(result.code).toBe(2);
+    const report = JSON.parse(result.stdout);
+    expect(report.diagnostics.map((d: { code: string; line: number }) => [d.code, d.line])).toEqual(
+      [
+        ["ERR_UNKNOWN_ARTIFACT", 8],
+        ["ERR_UNKNOWN_KEY", 9],
+      ],
+    );
+  });
+
   it("prints errors as file:line:col without --json", async () => {
     const result = await wct(["validate", "broken.yaml"], { cwd: dir });
     expect(result.code).toBe(2);

@@ -82,6 +82,45 @@ describe("planning a runbook that fails its schema", () => {
     expect(summary(diagnostics)).toEqual(["ERR_INVALID_VALUE artifacts.rows.timeout 6"]);
   });
 
+  it("reports an unknown input of an artifact that also has an unknown key", async () => {
+    const diagnostics = await diagnosticsOf({
+      "runbook.yaml": yaml`
+        name: partial
+        description: a misspelt key and an unknown input in one artifact
+        artifacts:
+          nums:
+            source: { type: test_source, properties: { root: /data } }
+          total:
+            inputs: numz
+            proces: { type: count }
+      `,
+    });
+    expect(summary(diagnostics)).toEqual([
+      `${PlanDiagnosticCode.UnknownArtifact} artifacts.total.inputs.0 7`,
+      "ERR_UNKNOWN_KEY artifacts.total.proces 8",
+    ]);
+  });
+
+  it("does not report an invalid artifact's input that names another invalid artifact", async () => {
+    const diagnostics = await diagnosticsOf({
+      "runbook.yaml": yaml`
+        name: partial
+        description: two broken artifacts, one taking the other
+        artifacts:
+          rows:
+            source: { type: test_source, properties: { root: /data } }
+            outptu: true
+          total:
+            inputs: [rows]
+            proces: { type: count }
+      `,
+    });
+    expect(summary(diagnostics)).toEqual([
+      "ERR_UNKNOWN_KEY artifacts.rows.outptu 6",
+      "ERR_UNKNOWN_KEY artifacts.total.proces 9",
+    ]);
+  });
+
   it("skips the schema checks that need an invalid artifact's schema", async () => {
     const diagnostics = await diagnosticsOf({
       "runbook.yaml": yaml`

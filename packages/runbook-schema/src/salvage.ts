@@ -123,12 +123,25 @@ export function salvageRunbook(
 
   const artifacts: Record<string, ArtifactDefinition> = {};
   const invalidArtifacts: string[] = [];
+  const invalidArtifactInputs: Record<string, string[]> = {};
   const rawArtifacts = value["artifacts"];
   if (isRecord(rawArtifacts)) {
     for (const [id, definition] of Object.entries(rawArtifacts)) {
       const taken = take(artifactSchema, definition, ["artifacts", id]);
-      if (taken.ok) artifacts[id] = taken.data;
-      else invalidArtifacts.push(id);
+      if (taken.ok) {
+        artifacts[id] = taken.data;
+        continue;
+      }
+      invalidArtifacts.push(id);
+      // An artifact wrong elsewhere (a misspelt key) still names its inputs: keep them
+      // when they are right on their own, so unknown references are reported now too.
+      if (!isRecord(definition) || definition["inputs"] === undefined) continue;
+      const inputs = take(artifactSchema.shape.inputs, definition["inputs"], [
+        "artifacts",
+        id,
+        "inputs",
+      ]);
+      if (inputs.ok && inputs.data !== undefined) invalidArtifactInputs[id] = inputs.data;
     }
   } else {
     mark("artifacts");
@@ -144,7 +157,7 @@ export function salvageRunbook(
     ...(outputs === undefined ? {} : { outputs }),
     artifacts,
   };
-  return { runbook, invalidArtifacts, invalidFields };
+  return { runbook, invalidArtifacts, invalidArtifactInputs, invalidFields };
 }
 
 function parseQuietly<T>(schema: z.ZodType<T>, raw: unknown): Taken<T> {

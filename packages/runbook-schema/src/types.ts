@@ -129,6 +129,11 @@ export interface PartialRunbook {
   /** Ids of the artifacts left out of `runbook.artifacts`, in declaration order. */
   invalidArtifacts: string[];
   /**
+   * The `inputs` of invalid artifacts, by id, for those whose `inputs` validated on
+   * its own and has no problem under it: their references can still be checked.
+   */
+  invalidArtifactInputs: Record<string, string[]>;
+  /**
    * Dot paths of the fields not taken as written: top-level keys (`config`,
    * `plugins`, `inputs`, `outputs`, ...) with any problem under them, and each
    * `config.<key>` that fell back to its default.

@@ -42,6 +42,38 @@ describe("partial runbook of an invalid document", () => {
     expect(partial.invalidFields).toEqual(["artifacts"]);
   });
 
+  it("keeps the inputs of an invalid artifact when they validate on their own", () => {
+    const partial = partialOf(
+      withArtifacts(`  rows:
+    source: { type: fs, properties: { root: /data } }
+  typo:
+    inputs: numz
+    proces: { type: count }
+  listed:
+    inputs: [rows, typo]
+    merge: concatenate
+    outptu: true
+`),
+    );
+    expect(partial.invalidArtifacts).toEqual(["typo", "listed"]);
+    expect(partial.invalidArtifactInputs).toEqual({ typo: ["numz"], listed: ["rows", "typo"] });
+  });
+
+  it("leaves out the inputs of an invalid artifact when they are invalid themselves", () => {
+    const partial = partialOf(
+      withArtifacts(`  rows:
+    source: { type: fs, properties: { root: /data } }
+  empty:
+    inputs: []
+    proces: { type: count }
+  unset:
+    inputs: "\${UNSET}"
+`),
+    );
+    expect(partial.invalidArtifacts).toEqual(["empty", "unset"]);
+    expect(partial.invalidArtifactInputs).toEqual({});
+  });
+
   it("replaces invalid top-level fields by their defaults, field by field in config", () => {
     const partial = partialOf(`name: 3
 description: defaults

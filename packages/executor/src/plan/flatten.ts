@@ -42,6 +42,8 @@ export interface RunbookFile extends DiagnosticTarget {
 export interface PartialFile {
   /** Ids of artifacts the file declares that did not validate (already reported). */
   invalidArtifacts: ReadonlySet<string>;
+  /** `inputs` of invalid artifacts that validated on their own, by id: still checked. */
+  invalidArtifactInputs: ReadonlyMap<string, ReadonlyArray<string>>;
   /** Fields not taken as written (`plugins`, `inputs`, `config.template_paths`, ...). */
   invalidFields: ReadonlySet<string>;
 }
@@ -51,6 +53,7 @@ export function partialFileOf(parsed: ParseResult): PartialFile | undefined {
   if (parsed.ok || parsed.partial === undefined) return undefined;
   return {
     invalidArtifacts: new Set(parsed.partial.invalidArtifacts),
+    invalidArtifactInputs: new Map(Object.entries(parsed.partial.invalidArtifactInputs)),
     invalidFields: new Set(parsed.partial.invalidFields),
   };
 }
@@ -281,6 +284,51 @@ async function inline(
       continue;
     }
     context.artifacts.push({ id, localId, file, def, kind: kind ?? "passthrough", inputs, broken });
+  }
+  checkInvalidArtifactInputs(context, file, runbook, bindings, known, includedBy !== undefined);
+}
+
+/**
+ * Reports the unknown references of artifacts that failed their schema for another
+ * reason (a misspelt key), so that fixing that reason does not reveal a new problem.
+ * Such an artifact is never planned; only its references are checked.
+ */
+function checkInvalidArtifactInputs(
+  context: FlattenContext,
+  file: RunbookFile,
+  runbook: Runbook,
+  bindings: ReadonlyMap<string, Binding>,
+  known: ReadonlyArray<string>,
+  included: boolean,
+): void {
+  const partial = file.partial;
+  if (partial === undefined) return;
+  const local = new Set(Object.keys(runbook.artifacts ?? {}));
+  for (const [localId, written] of partial.invalidArtifactInputs) {
+    written.forEach((ref, index) => {
+      if (local.has(ref) || partial.invalidArtifacts.has(ref) || bindings.has(ref)) return;
+      if (!included && runbook.inputs !== undefined && ref in runbook.inputs) {
+        context.diagnostics.add(
+          file,
+          PlanDiagnosticCode.UnknownArtifact,
+          `Artifact "${localId}" takes "${ref}", an input of this child runbook: only a runbook that includes it (child_runbook) can provide it.`,
+          `artifacts.${localId}.inputs.${index}`,
+          "plan the parent runbook instead",
+        );
+        return;
+      }
+      const where = bindings.size > 0 ? "artifact or input of this runbook" : "artifact";
+      context.diagnostics.add(
+        file,
+        PlanDiagnosticCode.UnknownArtifact,
+        `Artifact "${localId}" takes input "${ref}", but there is no ${where} "${ref}".`,
+        `artifacts.${localId}.inputs.${index}`,
+        didYouMean(
+          ref,
+          known.filter((candidate) => candidate !== localId),
+        ) ?? `known ids: ${known.join(", ") || "(none)"}`,
+      );
+    });
   }
 }
 
