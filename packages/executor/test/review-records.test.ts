@@ -74,6 +74,10 @@ describe("run records (review)", () => {
     const runId = createRunId();
     await store.saveJson(runId, "_system/lock", { pid: 1, hostname: "h" });
     const [record] = await listRunRecords(store);
-    expect(record).toEqual({ run_id: runId, status: "never_started" });
+    expect(record).toEqual({
+      run_id: runId,
+      status: "never_started",
+      size_bytes: expect.any(Number),
+    });
   });
 });
