@@ -68,6 +68,8 @@ export interface StoreDriver {
   readStream?(runId: string, key: string): Promise<AsyncIterable<Uint8Array> | undefined>;
   /** Bytes stored under the key in either form, without reading them; `undefined` when none. */
   size?(runId: string, key: string): Promise<number | undefined>;
+  /** Where a key's stream form lives, for messages; defaults to {@link StoreDriver.describe}. */
+  describeStream?(runId: string, key: string): string;
   /** Releases resources (connections, handles). Optional. */
   close?(): Promise<void>;
 }

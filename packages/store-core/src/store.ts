@@ -266,7 +266,7 @@ export function createStore(driver: StoreDriver, options: CreateStoreOptions = {
   const placeOf = (runId: string, key: string): StreamPlace => ({
     runId,
     key,
-    describe: driver.describe(runId, key),
+    describe: driver.describeStream?.(runId, key) ?? driver.describe(runId, key),
     backend: driver.name,
   });
   const notFound = (runId: string, key: string) =>

@@ -221,6 +221,8 @@ export function createArtifactWriter(
   let partsLength = 0;
 
   const fail = (error: unknown) => {
+    // Destroying the stages on abort makes them fail; that is not a write failure.
+    if (state === "aborted" || state === "committed") return;
     if (failure === undefined) failure = backendError(place, "write", error);
     if (state === "open" || state === "committing") state = "failed";
   };
@@ -241,10 +243,13 @@ export function createArtifactWriter(
   });
 
   const ensureWritable = () => {
-    if (failure) throw failure;
-    if (state !== "open") {
-      throw invalidValue(place, `the writer is ${state === "aborted" ? "aborted" : "committed"}`);
+    if (state === "aborted" || state === "committed" || state === "committing") {
+      throw invalidValue(
+        place,
+        `the writer is already ${state === "aborted" ? "aborted" : "committed"}`,
+      );
     }
+    if (failure) throw failure;
   };
 
   async function flush(): Promise<void> {
