@@ -106,7 +106,7 @@ export interface StreamPlace {
 function invalidValue(place: StreamPlace, why: string, cause?: unknown): StoreError {
   return new StoreError(
     StoreErrorCode.InvalidValue,
-    `cannot store ${place.key} of run ${place.runId}: ${why}`,
+    `artifact ${place.key} of run ${place.runId}: ${why}`,
     cause === undefined ? place : { ...place, cause },
   );
 }
