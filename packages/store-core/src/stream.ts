@@ -93,6 +93,10 @@ export interface ArtifactReader {
 export const STREAM_FORMAT = "wct-stream/1";
 // Records are batched into chunks of about this size before the codec stages.
 const BATCH_BYTES = 64 * 1024;
+// How far a writer may run ahead of its backend: the bound of a writer's buffered bytes
+// (plus the codec stages' own small buffers and one chunk in flight to the backend).
+const WRITE_AHEAD_BYTES = 1024 * 1024;
+const NEWLINE = Buffer.from("\n");
 const INDEX_KEY = /^(?:0|[1-9][0-9]*)$/;
 
 /** What a stream needs to know about where it is, for errors. */
@@ -226,9 +230,11 @@ export function createArtifactWriter(
     if (failure === undefined) failure = backendError(place, "write", error);
     if (state === "open" || state === "committing") state = "failed";
   };
-  const { first, last } = chain(
-    codecs.map((codec) => codec.encoder()),
-    (error) => fail(error),
+  // The inlet lets the producer run up to WRITE_AHEAD_BYTES ahead of the codec stages
+  // and the backend, so reading the next input overlaps encoding and storing the last.
+  const inlet = new PassThrough({ highWaterMark: WRITE_AHEAD_BYTES });
+  const { first, last } = chain([inlet, ...codecs.map((codec) => codec.encoder())], (error) =>
+    fail(error),
   );
   const pump = (async () => {
     for await (const chunk of last as AsyncIterable<Buffer>) {
@@ -252,11 +258,7 @@ export function createArtifactWriter(
     if (failure) throw failure;
   };
 
-  async function flush(): Promise<void> {
-    if (parts.length === 0) return;
-    const bytes = Buffer.from(parts.length === 1 ? parts[0]! : parts.join(""), "utf8");
-    parts = [];
-    partsLength = 0;
+  async function send(bytes: Buffer): Promise<void> {
     if (!first.write(bytes)) {
       try {
         await Promise.race([once(first, "drain"), pump]);
@@ -267,11 +269,36 @@ export function createArtifactWriter(
     }
   }
 
+  async function flush(): Promise<void> {
+    if (parts.length === 0) return;
+    const bytes = Buffer.from(parts.length === 1 ? parts[0]! : parts.join(""), "utf8");
+    parts = [];
+    partsLength = 0;
+    await send(bytes);
+  }
+
   function push(line: string): Promise<void> {
     parts.push(line, "\n");
     partsLength += line.length + 1;
     return partsLength >= BATCH_BYTES ? flush() : Promise.resolve();
   }
+
+  // A large record goes out as its own buffer: joining it into a batch would copy it
+  // once more on the main thread.
+  async function sendLarge(bytes: Buffer): Promise<void> {
+    await flush();
+    await send(bytes);
+    await send(NEWLINE);
+  }
+
+  // Sends run one after another, so records keep their order even when a caller does
+  // not await each write.
+  let queue: Promise<void> = Promise.resolve();
+  const enqueue = (step: () => Promise<void>): Promise<void> => {
+    const next = queue.then(step);
+    queue = next.catch(() => {});
+    return next;
+  };
 
   const header = JSON.stringify({
     format: STREAM_FORMAT,
@@ -292,8 +319,14 @@ export function createArtifactWriter(
       ensureWritable();
       const line = recordJson(place, record);
       records++;
-      sourceBytes += Buffer.byteLength(line, "utf8");
-      await push(line);
+      if (line.length >= BATCH_BYTES) {
+        const bytes = Buffer.from(line, "utf8");
+        sourceBytes += bytes.length;
+        await enqueue(() => sendLarge(bytes));
+      } else {
+        sourceBytes += Buffer.byteLength(line, "utf8");
+        await enqueue(() => push(line));
+      }
     },
     async commit(summary) {
       ensureWritable();
@@ -315,8 +348,10 @@ export function createArtifactWriter(
       }
       state = "committing";
       try {
-        await push(trailer);
-        await flush();
+        await enqueue(async () => {
+          await push(trailer);
+          await flush();
+        });
         first.end();
         await pump;
         if (failure) throw failure;
