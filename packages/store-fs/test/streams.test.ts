@@ -110,7 +110,8 @@ describe("fs store streamed artifacts on disk", () => {
     await writeStream(store, 2000);
     const file = join(runDir(), "files.jsonl.gz");
     const bytes = await readFile(file);
-    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    const at = Math.floor(bytes.length / 2);
+    bytes[at] = (bytes[at] as number) ^ 0xff;
     await writeFile(file, bytes);
     await expect(readAll(store)).rejects.toMatchObject({ code: StoreErrorCode.CorruptEntry });
   });
