@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readdir, readFile, stat, symlink, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { createStore, type Message, StoreErrorCode } from "@wct/store-core";
+import { createStore, gzipCodec, type Message, StoreErrorCode } from "@wct/store-core";
 import { describe, expect, it } from "vitest";
 import { createFsDriver, createFsStore } from "../src/index.js";
 import { RUN, useTempDir } from "./temp-dir.js";
@@ -102,6 +102,18 @@ describe("fs store streamed artifacts on disk", () => {
     const lines = (await readFile(file, "utf8")).split("\n");
     expect(lines[0]?.startsWith("{")).toBe(true);
     await writeFile(file, `${lines.slice(0, 6).join("\n")}\n`);
+    await expect(readAll(store)).rejects.toMatchObject({ code: StoreErrorCode.CorruptEntry });
+  });
+
+  it("a compressed artifact cut between two gzip members fails its trailer check", async () => {
+    const codecs = [gzipCodec({ blockBytes: 4096 })];
+    const store = createStore(createFsDriver({ baseDir: tmp.path }), { codecs });
+    await writeStream(store, 2000);
+    const file = join(runDir(), "files.jsonl.gz");
+    const bytes = await readFile(file);
+    const lastMember = bytes.lastIndexOf(Buffer.from([0x1f, 0x8b, 0x08]));
+    expect(lastMember).toBeGreaterThan(0);
+    await writeFile(file, bytes.subarray(0, lastMember));
     await expect(readAll(store)).rejects.toMatchObject({ code: StoreErrorCode.CorruptEntry });
   });
 
