@@ -1,6 +1,7 @@
-import type { Message } from "@wct/store-core";
+import { Transform } from "node:stream";
+import { createStore, gzipCodec, type Message } from "@wct/store-core";
 import { describe, expect, it } from "vitest";
-import { createMemoryStore } from "../src/index.js";
+import { createMemoryDriver, createMemoryStore } from "../src/index.js";
 
 const envelope = (): Message & { content: null } => ({
   id: "files",
@@ -40,5 +41,32 @@ describe("memory store streamed artifacts", () => {
     expect(text).toBe(JSON.stringify(got));
     expect(await store.listKeys("r1")).toEqual(["files"]);
     expect(commit.storedBytes).toBeLessThan(commit.sourceBytes / 2);
+  });
+});
+
+describe("memory store codec stages", () => {
+  it("a further codec stage joins gzip and round-trips a streamed artifact", async () => {
+    // A stand-in for an encryption stage: flips every byte, so its output is unreadable
+    // without it.
+    const flip = () =>
+      new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          done(null, Buffer.from(chunk.map((byte) => byte ^ 0xa5)));
+        },
+      });
+    const driver = createMemoryDriver();
+    const store = createStore(driver, {
+      codecs: [gzipCodec(), { name: "flip", encoder: flip, decoder: flip }],
+    });
+    const writer = await store.openArtifactWriter("r1", "files", envelope(), {
+      recordsField: "files",
+    });
+    for (let i = 0; i < 100; i++) await writer.write({ i });
+    const commit = await writer.commit();
+    expect(await store.digest("r1", "files")).toBe(commit.digest);
+    const content = (await store.get("r1", "files")).content as { files: unknown[] };
+    expect(content.files).toHaveLength(100);
+    const gzipOnly = createStore(driver);
+    await expect(gzipOnly.get("r1", "files")).rejects.toMatchObject({ code: "ERR_CORRUPT_ENTRY" });
   });
 });
