@@ -149,6 +149,15 @@ describe("fs store streamed artifacts on disk", () => {
     expect((await readAll(store)).records).toEqual([{ a: 1 }]);
   });
 
+  it("a plain key named like a stream file stays distinct from the streamed key", async () => {
+    const store = createFsStore({ baseDir: tmp.path });
+    await writeStream(store, 2, "a");
+    await store.saveJson(RUN, "a.jsonl.gz", { plain: true });
+    expect(await store.listKeys(RUN)).toEqual(["a", "a.jsonl.gz"]);
+    expect(await store.getJson(RUN, "a.jsonl.gz")).toEqual({ plain: true });
+    expect((await readAll(store, "a")).records).toHaveLength(2);
+  });
+
   it("temporary files of a writer that is gone are removed by the next write of the key", async () => {
     const store = createFsStore({ baseDir: tmp.path });
     await writeStream(store, 1);
