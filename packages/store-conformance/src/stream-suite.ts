@@ -325,6 +325,12 @@ export function registerStreamTests(context: StreamSuiteContext): void {
     expect(await store.listRuns()).toEqual([]);
   });
 
+  test("createJson of a key holding a streamed artifact creates nothing", async (store) => {
+    const commit = await streamed(store, "files", 3);
+    expect(await store.createJson(RUN, "files", { lock: true })).toBe(false);
+    expect(await store.digest(RUN, "files")).toBe(commit.digest);
+  });
+
   test("a plain Message reads through openArtifactReader as records and summary", async (store) => {
     await store.save(RUN, "plain", {
       ...envelope(RUN, "plain"),

@@ -363,7 +363,13 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     },
 
     async create(runId, key, data) {
-      return withFolder(runId, key, async (folder, { fileName }) => {
+      return withFolder(runId, key, async (folder, { fileName, streamName }) => {
+        // A key holding a streamed artifact holds something.
+        const streamed = await lstat(join(folder, streamName)).catch((error) => {
+          if (isMissing(error)) return undefined;
+          throw error;
+        });
+        if (streamed !== undefined) return false;
         const temp = join(folder, tempFileName(fileName));
         try {
           await writeSyncedFile(temp, data);
