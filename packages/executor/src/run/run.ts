@@ -2,7 +2,7 @@ import { setMaxListeners } from "node:events";
 import { hostname as osHostname } from "node:os";
 import { performance } from "node:perf_hooks";
 import type { ComponentLog } from "@wct/plugin-api";
-import type { ArtifactReader, ArtifactStore, Message } from "@wct/store-core";
+import type { ArtifactReader, Message } from "@wct/store-core";
 import { ExecutorError, ExecutorErrorCode } from "../errors.js";
 import type { Plan, PlannedArtifact } from "../types.js";
 import { closeAttempt, newRunMetadata, openAttempt } from "./attempt.js";
