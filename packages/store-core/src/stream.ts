@@ -294,8 +294,12 @@ export function createArtifactWriter(
   // Sends run one after another, so records keep their order even when a caller does
   // not await each write.
   let queue: Promise<void> = Promise.resolve();
+  let queued = 0;
   const enqueue = (step: () => Promise<void>): Promise<void> => {
-    const next = queue.then(step);
+    queued++;
+    const next = queue.then(step).finally(() => {
+      queued--;
+    });
     queue = next.catch(() => {});
     return next;
   };
@@ -325,6 +329,13 @@ export function createArtifactWriter(
         await enqueue(() => sendLarge(bytes));
       } else {
         sourceBytes += Buffer.byteLength(line, "utf8");
+        // The common case (small record, nothing queued, batch not full) stays
+        // synchronous: a million rows should not cost a million promise chains.
+        if (queued === 0 && partsLength + line.length + 1 < BATCH_BYTES) {
+          parts.push(line, "\n");
+          partsLength += line.length + 1;
+          return;
+        }
         await enqueue(() => push(line));
       }
     },
