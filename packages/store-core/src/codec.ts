@@ -29,7 +29,7 @@ export interface GzipCodecOptions {
   level?: number;
   /** Bytes compressed as one gzip member. Default 1 MiB. */
   blockBytes?: number;
-  /** Blocks compressed at once on the threadpool. Default: the CPU count, 2 to 4. */
+  /** Blocks compressed at once on the threadpool. Default: one less than the CPU count, 2 to 3. */
   parallel?: number;
 }
 
@@ -99,7 +99,9 @@ class BlockGzip extends Transform {
 export function gzipCodec(options: GzipCodecOptions = {}): Codec {
   const level = options.level ?? 1;
   const blockBytes = options.blockBytes ?? 1024 * 1024;
-  const parallel = options.parallel ?? Math.max(2, Math.min(4, availableParallelism()));
+  // libuv's threadpool has 4 threads by default and file reads and writes share it:
+  // at most 3 blocks at once always leaves one for them.
+  const parallel = options.parallel ?? Math.max(2, Math.min(3, availableParallelism() - 1));
   return {
     name: "gzip",
     encoder: () => new BlockGzip(level, blockBytes, parallel),
