@@ -44,7 +44,7 @@ export const PLAIN_PROGRESS_INTERVAL_MS = 5000;
 
 export function createProgressRenderer(
   io: CliIo,
-  options: { quiet: boolean; now?: () => number },
+  options: { quiet: boolean; now?: () => number; plainIntervalMs?: number },
 ): ProgressRenderer {
   if (options.quiet) return { onEvent() {}, finish() {} };
   const now = options.now ?? Date.now;
@@ -112,7 +112,7 @@ export function createProgressRenderer(
           const held = progress.get(event.id);
           if (!held) break;
           held.event = event;
-          if (!io.isTTY && now() - held.printed >= PLAIN_PROGRESS_INTERVAL_MS) {
+          if (!io.isTTY && now() - held.printed >= (options.plainIntervalMs ?? PLAIN_PROGRESS_INTERVAL_MS)) {
             held.printed = now();
             say(`progress  ${describe(event.id)}`);
           }
