@@ -112,7 +112,10 @@ export function createProgressRenderer(
           const held = progress.get(event.id);
           if (!held) break;
           held.event = event;
-          if (!io.isTTY && now() - held.printed >= (options.plainIntervalMs ?? PLAIN_PROGRESS_INTERVAL_MS)) {
+          if (
+            !io.isTTY &&
+            now() - held.printed >= (options.plainIntervalMs ?? PLAIN_PROGRESS_INTERVAL_MS)
+          ) {
             held.printed = now();
             say(`progress  ${describe(event.id)}`);
           }
