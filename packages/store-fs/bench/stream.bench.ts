@@ -1,4 +1,4 @@
-// `pnpm bench stream`: a large streamed artifact through the fs store, the way a scan
+// `pnpm bench store-fs/bench/stream`: a large streamed artifact through the fs store, the way a scan
 // stores what it read. A generated tree of mixed text files (the same seeded generator
 // as `pnpm bench scan`) is read file by file and each file is written as one record
 // `{path, size, content}`; then the artifact is read back record by record. Baselines,
