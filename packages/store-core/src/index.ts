@@ -1,4 +1,5 @@
-export type { StoreDriver } from "./driver.js";
+export { type Codec, type GzipCodecOptions, gzipCodec } from "./codec.js";
+export type { ChunkSink, StoreDriver } from "./driver.js";
 export {
   type ErrorClass,
   isStoreError,
@@ -24,4 +25,16 @@ export {
   type SchemaRef,
   schemaRefSchema,
 } from "./message.js";
-export { type ArtifactStore, createStore, type VersionedJson } from "./store.js";
+export {
+  type ArtifactStore,
+  type CreateStoreOptions,
+  createStore,
+  type VersionedJson,
+} from "./store.js";
+export {
+  type ArtifactReader,
+  type ArtifactWriter,
+  STREAM_FORMAT,
+  type StreamCommit,
+  type StreamLayout,
+} from "./stream.js";

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import type { SchemaRef } from "@wct/plugin-api";
-import { type ArtifactStore, isStoreError, type Message, messageDigest } from "@wct/store-core";
+import { type ArtifactReader, type ArtifactStore, isStoreError } from "@wct/store-core";
 import { ExecutorError, ExecutorErrorCode } from "../errors.js";
 import { mapWithLimit } from "./concurrency.js";
 import { LOCK_KEY, RUN_KEY, STATE_KEY } from "./layout.js";
@@ -247,14 +247,15 @@ async function isOwnerGone(store: ArtifactStore, runId: string): Promise<boolean
 export type ReuseLookups = Map<string, Promise<{ runId: string; state: RunState | undefined }>>;
 
 /**
- * The stored Message of a completed artifact of another run, checked against the
+ * A reader of the stored Message of a completed artifact of another run (the caller
+ * closes it), checked against the
  * digest its run recorded. `ERR_REUSE_RUN_NOT_FOUND` / `ERR_REUSE_ARTIFACT_NOT_FOUND`.
  */
 export async function loadReusableMessage(
   store: ArtifactStore,
   ref: { from_run: string; artifact: string },
   states: ReuseLookups = new Map(),
-): Promise<{ runId: string; message: Message }> {
+): Promise<{ runId: string; reader: ArtifactReader }> {
   let found = states.get(ref.from_run);
   if (found === undefined) {
     found = (async () => {
@@ -287,16 +288,24 @@ export async function loadReusableMessage(
   if (!state?.completed.includes(ref.artifact) || digest === undefined) {
     throw notFound("it did not complete in that run");
   }
-  let message: Message;
+  let stored: string | undefined;
   try {
-    message = await store.get(runId, ref.artifact);
+    // The digest of the stored bytes, as resume checks it: a streamed artifact is not
+    // read whole to verify it.
+    stored = await store.digest(runId, ref.artifact);
   } catch (error) {
     throw notFound(`its stored output cannot be read (${(error as Error).message})`, error);
   }
-  if (messageDigest(message) !== digest) {
+  if (stored !== digest) {
     throw notFound("its stored output does not match the digest recorded when it completed");
   }
-  return { runId, message };
+  let reader: ArtifactReader;
+  try {
+    reader = await store.openArtifactReader(runId, ref.artifact);
+  } catch (error) {
+    throw notFound(`its stored output cannot be read (${(error as Error).message})`, error);
+  }
+  return { runId, reader };
 }
 
 /**
@@ -307,5 +316,9 @@ export function createReuseResolver(
   store: ArtifactStore,
 ): (ref: { from_run: string; artifact: string }) => Promise<SchemaRef> {
   const states: ReuseLookups = new Map();
-  return async (ref) => (await loadReusableMessage(store, ref, states)).message.schema;
+  return async (ref) => {
+    const { reader } = await loadReusableMessage(store, ref, states);
+    await reader.close();
+    return reader.envelope.schema;
+  };
 }
