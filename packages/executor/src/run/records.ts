@@ -132,10 +132,16 @@ export async function readRunInfo(
   store: ArtifactStore,
   runId: string,
 ): Promise<{ run: RunMetadata; state: RunState }> {
-  const [run, state] = await Promise.all([
+  // Read together, but the metadata's failure wins whichever settles first: a run
+  // without run.json is not found (or never started), whatever its state holds.
+  const [runRead, stateRead] = await Promise.allSettled([
     readRunMetadata(store, runId),
     readRunState(store, runId),
   ]);
+  if (runRead.status === "rejected") throw runRead.reason;
+  if (stateRead.status === "rejected") throw stateRead.reason;
+  const run = runRead.value;
+  const state = stateRead.value;
   if (state === undefined) {
     throw corrupt(runId, "state", new Error(`${store.describe(runId, STATE_KEY)} is missing`));
   }
