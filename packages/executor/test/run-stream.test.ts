@@ -386,3 +386,86 @@ describe("backpressure", () => {
     expect(peak).toBeLessThan(128 * 1024 * 1024);
   }, 30_000);
 });
+
+describe("a misbehaving streamed component", () => {
+  function streaming(records: () => AsyncIterable<unknown>) {
+    return createRegistry([
+      {
+        source: "inline",
+        plugin: {
+          name: "bad",
+          connectors: [
+            {
+              type: "bad",
+              description: "misbehaves mid-stream",
+              outputSchema: DATA,
+              extract: async () => streamContent({ recordsField: "xs", records: records() }),
+            },
+            {
+              type: "plain",
+              description: "returns rows whole",
+              outputSchema: DATA,
+              extract: async () => materialised(3),
+            },
+          ],
+        },
+      },
+    ]);
+  }
+
+  it("calling process.exit mid-stream fails only its artifact and stores none of its stream", async () => {
+    const store = createMemoryStore();
+    let aborted = 0;
+    const openArtifactWriter = store.openArtifactWriter.bind(store);
+    const watched: ArtifactStore = Object.assign(Object.create(store), {
+      async openArtifactWriter(...args: Parameters<ArtifactStore["openArtifactWriter"]>) {
+        const writer: ArtifactWriter = await openArtifactWriter(...args);
+        const abort = writer.abort.bind(writer);
+        return Object.assign(writer, {
+          abort: async () => {
+            aborted++;
+            await abort();
+          },
+        });
+      },
+    });
+    const summary = await runPlan(
+      makePlan([
+        { id: "bad", component: "bad" },
+        { id: "good", component: "plain" },
+      ]),
+      {
+        store: watched,
+        registry: streaming(async function* () {
+          yield 1;
+          process.exit(0);
+        }),
+      },
+    );
+    expect(summary.artifacts.map((a) => [a.id, a.status, a.error?.code ?? null])).toEqual([
+      ["bad", "failed", "ERR_COMPONENT_CRASHED"],
+      ["good", "completed", null],
+    ]);
+    expect(aborted).toBe(1);
+    expect((await store.get(summary.run_id, "bad")).content).toBeNull();
+  });
+
+  it("masks a substituted secret in the error of a stream that fails", async () => {
+    const secret = "s3cret-value-123";
+    const plan = {
+      ...makePlan([{ id: "bad", component: "bad" }]),
+      secrets: new Map([[secret, "${TOKEN}"]]),
+    };
+    const summary = await runPlan(plan, {
+      store: createMemoryStore(),
+      registry: streaming(async function* () {
+        yield 1;
+        throw new Error(`cannot open ${secret}`);
+      }),
+    });
+    const error = summary.artifacts[0]?.error;
+    expect(error?.code).toBe("ERR_COMPONENT_FAILED");
+    expect(error?.message).not.toContain(secret);
+    expect(error?.message).toContain("${TOKEN}");
+  });
+});

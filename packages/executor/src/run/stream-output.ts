@@ -21,7 +21,12 @@ export class StoreWriteFailure extends Error {
 }
 
 function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) {
+    // The work may still reject (a component that failed itself while aborting, such
+    // as a contained process.exit): that is not an unhandled rejection.
+    work.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
