@@ -132,8 +132,9 @@ describe("a store entry that is not a regular file", () => {
     expect(listed.status).toBe("unreadable");
     expect(listed.reason).toContain("ERR_NOT_A_FILE");
     const inspect = await wct(["inspect", runId, "--store", store], { cwd: dir });
-    expect(inspect.code).toBe(1);
-    expect(inspect.stderr).toMatch(/\[ERR_RUN_CORRUPT\]|\[ERR_NOT_A_FILE\]/);
+    // A run record that cannot be read is ERR_RUN_CORRUPT, an input error (exit 2).
+    expect(inspect.code).toBe(2);
+    expect(inspect.stderr).toContain("[ERR_RUN_CORRUPT]");
     expect(inspect.stderr).not.toMatch(NO_STACK);
   });
 
@@ -422,7 +423,8 @@ describe("a run whose _system folder cannot be read", () => {
         ["run", "rb.yaml", "--resume", broken, "--store", store],
       ]) {
         const result = wctAs(args);
-        expect(result.status, args.join(" ")).toBe(1);
+        // ERR_RUN_CORRUPT is an input error: pick another run or remove this one.
+        expect(result.status, args.join(" ")).toBe(2);
         expect(result.stderr).toContain("[ERR_RUN_CORRUPT]");
         expect(result.stderr).not.toMatch(NO_STACK);
       }
