@@ -452,9 +452,11 @@ describe("a misbehaving streamed component", () => {
 
   it("masks a substituted secret in the error of a stream that fails", async () => {
     const secret = "s3cret-value-123";
+    // What a message shows instead of the value: the placeholder as the runbook wrote it.
+    const placeholder = ["$", "{TOKEN}"].join("");
     const plan = {
       ...makePlan([{ id: "bad", component: "bad" }]),
-      secrets: new Map([[secret, "${TOKEN}"]]),
+      secrets: new Map([[secret, placeholder]]),
     };
     const summary = await runPlan(plan, {
       store: createMemoryStore(),
@@ -466,6 +468,6 @@ describe("a misbehaving streamed component", () => {
     const error = summary.artifacts[0]?.error;
     expect(error?.code).toBe("ERR_COMPONENT_FAILED");
     expect(error?.message).not.toContain(secret);
-    expect(error?.message).toContain("${TOKEN}");
+    expect(error?.message).toContain(placeholder);
   });
 });
