@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { isStreamedContent } from "@wct/plugin-api";
 import {
   type FileContent,
   filesystemConnector,
@@ -30,14 +31,22 @@ function context<P>(properties: P) {
   };
 }
 
+/** The content as stored and read back: streamed records gathered under their field. */
+async function materialise(out: unknown): Promise<unknown> {
+  if (!isStreamedContent(out)) return out;
+  const records: unknown[] = [];
+  for await (const record of out.records) records.push(record);
+  return { ...out.head, [out.recordsField]: records, ...(await out.summary()) };
+}
+
 async function scanShop(): Promise<FileContent> {
   const properties = filesystemProperties.parse({ path: "./acme-shop", exclude: ["**/*.db"] });
-  return (await filesystemConnector.extract(context(properties))) as FileContent;
+  return (await materialise(await filesystemConnector.extract(context(properties)))) as FileContent;
 }
 
 async function readDatabase(path: string): Promise<DatabaseContent> {
   const properties = sqliteProperties.parse({ database_path: path });
-  return (await sqliteConnector.extract(context(properties))) as DatabaseContent;
+  return (await materialise(await sqliteConnector.extract(context(properties)))) as DatabaseContent;
 }
 
 function passesLuhn(number: string): boolean {

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gunzipSync } from "node:zlib";
 
 /** The built binary the e2e tests drive (the e2e project builds it first). */
 export const WCT_BIN = fileURLToPath(new URL("../bin/wct.js", import.meta.url));
@@ -121,9 +122,25 @@ export function filesBelow(dir: string): string[] {
   return out;
 }
 
-/** Reads a run's artifact Message from the default fs store layout. */
+/**
+ * Reads a run's artifact Message from the default fs store layout: `<id>.json`, or a
+ * streamed `<id>.jsonl.gz` (header with envelope and layout, records, trailer with the
+ * summary) materialised as `get` would.
+ */
 export function readArtifact(storeDir: string, runId: string, id: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(join(storeDir, "runs", runId, `${id}.json`), "utf8"));
+  const plain = join(storeDir, "runs", runId, `${id}.json`);
+  if (existsSync(plain)) return JSON.parse(readFileSync(plain, "utf8"));
+  const text = gunzipSync(readFileSync(join(storeDir, "runs", runId, `${id}.jsonl.gz`))).toString(
+    "utf8",
+  );
+  const lines = text.split("\n").filter(Boolean);
+  const header = JSON.parse(lines[0]!);
+  const trailer = JSON.parse(lines.at(-1)!);
+  const records = lines.slice(1, -1).map((line) => JSON.parse(line));
+  return {
+    ...header.envelope,
+    content: { ...header.layout.head, [header.layout.records_field]: records, ...trailer.summary },
+  };
 }
 
 export function readRunJson(storeDir: string, runId: string): Record<string, unknown> {

@@ -102,9 +102,75 @@ export const wordCountProcessor = {
   },
 };
 
+/**
+ * Streamed content, as `streamContent` of @wct/plugin-api builds it: the brand is a
+ * registered symbol, so a plugin without dependencies can make it too.
+ * @template R
+ * @param {{ recordsField: string, head?: Record<string, unknown>, records: AsyncIterable<R>,
+ *   summary?: () => Record<string, unknown> | Promise<Record<string, unknown>> }} init
+ */
+export function streamContent(init) {
+  return {
+    [Symbol.for("wct.streamed-content")]: true,
+    recordsField: init.recordsField,
+    head: init.head ?? {},
+    records: init.records,
+    summary: init.summary ?? (() => ({})),
+  };
+}
+
+/**
+ * The same count for inputs of any size: it reads each input one file at a time
+ * (`readsInputsAsRecords`) and streams one `{path, words}` record per file, so neither
+ * the files nor the counts are ever held whole. Materialised, its output equals
+ * `word_count`'s.
+ */
+export const wordCountStreamProcessor = {
+  type: "word_count_stream",
+  description: "word_count for large inputs: reads files one at a time and streams the counts.",
+  readsInputsAsRecords: /** @type {const} */ (true),
+  inputSchemas: [[FILE_CONTENT]],
+  outputSchema: WORD_COUNT,
+  properties: wordCountProperties,
+  /**
+   * @param {{
+   *   inputs: ReadonlyArray<{ id: string, records(field?: string): AsyncIterable<unknown> }>,
+   *   properties: WordCountProperties,
+   *   signal: AbortSignal,
+   *   log: { info(message: string, fields?: Record<string, unknown>): void },
+   *   progress?: (report: { items: number, bytes?: number, unit?: string }) => void,
+   * }} context
+   */
+  async process({ inputs, properties, signal, log, progress }) {
+    let total = 0;
+    let done = 0;
+    async function* counts() {
+      for (const input of inputs) {
+        for await (const file of input.records("files")) {
+          if (signal.aborted) throw signal.reason;
+          const { path, text } = /** @type {FileEntry} */ (file);
+          const words = countWords(text, properties.min_length);
+          total += words;
+          yield { path, words };
+          progress?.({ items: ++done, unit: "files" });
+        }
+      }
+    }
+    return streamContent({
+      recordsField: "files",
+      head: { min_length: properties.min_length },
+      records: counts(),
+      summary: () => {
+        log.info(`counted ${total} words in ${done} files`, { total_words: total });
+        return { total_words: total };
+      },
+    });
+  },
+};
+
 /** The plugin: wct imports this module and reads its default export. */
 export default {
   name: "word-count",
   version: "0.1.0",
-  processors: [wordCountProcessor],
+  processors: [wordCountProcessor, wordCountStreamProcessor],
 };

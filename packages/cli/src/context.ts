@@ -4,7 +4,8 @@ import { UsageError } from "./errors.js";
 
 /** Where the CLI writes; tests pass buffers, the binary passes the process streams. */
 export interface CliIo {
-  stdout: { write(chunk: string): unknown };
+  /** `write` returning `false` with `once("drain")` present: wait before writing more. */
+  stdout: { write(chunk: string): unknown; once?(event: "drain", listener: () => void): unknown };
   stderr: { write(chunk: string): unknown };
   /** Whether stderr is a terminal (live progress line) or not (plain lines). */
   isTTY: boolean;

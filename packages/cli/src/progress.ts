@@ -1,6 +1,6 @@
 import type { RunEvent } from "@wct/executor";
 import type { CliIo } from "./context.js";
-import { formatDuration, oneLine } from "./format.js";
+import { formatBytes, formatDuration, oneLine } from "./format.js";
 
 /** Renders run events on stderr: a live line on a terminal, one plain line per event otherwise. */
 export interface ProgressRenderer {
@@ -9,9 +9,42 @@ export interface ProgressRenderer {
   finish(): void;
 }
 
-export function createProgressRenderer(io: CliIo, options: { quiet: boolean }): ProgressRenderer {
+type Progress = Extract<RunEvent, { type: "artifact_progress" }>;
+
+const count = new Intl.NumberFormat("en-US");
+
+/** `1,204/4,452 files, 120 MB, 38 MB/s` (the parts that are known). */
+export function formatProgress(progress: Progress, elapsedMs: number): string {
+  const parts = [
+    `${count.format(progress.items)}${progress.items_total === null ? "" : `/${count.format(progress.items_total)}`} ${progress.unit}`,
+  ];
+  if (progress.bytes !== null) {
+    parts.push(
+      `${formatBytes(progress.bytes)}${progress.bytes_total === null ? "" : `/${formatBytes(progress.bytes_total)}`}`,
+    );
+    if (elapsedMs >= 500) parts.push(`${formatBytes((progress.bytes * 1000) / elapsedMs)}/s`);
+  }
+  return parts.join(", ");
+}
+
+/** How often plain-line mode prints the progress of a running artifact. */
+export const PLAIN_PROGRESS_INTERVAL_MS = 5000;
+
+export function createProgressRenderer(
+  io: CliIo,
+  options: { quiet: boolean; now?: () => number; plainIntervalMs?: number },
+): ProgressRenderer {
   if (options.quiet) return { onEvent() {}, finish() {} };
-  const started = Date.now();
+  const now = options.now ?? Date.now;
+  const progress = new Map<
+    string,
+    { event: Progress | undefined; since: number; printed: number }
+  >();
+  const describe = (id: string) => {
+    const held = progress.get(id);
+    return held?.event ? `${id} ${formatProgress(held.event, now() - held.since)}` : id;
+  };
+  const started = now();
   let total = 0;
   let done = 0;
   const running = new Set<string>();
@@ -19,8 +52,9 @@ export function createProgressRenderer(io: CliIo, options: { quiet: boolean }): 
   let timer: NodeJS.Timeout | undefined;
 
   const drawLive = () => {
-    const names = [...running].slice(0, 3).join(", ") + (running.size > 3 ? ", …" : "");
-    const text = `${done}/${total} done, ${running.size} running${names ? ` (${names})` : ""}, ${formatDuration(Date.now() - started)}`;
+    const names =
+      [...running].slice(0, 3).map(describe).join(", ") + (running.size > 3 ? ", …" : "");
+    const text = `${done}/${total} done, ${running.size} running${names ? ` (${names})` : ""}, ${formatDuration(now() - started)}`;
     io.stderr.write(`\r\x1b[2K${text}`);
     live = true;
   };
@@ -58,11 +92,26 @@ export function createProgressRenderer(io: CliIo, options: { quiet: boolean }): 
           break;
         case "artifact_started":
           running.add(event.id);
+          progress.set(event.id, { event: undefined, since: now(), printed: now() });
           if (io.isTTY) drawLive();
           else say(`started   ${event.id}`);
           break;
+        case "artifact_progress": {
+          const held = progress.get(event.id);
+          if (!held) break;
+          held.event = event;
+          if (
+            !io.isTTY &&
+            now() - held.printed >= (options.plainIntervalMs ?? PLAIN_PROGRESS_INTERVAL_MS)
+          ) {
+            held.printed = now();
+            say(`progress  ${describe(event.id)}`);
+          }
+          break;
+        }
         case "artifact_finished":
           running.delete(event.id);
+          progress.delete(event.id);
           done += 1;
           if (io.isTTY && event.status === "completed") drawLive();
           else

@@ -30,6 +30,10 @@ function describeContent(content: unknown): string[] {
   return [JSON.stringify(content)];
 }
 
+function describeStreamed(field: string, closing: Record<string, unknown>): string[] {
+  return isRecord(closing["summary"]) ? describeContent(closing) : [`streamed ${field}`];
+}
+
 /**
  * The run's report: every completed `output: true` artifact with a short description
  * of its content, and how to see all of it.
@@ -40,10 +44,20 @@ export async function outputReport(store: ArtifactStore, summary: RunSummary): P
   const lines = ["", "OUTPUTS"];
   let findings = false;
   for (const artifact of outputs) {
-    const message = await store.get(summary.run_id, artifact.id);
-    if (isRecord(message.content) && Array.isArray(message.content["findings"])) findings = true;
-    lines.push(`  ${artifact.id}  (${message.schema.name}/${message.schema.version})`);
-    for (const line of describeContent(message.content)) lines.push(`    ${line}`);
+    // Through a reader: a streamed output's summary is read without holding its records.
+    const reader = await store.openArtifactReader(summary.run_id, artifact.id);
+    try {
+      const { schema, content } = reader.envelope;
+      if (reader.layout?.recordsField === "findings") findings = true;
+      else if (isRecord(content) && Array.isArray(content["findings"])) findings = true;
+      lines.push(`  ${artifact.id}  (${schema.name}/${schema.version})`);
+      const described = reader.layout
+        ? describeStreamed(reader.layout.recordsField, await reader.summary())
+        : describeContent(content);
+      for (const line of described) lines.push(`    ${line}`);
+    } finally {
+      await reader.close();
+    }
   }
   lines.push("", `see an output in full: wct inspect ${summary.run_id} ${outputs[0]?.id ?? ""}`);
   if (findings) {

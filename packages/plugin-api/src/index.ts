@@ -52,6 +52,88 @@ export interface ComponentContext<P> {
   runId: string;
   /** Absolute folder of the runbook that declared the artifact; resolve relative paths here. */
   baseDir: string;
+  /**
+   * Reports how far the component has got; shown on the live progress line. Call it as
+   * often as is convenient: the engine throttles what it shows. Absent when a component
+   * is called outside a run (tests, embedding), hence `context.progress?.(...)`.
+   */
+  progress?: (report: ProgressReport) => void;
+}
+
+/** How far a component has got with its artifact, for the progress line. */
+export interface ProgressReport {
+  /** Items done so far (files, rows, records). */
+  items: number;
+  /** Items in all, when known. */
+  itemsTotal?: number;
+  /** Bytes done so far. */
+  bytes?: number;
+  /** Bytes in all, when known. */
+  bytesTotal?: number;
+  /** What an item is, plural (`files`, `rows`); default `records`. */
+  unit?: string;
+}
+
+const STREAMED = Symbol.for("wct.streamed-content");
+
+/**
+ * Content returned as a sequence of records rather than one value. Materialised, it is
+ * `{ ...head, [recordsField]: [...records], ...summary() }`: so `{root, files, coverage}`
+ * streams as head `{root}`, recordsField `files` and a summary `{coverage}`. The engine
+ * pulls records one at a time and stores them as they come, so neither side holds the
+ * whole artifact; a slow store slows the producer (backpressure).
+ */
+export interface StreamedContent<R = unknown> {
+  readonly [STREAMED]: true;
+  /** The content field that holds the records. */
+  readonly recordsField: string;
+  /** Fields known before the first record. */
+  readonly head: Record<string, unknown>;
+  /** The records, in order; pulled once. */
+  readonly records: AsyncIterable<R>;
+  /** The closing fields (coverage, totals), called once after the last record. */
+  readonly summary: () => Record<string, unknown> | Promise<Record<string, unknown>>;
+}
+
+/** What {@link streamContent} takes. */
+export interface StreamContentInit<R> {
+  recordsField: string;
+  head?: Record<string, unknown>;
+  records: AsyncIterable<R> | Iterable<R>;
+  summary?: () => Record<string, unknown> | Promise<Record<string, unknown>>;
+}
+
+/**
+ * Wraps records as the streamed content a connector's `extract` or a processor's
+ * `process` may return instead of a plain JSON value. Head and summary field names must
+ * differ from `recordsField` and from each other.
+ */
+export function streamContent<R>(init: StreamContentInit<R>): StreamedContent<R> {
+  const source = init.records;
+  const records: AsyncIterable<R> =
+    Symbol.asyncIterator in source
+      ? source
+      : {
+          async *[Symbol.asyncIterator]() {
+            yield* source as Iterable<R>;
+          },
+        };
+  return {
+    [STREAMED]: true,
+    recordsField: init.recordsField,
+    head: init.head ?? {},
+    records,
+    summary: init.summary ?? (() => ({})),
+  };
+}
+
+/** Whether a component returned {@link StreamedContent} (from any copy of this package). */
+export function isStreamedContent(value: unknown): value is StreamedContent {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[STREAMED] === true
+  );
 }
 
 /** An input of a processor: a stored Message of an upstream artifact. */
@@ -65,6 +147,33 @@ export interface InputMessage {
   source: string;
 }
 
+/**
+ * An input of a processor that reads its inputs as records
+ * (`readsInputsAsRecords: true`): the content is never materialised; the records are
+ * read from the store as they are pulled.
+ */
+export interface RecordInput {
+  /** Artifact id of the input. */
+  id: string;
+  schema: SchemaRef;
+  /** Provenance, e.g. `connector:filesystem`. */
+  source: string;
+  /**
+   * The content field that holds the records when the input was stored streamed
+   * (`files` for file_content), `undefined` when it was stored as one value.
+   */
+  recordsField: string | undefined;
+  /** Content fields stored before the records (`{root}` for file_content); `{}` when plain. */
+  head: Record<string, unknown>;
+  /**
+   * The records in order, one pass, bounded memory. `field` names the array to read
+   * from an input stored as one value (`files`); for a streamed input it may be omitted.
+   */
+  records(field?: string): AsyncIterable<unknown>;
+  /** The other content fields (coverage); reads past unread records when needed. */
+  summary(): Promise<Record<string, unknown>>;
+}
+
 /** Extracts data from outside (files, databases) into an artifact. */
 export interface Connector<P = unknown> {
   /** Type name used in runbooks (`source.type`); unique across loaded plugins. */
@@ -74,12 +183,12 @@ export interface Connector<P = unknown> {
   outputSchema: SchemaRef;
   /** Validates `source.properties` at plan time; absent means any properties. */
   properties?: PropertiesSchema<P>;
-  /** Returns the artifact's content: any JSON value. */
+  /** Returns the artifact's content: any JSON value, or {@link streamContent} records. */
   extract(context: ComponentContext<P>): Promise<unknown>;
 }
 
-/** Derives an artifact from the artifacts named in `inputs`. */
-export interface Processor<P = unknown> {
+/** What every processor declares, whichever way it reads its inputs. */
+interface ProcessorBase<P> {
   /** Type name used in runbooks (`process.type`); unique across loaded plugins. */
   type: string;
   description: string;
@@ -92,9 +201,28 @@ export interface Processor<P = unknown> {
   outputSchema: SchemaRef;
   /** Validates `process.properties` at plan time; absent means any properties. */
   properties?: PropertiesSchema<P>;
-  /** Returns the artifact's content: any JSON value. */
+}
+
+/**
+ * A processor that gets each input's whole content. An input stored streamed is
+ * materialised for it first: it holds the whole input in memory (for a 1 GB scan,
+ * several GB), so a processor of large inputs should read them as records.
+ */
+export interface PlainProcessor<P = unknown> extends ProcessorBase<P> {
+  readsInputsAsRecords?: false;
+  /** Returns the artifact's content: any JSON value, or {@link streamContent} records. */
   process(context: ComponentContext<P> & { inputs: ReadonlyArray<InputMessage> }): Promise<unknown>;
 }
+
+/** A processor that reads its inputs as records, with bounded memory. */
+export interface RecordProcessor<P = unknown> extends ProcessorBase<P> {
+  readsInputsAsRecords: true;
+  /** Returns the artifact's content: any JSON value, or {@link streamContent} records. */
+  process(context: ComponentContext<P> & { inputs: ReadonlyArray<RecordInput> }): Promise<unknown>;
+}
+
+/** Derives an artifact from the artifacts named in `inputs`. */
+export type Processor<P = unknown> = PlainProcessor<P> | RecordProcessor<P>;
 
 /** A plugin: the default export of its module. */
 export interface Plugin {
@@ -118,6 +246,8 @@ export function defineConnector<P>(connector: Connector<P>): Connector<P> {
 }
 
 /** Typed identity helper for a processor; infers `P` from its `properties` schema. */
+export function defineProcessor<P>(processor: RecordProcessor<P>): RecordProcessor<P>;
+export function defineProcessor<P>(processor: PlainProcessor<P>): PlainProcessor<P>;
 export function defineProcessor<P>(processor: Processor<P>): Processor<P> {
   return processor;
 }

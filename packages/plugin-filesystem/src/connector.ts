@@ -1,53 +1,75 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { defineConnector } from "@wct/plugin-api";
+import { defineConnector, streamContent } from "@wct/plugin-api";
 import { SourceError, SourceErrorCode } from "./errors.js";
 import { filesystemProperties } from "./properties.js";
-import { scanPath } from "./scan.js";
-import type { FileContent } from "./types.js";
+import { streamPath } from "./scan.js";
+import type { FileEntry } from "./types.js";
 
-/** Reads the text files of a folder into a `file_content/1.0.0` artifact. */
+/**
+ * Reads the text files of a folder into a `file_content/1.0.0` artifact, streamed one
+ * file per record (`{root}`, then `files`, then `{coverage}`).
+ */
 export const filesystemConnector = defineConnector({
   type: "filesystem",
   description:
     "Reads the text files under a folder (globs, size and count limits, binary files and links leaving the folder skipped) into file_content/1.0.0.",
   outputSchema: { name: "file_content", version: "1.0.0" },
   properties: filesystemProperties,
-  async extract({ properties, baseDir, signal, log }): Promise<FileContent> {
+  async extract({ properties, baseDir, signal, log, progress }) {
     if (signal.aborted) throw signal.reason;
     const rootPath = resolve(baseDir, properties.path);
     await checkRoot(rootPath, properties.path);
-    let scanned: Awaited<ReturnType<typeof scanPath>>;
-    try {
-      scanned = await scanPath({
-        rootPath,
-        include: properties.include,
-        exclude: properties.exclude,
-        maxFiles: properties.max_files,
-        maxFileSize: properties.max_file_size,
-        encoding: properties.encoding,
-        signal,
-      });
-    } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      throw new SourceError(
-        SourceErrorCode.Unreadable,
-        `Cannot read the folder ${rootPath} (source path "${properties.path}"): ${messageOf(error)}. Check its permissions.`,
-        { cause: error },
-      );
+    const scan = streamPath({
+      rootPath,
+      include: properties.include,
+      exclude: properties.exclude,
+      maxFiles: properties.max_files,
+      maxFileSize: properties.max_file_size,
+      encoding: properties.encoding,
+      signal,
+    });
+    const { coverage } = scan;
+    // One file at a time: the engine stores each before the next is read.
+    async function* files(): AsyncGenerator<FileEntry, void, undefined> {
+      try {
+        for await (const file of scan.files) {
+          yield file;
+          progress?.({ items: coverage.files_read, bytes: coverage.bytes_read, unit: "files" });
+        }
+      } catch (error) {
+        if (signal.aborted) throw signal.reason;
+        if (error instanceof SourceError) throw error;
+        throw new SourceError(
+          SourceErrorCode.Unreadable,
+          `Cannot read the folder ${rootPath} (source path "${properties.path}"): ${messageOf(error)}. Check its permissions.`,
+          { cause: error },
+        );
+      }
     }
-    const { coverage } = scanned;
-    const { skipped } = coverage;
-    log.info(
-      `read ${coverage.files_read} files (${coverage.bytes_read} bytes) from ${rootPath}; skipped ${skipped.binary} binary, ${skipped.too_large} too large, ${skipped.unreadable} unreadable, ${skipped.excluded_links} links leaving the folder, ${skipped.over_max_files} over max_files`,
-      { root: rootPath, files_read: coverage.files_read, bytes_read: coverage.bytes_read, skipped },
-    );
-    if (skipped.over_max_files > 0) {
-      log.warn(
-        `max_files (${properties.max_files}) reached: ${skipped.over_max_files} matching files were not read; raise max_files or narrow include to scan them`,
-      );
-    }
-    return { root: properties.path, files: scanned.files, coverage };
+    return streamContent({
+      recordsField: "files",
+      head: { root: properties.path },
+      records: files(),
+      summary: () => {
+        const { skipped } = coverage;
+        log.info(
+          `read ${coverage.files_read} files (${coverage.bytes_read} bytes) from ${rootPath}; skipped ${skipped.binary} binary, ${skipped.too_large} too large, ${skipped.unreadable} unreadable, ${skipped.excluded_links} links leaving the folder, ${skipped.over_max_files} over max_files`,
+          {
+            root: rootPath,
+            files_read: coverage.files_read,
+            bytes_read: coverage.bytes_read,
+            skipped,
+          },
+        );
+        if (skipped.over_max_files > 0) {
+          log.warn(
+            `max_files (${properties.max_files}) reached: ${skipped.over_max_files} matching files were not read; raise max_files or narrow include to scan them`,
+          );
+        }
+        return { coverage };
+      },
+    });
   },
 });
 

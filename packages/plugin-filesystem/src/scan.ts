@@ -37,13 +37,25 @@ interface PendingLink {
  * each real folder and file is read at most once, so links never loop nor duplicate.
  */
 export async function scanPath(options: ScanOptions): Promise<ScanResult> {
+  const files: FileEntry[] = [];
   const scan = new Scan(options);
-  await scan.run();
-  return { files: scan.files, coverage: scan.coverage };
+  for await (const file of scan.run()) files.push(file);
+  return { files, coverage: scan.coverage };
+}
+
+/**
+ * The same scan, one file at a time: each file is read when the next is pulled, so
+ * memory holds one file's text. `coverage` is complete once the iteration has ended.
+ */
+export function streamPath(options: ScanOptions): {
+  files: AsyncGenerator<FileEntry, void, undefined>;
+  coverage: FileCoverage;
+} {
+  const scan = new Scan(options);
+  return { files: scan.run(), coverage: scan.coverage };
 }
 
 class Scan {
-  readonly files: FileEntry[] = [];
   readonly coverage: FileCoverage = {
     files_read: 0,
     bytes_read: 0,
@@ -63,30 +75,30 @@ class Scan {
     this.isExcluded = matcher(options.exclude);
   }
 
-  async run(): Promise<void> {
+  async *run(): AsyncGenerator<FileEntry, void, undefined> {
     const { rootPath } = this.options;
     this.realRoot = await realpath(rootPath);
     const root = await stat(this.realRoot);
     if (!root.isDirectory()) {
       // A single file is read whatever the globs say: naming it is explicit enough.
       this.visitedFiles.add(this.realRoot);
-      await this.readFile(this.realRoot, basename(rootPath));
+      yield* this.readFile(this.realRoot, basename(rootPath));
       return;
     }
     this.visitedFolders.add(this.realRoot);
-    await this.walkFolder(this.realRoot, "", { isRoot: true });
+    yield* this.walkFolder(this.realRoot, "", { isRoot: true });
     // Links go last, so that what they point to inside the tree is reported under its
     // own path, and a link to something already read is not read again.
     for (let link = this.pendingLinks.shift(); link; link = this.pendingLinks.shift()) {
-      await this.followLink(link);
+      yield* this.followLink(link);
     }
   }
 
-  private async walkFolder(
+  private async *walkFolder(
     folder: string,
     rel: string,
     { isRoot }: { isRoot: boolean },
-  ): Promise<void> {
+  ): AsyncGenerator<FileEntry, void, undefined> {
     this.throwIfAborted();
     let entries: Dirent[];
     try {
@@ -106,15 +118,15 @@ class Scan {
       } else if (entry.isDirectory()) {
         if (this.visitedFolders.has(path)) continue;
         this.visitedFolders.add(path);
-        await this.walkFolder(path, entryRel, { isRoot: false });
+        yield* this.walkFolder(path, entryRel, { isRoot: false });
       } else if (entry.isFile()) {
-        await this.considerFile(path, entryRel);
+        yield* this.considerFile(path, entryRel);
       }
       // Sockets, FIFOs and devices are not files with content: reading a FIFO blocks.
     }
   }
 
-  private async followLink(link: PendingLink): Promise<void> {
+  private async *followLink(link: PendingLink): AsyncGenerator<FileEntry, void, undefined> {
     this.throwIfAborted();
     let target: string;
     try {
@@ -141,13 +153,16 @@ class Scan {
     if (kind === "folder") {
       if (this.visitedFolders.has(target)) return;
       this.visitedFolders.add(target);
-      await this.walkFolder(target, link.rel, { isRoot: false });
+      yield* this.walkFolder(target, link.rel, { isRoot: false });
     } else if (kind === "file") {
-      await this.considerFile(target, link.rel);
+      yield* this.considerFile(target, link.rel);
     }
   }
 
-  private async considerFile(path: string, rel: string): Promise<void> {
+  private async *considerFile(
+    path: string,
+    rel: string,
+  ): AsyncGenerator<FileEntry, void, undefined> {
     // A file left out by `include` may still be read through a link whose name matches.
     if (!this.isIncluded(rel) || this.visitedFiles.has(path)) return;
     this.visitedFiles.add(path);
@@ -156,17 +171,17 @@ class Scan {
       return;
     }
     this.examined++;
-    await this.readFile(path, rel);
+    yield* this.readFile(path, rel);
   }
 
-  private async readFile(path: string, rel: string): Promise<void> {
+  private async *readFile(path: string, rel: string): AsyncGenerator<FileEntry, void, undefined> {
     this.throwIfAborted();
     const { maxFileSize, encoding } = this.options;
     const outcome = await readTextFile(path, maxFileSize, encoding);
     if (outcome.kind === "text") {
-      this.files.push({ path: rel, size: outcome.size, encoding, text: outcome.text });
       this.coverage.files_read++;
       this.coverage.bytes_read += outcome.size;
+      yield { path: rel, size: outcome.size, encoding, text: outcome.text };
     } else {
       this.skip(rel, outcome.kind);
     }

@@ -1,3 +1,6 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { isStreamedContent, type ProgressReport } from "@wct/plugin-api";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import filesystemPlugin, {
   DEFAULT_EXCLUDE,
@@ -5,7 +8,7 @@ import filesystemPlugin, {
   filesystemProperties,
   SourceErrorCode,
 } from "../src/index.js";
-import { extract, makeTempDir, writeTree } from "./helpers.js";
+import { extract, makeTempDir, recordingLog, writeTree } from "./helpers.js";
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -92,5 +95,37 @@ describe("errors and cancellation", () => {
     });
     await expect(extract({ path: dir }, { baseDir: "/", signal })).rejects.toBe(reason);
     expect(checks).toBeLessThan(6);
+  });
+});
+
+describe("filesystem connector streaming", () => {
+  it("reads each file only when the engine pulls its record, and reports progress", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      await writeFile(join(dir, "a.txt"), "alpha");
+      await writeFile(join(dir, "b.txt"), "beta");
+      const reports: ProgressReport[] = [];
+      const out = await filesystemConnector.extract({
+        properties: filesystemProperties.parse({ path: dir }),
+        signal: new AbortController().signal,
+        log: recordingLog().log,
+        artifactId: "code",
+        runId: "run-1",
+        baseDir: "/",
+        progress: (report) => reports.push(report),
+      });
+      if (!isStreamedContent(out)) throw new Error("expected streamed content");
+      expect(out.recordsField).toBe("files");
+      const iterator = out.records[Symbol.asyncIterator]();
+      expect((await iterator.next()).value).toMatchObject({ path: "a.txt", text: "alpha" });
+      // b.txt is written after the first record was pulled: the scan had not read it yet.
+      await writeFile(join(dir, "b.txt"), "changed");
+      expect((await iterator.next()).value).toMatchObject({ path: "b.txt", text: "changed" });
+      expect((await iterator.next()).done).toBe(true);
+      expect(await out.summary()).toMatchObject({ coverage: { files_read: 2, bytes_read: 12 } });
+      expect(reports.at(-1)).toEqual({ items: 2, bytes: 12, unit: "files" });
+    } finally {
+      await cleanup();
+    }
   });
 });

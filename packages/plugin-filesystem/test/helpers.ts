@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import type { ComponentLog } from "@wct/plugin-api";
+import { type ComponentLog, isStreamedContent } from "@wct/plugin-api";
 import { type FileContent, filesystemConnector, filesystemProperties } from "../src/index.js";
 
 /** A temporary folder, removed by `cleanup`. */
@@ -52,14 +52,23 @@ export async function extract(
   options: { baseDir: string; signal?: AbortSignal; log?: ComponentLog },
 ): Promise<FileContent> {
   const parsed = filesystemProperties.parse(properties);
-  return (await filesystemConnector.extract({
+  const out = await filesystemConnector.extract({
     properties: parsed,
     signal: options.signal ?? new AbortController().signal,
     log: options.log ?? recordingLog().log,
     artifactId: "code",
     runId: "run-1",
     baseDir: options.baseDir,
-  })) as FileContent;
+  });
+  return materialise(out) as Promise<FileContent>;
+}
+
+/** The content as a reader gets it back: streamed records gathered under their field. */
+export async function materialise(out: unknown): Promise<unknown> {
+  if (!isStreamedContent(out)) return out;
+  const records: unknown[] = [];
+  for await (const record of out.records) records.push(record);
+  return { ...out.head, [out.recordsField]: records, ...(await out.summary()) };
 }
 
 /** Paths of the files read, in the order they were reported. */

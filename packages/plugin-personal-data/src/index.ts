@@ -29,6 +29,7 @@ export {
   findPersonalData,
   PERSONAL_DATA_FINDING_SCHEMA,
   personalDataProcessor,
+  streamPersonalData,
 } from "./processor.js";
 export type { PersonalDataProperties } from "./properties.js";
 export { personalDataPropertiesSchema, ruleDefinitionSchema, selectRules } from "./properties.js";

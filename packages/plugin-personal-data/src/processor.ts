@@ -3,7 +3,11 @@ import {
   defineProcessor,
   formatSchemaRef,
   type InputMessage,
+  type ProgressReport,
+  type RecordInput,
   type SchemaRef,
+  type StreamedContent,
+  streamContent,
 } from "@wct/plugin-api";
 import { compileRules, type RuleSet, scanText, type TextMatch } from "./engine.js";
 import { PersonalDataError, PersonalDataErrorCode } from "./errors.js";
@@ -63,7 +67,9 @@ const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Collects findings in output order, applying the truncation limits and counting. */
 class FindingSink {
-  readonly findings: Finding[] = [];
+  /** Findings kept and not yet handed on (the streamed path drains it as it goes). */
+  findings: Finding[] = [];
+  kept = 0;
   truncated = 0;
   evidenceOmitted = 0;
   total = 0;
@@ -92,11 +98,12 @@ class FindingSink {
       this.values.total++;
       this.values.by_type[type] = (this.values.by_type[type] ?? 0) + 1;
     }
-    if (this.findings.length >= this.maxFindings) {
+    if (this.kept >= this.maxFindings) {
       this.truncated++;
       return { keep: false, evidence: false };
     }
-    const evidence = this.findings.length < this.maxEvidence;
+    const evidence = this.kept < this.maxEvidence;
+    this.kept++;
     if (!evidence) this.evidenceOmitted++;
     return { keep: true, evidence };
   }
@@ -156,41 +163,53 @@ function emitMatches(
   }
 }
 
-async function scanFiles(ctx: ScanContext, input: InputMessage, content: Record<string, unknown>) {
-  const files = (content.files as unknown[]).filter(
-    (f): f is FileEntry => isObject(f) && typeof f.path === "string" && typeof f.text === "string",
-  );
-  files.sort((a, b) => byCodePoint(a.path, b.path));
-  let bytes = 0;
-  for (const file of files) {
-    await checkpoint(ctx);
-    const matches = scanText(file.text, {
-      ruleSet: ctx.ruleSet,
-      minConfidence: ctx.props.min_confidence,
-      path: file.path,
-    });
-    bytes += Buffer.byteLength(file.text, "utf8");
-    emitMatches(ctx, file.text, matches, (match, lines) => ({
-      kind: "file",
-      path: file.path,
-      ...lines.position(match.start),
-    }));
-  }
-  const coverage = isObject(content.coverage) ? content.coverage : {};
+async function scanFile(ctx: ScanContext, file: FileEntry): Promise<number> {
+  await checkpoint(ctx);
+  const matches = scanText(file.text, {
+    ruleSet: ctx.ruleSet,
+    minConfidence: ctx.props.min_confidence,
+    path: file.path,
+  });
+  emitMatches(ctx, file.text, matches, (match, lines) => ({
+    kind: "file",
+    path: file.path,
+    ...lines.position(match.start),
+  }));
+  return Buffer.byteLength(file.text, "utf8");
+}
+
+const isFile = (f: unknown): f is FileEntry =>
+  isObject(f) && typeof f.path === "string" && typeof f.text === "string";
+
+function fileCoverage(
+  input: { id: string; schema: SchemaRef },
+  coverage: unknown,
+  files: number,
+  bytes: number,
+): InputCoverage {
+  const known = isObject(coverage) ? coverage : {};
   const entry: InputCoverage = {
     id: input.id,
     schema: formatSchemaRef(input.schema),
-    files_scanned: files.length,
+    files_scanned: files,
     bytes_scanned: bytes,
-    skipped: countsOf(coverage.skipped),
+    skipped: countsOf(known.skipped),
   };
-  if (Array.isArray(coverage.skipped_files)) {
-    entry.skipped_files = coverage.skipped_files.filter(isObject).map((f) => ({
+  if (Array.isArray(known.skipped_files)) {
+    entry.skipped_files = known.skipped_files.filter(isObject).map((f) => ({
       path: String(f.path),
       reason: String(f.reason),
     }));
   }
   return entry;
+}
+
+async function scanFiles(ctx: ScanContext, input: InputMessage, content: Record<string, unknown>) {
+  const files = (content.files as unknown[]).filter(isFile);
+  files.sort((a, b) => byCodePoint(a.path, b.path));
+  let bytes = 0;
+  for (const file of files) bytes += await scanFile(ctx, file);
+  return fileCoverage(input, content.coverage, files.length, bytes);
 }
 
 function countsOf(value: unknown): Record<string, number> {
@@ -206,100 +225,122 @@ function cellText(value: unknown): string | null {
   return null;
 }
 
+interface TableCounts {
+  columns: number;
+  rows: number;
+  bytes: number;
+}
+
+async function scanTable(
+  ctx: ScanContext,
+  table: Table,
+  dbPath: string,
+  counts: TableCounts,
+): Promise<void> {
+  await checkpoint(ctx);
+  const fieldNames = ctx.ruleSet.fieldNames;
+  const columns = (Array.isArray(table.columns) ? table.columns : [])
+    .filter((c) => isObject(c) && typeof c.name === "string")
+    .map((c) => c.name);
+  for (const column of columns) {
+    counts.columns++;
+    const rule = fieldNames?.match(column);
+    if (!rule) continue;
+    const confidence = Math.min(1, Math.round((rule.confidence + 0.1) * 100) / 100);
+    if (confidence < ctx.props.min_confidence) continue;
+    const admitted = ctx.sink.admit("field_name", rule.category, false);
+    if (!admitted.keep) continue;
+    ctx.sink.findings.push({
+      type: "field_name",
+      category: rule.category,
+      location: { kind: "sqlite", path: dbPath, table: table.name, column, rowid: null },
+      confidence,
+      reasons: [`pattern:${rule.id}`, "context:column_name"],
+      evidence: admitted.evidence ? column : null,
+      fingerprint: null,
+      tags: [],
+    });
+  }
+  // Columns named in rows but missing from the table's column list still get scanned.
+  const rows = Array.isArray(table.sample_rows) ? table.sample_rows.filter(isObject) : [];
+  for (const row of rows) {
+    await checkpoint(ctx);
+    counts.rows++;
+    const values = isObject(row.values) ? row.values : {};
+    const rowid = typeof row.rowid === "number" ? row.rowid : null;
+    const names = [
+      ...columns.filter((c) => c in values),
+      ...Object.keys(values)
+        .filter((k) => !columns.includes(k))
+        .sort(byCodePoint),
+    ];
+    for (const column of names) {
+      const value = cellText(values[column]);
+      if (value === null || value === "") continue;
+      counts.bytes += Buffer.byteLength(value, "utf8");
+      // The column name goes in front of the value as context: a date in `birth_date`
+      // is a date of birth, nine digits in `ssn` are an SSN.
+      const prefix = `${identifierWords(column).join(" ")}: `;
+      const text = prefix + value;
+      const matches = scanText(text, {
+        ruleSet: ctx.ruleSet,
+        minConfidence: ctx.props.min_confidence,
+        fieldNames: false,
+        from: prefix.length,
+      });
+      emitMatches(
+        ctx,
+        text,
+        matches,
+        () => ({ kind: "sqlite", path: dbPath, table: table.name, column, rowid }),
+        prefix.length,
+      );
+    }
+  }
+}
+
+const isTable = (t: unknown): t is Table => isObject(t) && typeof t.name === "string";
+
+function dbPathOf(database: unknown): string {
+  return isObject(database) && typeof database.path === "string" ? database.path : "";
+}
+
+function databaseCoverage(
+  input: { id: string; schema: SchemaRef },
+  coverage: unknown,
+  tables: number,
+  counts: TableCounts,
+): InputCoverage {
+  const known = isObject(coverage) ? coverage : {};
+  const skippedTables = Array.isArray(known.tables_skipped)
+    ? known.tables_skipped.filter(isObject).map((t) => ({
+        name: String(t.name),
+        reason: String(t.reason),
+      }))
+    : [];
+  return {
+    id: input.id,
+    schema: formatSchemaRef(input.schema),
+    tables_scanned: tables,
+    columns_scanned: counts.columns,
+    rows_scanned: counts.rows,
+    bytes_scanned: counts.bytes,
+    skipped: { tables: skippedTables.length },
+    skipped_tables: skippedTables,
+  };
+}
+
 async function scanDatabase(
   ctx: ScanContext,
   input: InputMessage,
   content: Record<string, unknown>,
 ) {
-  const database = isObject(content.database) ? content.database : {};
-  const dbPath = typeof database.path === "string" ? database.path : "";
-  const tables = (content.tables as unknown[]).filter(
-    (t): t is Table => isObject(t) && typeof t.name === "string",
-  );
+  const dbPath = dbPathOf(content.database);
+  const tables = (content.tables as unknown[]).filter(isTable);
   tables.sort((a, b) => byCodePoint(a.name, b.name));
-  let columnsScanned = 0;
-  let rowsScanned = 0;
-  let bytes = 0;
-  const fieldNames = ctx.ruleSet.fieldNames;
-  for (const table of tables) {
-    await checkpoint(ctx);
-    const columns = (Array.isArray(table.columns) ? table.columns : [])
-      .filter((c) => isObject(c) && typeof c.name === "string")
-      .map((c) => c.name);
-    for (const column of columns) {
-      columnsScanned++;
-      const rule = fieldNames?.match(column);
-      if (!rule) continue;
-      const confidence = Math.min(1, Math.round((rule.confidence + 0.1) * 100) / 100);
-      if (confidence < ctx.props.min_confidence) continue;
-      const admitted = ctx.sink.admit("field_name", rule.category, false);
-      if (!admitted.keep) continue;
-      ctx.sink.findings.push({
-        type: "field_name",
-        category: rule.category,
-        location: { kind: "sqlite", path: dbPath, table: table.name, column, rowid: null },
-        confidence,
-        reasons: [`pattern:${rule.id}`, "context:column_name"],
-        evidence: admitted.evidence ? column : null,
-        fingerprint: null,
-        tags: [],
-      });
-    }
-    // Columns named in rows but missing from the table's column list still get scanned.
-    const rows = Array.isArray(table.sample_rows) ? table.sample_rows.filter(isObject) : [];
-    for (const row of rows) {
-      await checkpoint(ctx);
-      rowsScanned++;
-      const values = isObject(row.values) ? row.values : {};
-      const rowid = typeof row.rowid === "number" ? row.rowid : null;
-      const names = [
-        ...columns.filter((c) => c in values),
-        ...Object.keys(values)
-          .filter((k) => !columns.includes(k))
-          .sort(byCodePoint),
-      ];
-      for (const column of names) {
-        const value = cellText(values[column]);
-        if (value === null || value === "") continue;
-        bytes += Buffer.byteLength(value, "utf8");
-        // The column name goes in front of the value as context: a date in `birth_date`
-        // is a date of birth, nine digits in `ssn` are an SSN.
-        const prefix = `${identifierWords(column).join(" ")}: `;
-        const text = prefix + value;
-        const matches = scanText(text, {
-          ruleSet: ctx.ruleSet,
-          minConfidence: ctx.props.min_confidence,
-          fieldNames: false,
-          from: prefix.length,
-        });
-        emitMatches(
-          ctx,
-          text,
-          matches,
-          () => ({ kind: "sqlite", path: dbPath, table: table.name, column, rowid }),
-          prefix.length,
-        );
-      }
-    }
-  }
-  const coverage = isObject(content.coverage) ? content.coverage : {};
-  const skippedTables = Array.isArray(coverage.tables_skipped)
-    ? coverage.tables_skipped.filter(isObject).map((t) => ({
-        name: String(t.name),
-        reason: String(t.reason),
-      }))
-    : [];
-  const entry: InputCoverage = {
-    id: input.id,
-    schema: formatSchemaRef(input.schema),
-    tables_scanned: tables.length,
-    columns_scanned: columnsScanned,
-    rows_scanned: rowsScanned,
-    bytes_scanned: bytes,
-    skipped: { tables: skippedTables.length },
-    skipped_tables: skippedTables,
-  };
-  return entry;
+  const counts: TableCounts = { columns: 0, rows: 0, bytes: 0 };
+  for (const table of tables) await scanTable(ctx, table, dbPath, counts);
+  return databaseCoverage(input, content.coverage, tables.length, counts);
 }
 
 function resolveKey(props: PersonalDataProperties): string | null {
@@ -331,18 +372,14 @@ function parseProperties(raw: unknown): PersonalDataProperties {
  * Scans inputs (file_content or database_content content) and returns the
  * `personal_data_finding/1.0.0` content. Exposed for embedding; the processor calls it.
  */
-export async function findPersonalData(
-  inputs: ReadonlyArray<InputMessage>,
-  rawProperties: unknown,
-  signal: AbortSignal = new AbortController().signal,
-): Promise<PersonalDataOutput> {
+function scanContext(rawProperties: unknown, signal: AbortSignal): ScanContext {
   const props = parseProperties(rawProperties);
   const enabled = selectRules(props.rules);
   const ruleSet = compileRules(enabled, [
     ...builtinRules,
     ...((props.rules?.add ?? []) as RuleDefinition[]),
   ]);
-  const ctx: ScanContext = {
+  return {
     ruleSet,
     props,
     key: resolveKey(props),
@@ -350,24 +387,14 @@ export async function findPersonalData(
     signal,
     lastYield: performance.now(),
   };
-  const coverage: InputCoverage[] = [];
-  for (const input of inputs) {
-    signal.throwIfAborted();
-    const content = isObject(input.content) ? input.content : {};
-    if (Array.isArray(content.files)) {
-      coverage.push(await scanFiles(ctx, input, content));
-    } else if (Array.isArray(content.tables)) {
-      coverage.push(await scanDatabase(ctx, input, content));
-    } else {
-      throw new PersonalDataError(
-        PersonalDataErrorCode.UnsupportedInput,
-        `Input "${input.id}" (${formatSchemaRef(input.schema)}) has neither files[] nor tables[]: give the personal_data processor a file_content or database_content artifact.`,
-      );
-    }
-  }
+}
+
+function closing(
+  ctx: ScanContext,
+  coverage: InputCoverage[],
+): Omit<PersonalDataOutput, "findings"> {
   const { sink } = ctx;
   return {
-    findings: sink.findings,
     summary: {
       total: sink.total,
       by_type: sink.byType,
@@ -381,9 +408,124 @@ export async function findPersonalData(
       findings_truncated: sink.truncated,
       evidence_omitted: sink.evidenceOmitted,
     },
-    rules: { enabled: [...ruleSet.enabled] },
+    rules: { enabled: [...ctx.ruleSet.enabled] },
     fingerprint: ctx.key ? "enabled" : "disabled",
   };
+}
+
+function unsupported(input: { id: string; schema: SchemaRef }): PersonalDataError {
+  return new PersonalDataError(
+    PersonalDataErrorCode.UnsupportedInput,
+    `Input "${input.id}" (${formatSchemaRef(input.schema)}) has neither files[] nor tables[]: give the personal_data processor a file_content or database_content artifact.`,
+  );
+}
+
+/**
+ * Scans inputs (file_content or database_content content) and returns the
+ * `personal_data_finding/1.0.0` content. Exposed for embedding; holds every input and
+ * finding in memory (the processor streams instead, see {@link streamPersonalData}).
+ */
+export async function findPersonalData(
+  inputs: ReadonlyArray<InputMessage>,
+  rawProperties: unknown,
+  signal: AbortSignal = new AbortController().signal,
+): Promise<PersonalDataOutput> {
+  const ctx = scanContext(rawProperties, signal);
+  const coverage: InputCoverage[] = [];
+  for (const input of inputs) {
+    signal.throwIfAborted();
+    const content = isObject(input.content) ? input.content : {};
+    if (Array.isArray(content.files)) {
+      coverage.push(await scanFiles(ctx, input, content));
+    } else if (Array.isArray(content.tables)) {
+      coverage.push(await scanDatabase(ctx, input, content));
+    } else {
+      throw unsupported(input);
+    }
+  }
+  return { findings: ctx.sink.findings, ...closing(ctx, coverage) };
+}
+
+/** Which records an input holds: its streamed field, else the array its content has. */
+async function recordsFieldOf(input: RecordInput): Promise<"files" | "tables" | undefined> {
+  const field = input.recordsField;
+  if (field === "files" || field === "tables") return field;
+  if (field !== undefined) return undefined;
+  const rest = await peekPlainFields(input);
+  return Array.isArray(rest.files) ? "files" : Array.isArray(rest.tables) ? "tables" : undefined;
+}
+
+// A plain (not streamed) input: its content's fields tell which kind it is. Plain
+// inputs are small by construction (they were held whole when produced).
+async function peekPlainFields(input: RecordInput): Promise<Record<string, unknown>> {
+  return input.summary();
+}
+
+/**
+ * The scan of {@link findPersonalData}, streamed: inputs are read one file (or table) at
+ * a time and findings are yielded as they are found, so memory holds one file plus
+ * what the findings limits allow; summary and coverage close the stream. Files are
+ * scanned in the order the input holds them (the filesystem connector's is
+ * deterministic), not re-sorted by path.
+ */
+export function streamPersonalData(
+  inputs: ReadonlyArray<RecordInput>,
+  rawProperties: unknown,
+  signal: AbortSignal = new AbortController().signal,
+  progress?: (report: ProgressReport) => void,
+): StreamedContent<Finding> {
+  const ctx = scanContext(rawProperties, signal);
+  const coverage: InputCoverage[] = [];
+  let items = 0;
+  let bytesDone = 0;
+  async function* findings(): AsyncGenerator<Finding, void, undefined> {
+    for (const input of inputs) {
+      signal.throwIfAborted();
+      const field = await recordsFieldOf(input);
+      if (field === "files") {
+        let files = 0;
+        let bytes = 0;
+        for await (const file of input.records("files")) {
+          if (!isFile(file)) continue;
+          const size = await scanFile(ctx, file);
+          files++;
+          bytes += size;
+          bytesDone += size;
+          items++;
+          yield* drain(ctx);
+          progress?.({ items, bytes: bytesDone, unit: "files" });
+        }
+        coverage.push(fileCoverage(input, (await input.summary()).coverage, files, bytes));
+      } else if (field === "tables") {
+        const counts: TableCounts = { columns: 0, rows: 0, bytes: 0 };
+        const dbPath = dbPathOf(input.head.database ?? (await input.summary()).database);
+        let tables = 0;
+        for await (const table of input.records("tables")) {
+          if (!isTable(table)) continue;
+          await scanTable(ctx, table, dbPath, counts);
+          tables++;
+          items++;
+          yield* drain(ctx);
+          progress?.({ items, bytes: counts.bytes, unit: "tables" });
+        }
+        coverage.push(databaseCoverage(input, (await input.summary()).coverage, tables, counts));
+      } else {
+        throw unsupported(input);
+      }
+    }
+  }
+  return streamContent({
+    recordsField: "findings",
+    records: findings(),
+    summary: () => closing(ctx, coverage),
+  });
+}
+
+function* drain(ctx: ScanContext): Generator<Finding, void, undefined> {
+  const found = ctx.sink.findings;
+  if (found.length === 0) return;
+  ctx.sink.findings = [];
+  yield* found;
 }
 
 /** The `personal_data` processor. */
@@ -394,14 +536,24 @@ export const personalDataProcessor = defineProcessor({
   inputSchemas: [[FILE_CONTENT_SCHEMA], [DATABASE_CONTENT_SCHEMA]],
   outputSchema: PERSONAL_DATA_FINDING_SCHEMA,
   properties: personalDataPropertiesSchema,
-  async process({ inputs, properties, signal, log }) {
-    const output = await findPersonalData(inputs, properties, signal);
-    log.info("personal data scan finished", {
-      inputs: inputs.length,
-      findings: output.summary.total,
-      findings_truncated: output.coverage.findings_truncated,
-      fingerprint: output.fingerprint,
+  readsInputsAsRecords: true,
+  async process({ inputs, properties, signal, log, progress }) {
+    const streamed = streamPersonalData(inputs, properties, signal, progress);
+    return streamContent({
+      recordsField: streamed.recordsField,
+      records: streamed.records,
+      summary: async () => {
+        const closed = await streamed.summary();
+        const summary = closed.summary as PersonalDataOutput["summary"];
+        const coverage = closed.coverage as PersonalDataOutput["coverage"];
+        log.info("personal data scan finished", {
+          inputs: inputs.length,
+          findings: summary.total,
+          findings_truncated: coverage.findings_truncated,
+          fingerprint: closed.fingerprint,
+        });
+        return closed;
+      },
     });
-    return output;
   },
 });

@@ -5,6 +5,7 @@ import {
   personalDataPropertiesSchema,
 } from "../src/index.js";
 import { databaseInput, fileInput } from "./helpers.js";
+import { asRecordInput, materialise } from "./stream-helpers.js";
 
 // Real-looking values of every built-in type (none is a well-known test value).
 const RAW = [
@@ -91,15 +92,17 @@ describe("no raw value leaks", () => {
       warn: (m: string, f?: object) => lines.push(m + JSON.stringify(f)),
       error: (m: string, f?: object) => lines.push(m + JSON.stringify(f)),
     };
-    await personalDataProcessor.process({
-      inputs: [fileInput([{ path: "a.ts", text: corpus }])],
-      properties: personalDataPropertiesSchema.parse({}),
-      signal: new AbortController().signal,
-      log,
-      artifactId: "findings",
-      runId: "run",
-      baseDir: "/tmp",
-    });
+    await materialise(
+      await personalDataProcessor.process({
+        inputs: [asRecordInput(fileInput([{ path: "a.ts", text: corpus }]))],
+        properties: personalDataPropertiesSchema.parse({}),
+        signal: new AbortController().signal,
+        log,
+        artifactId: "findings",
+        runId: "run",
+        baseDir: "/tmp",
+      }),
+    );
     const error = await findPersonalData(
       [
         {

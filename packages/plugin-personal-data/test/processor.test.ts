@@ -6,6 +6,7 @@ import plugin, {
   personalDataPropertiesSchema,
 } from "../src/index.js";
 import { databaseInput, fileInput } from "./helpers.js";
+import { asRecordInput, materialise } from "./stream-helpers.js";
 
 const KEY = "k".repeat(16) + "-test-key";
 const log = { debug() {}, info() {}, warn() {}, error() {} };
@@ -32,15 +33,17 @@ describe("plugin", () => {
 
   it("process returns the output and logs counts only", async () => {
     const info = vi.fn();
-    const output = (await personalDataProcessor.process({
-      inputs: [fileInput([{ path: "a.txt", text: "mail jane@corp.io" }])],
-      properties: personalDataPropertiesSchema.parse({}),
-      signal: new AbortController().signal,
-      log: { ...log, info },
-      artifactId: "findings",
-      runId: "run",
-      baseDir: "/tmp",
-    })) as PersonalDataOutput;
+    const output = (await materialise(
+      await personalDataProcessor.process({
+        inputs: [asRecordInput(fileInput([{ path: "a.txt", text: "mail jane@corp.io" }]))],
+        properties: personalDataPropertiesSchema.parse({}),
+        signal: new AbortController().signal,
+        log: { ...log, info },
+        artifactId: "findings",
+        runId: "run",
+        baseDir: "/tmp",
+      }),
+    )) as PersonalDataOutput;
     expect(output.summary.total).toBe(1);
     expect(JSON.stringify(info.mock.calls)).not.toContain("jane");
   });

@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { defineConnector } from "@wct/plugin-api";
+import { defineConnector, streamContent } from "@wct/plugin-api";
 import {
   countRows,
   listTables,
@@ -10,81 +10,89 @@ import {
   sampleRows,
 } from "./database.js";
 import { SourceError, SourceErrorCode } from "./errors.js";
-import { type SqliteProperties, sqliteProperties } from "./properties.js";
+import { sqliteProperties } from "./properties.js";
 import { tableFilter } from "./table-filter.js";
 import type { DatabaseContent } from "./types.js";
 
-/** Reads the tables, columns and sample rows of a SQLite file into `database_content/1.0.0`. */
+/**
+ * Reads the tables, columns and sample rows of a SQLite file into
+ * `database_content/1.0.0`, streamed one table (with its sample rows) per record.
+ */
 export const sqliteConnector = defineConnector({
   type: "sqlite",
   description:
     "Reads tables, columns, row counts and sample rows of a SQLite database (opened read-only) into database_content/1.0.0.",
   outputSchema: { name: "database_content", version: "1.0.0" },
   properties: sqliteProperties,
-  async extract({ properties, baseDir, signal, log }): Promise<DatabaseContent> {
+  async extract({ properties, baseDir, signal, log, progress }) {
     if (signal.aborted) throw signal.reason;
     const path = resolve(baseDir, properties.database_path);
     await checkFile(path, properties.database_path);
     const db = open(path, properties.database_path);
+    let tables: ReturnType<typeof listTables>;
     try {
-      const content = await readDatabase(db, path, properties, signal);
-      const { coverage } = content;
-      log.info(
-        `read ${coverage.tables_read} tables (${coverage.rows_sampled} rows sampled) from ${path}; skipped ${coverage.tables_skipped.length} tables`,
-        {
-          database: path,
-          tables_read: coverage.tables_read,
-          rows_sampled: coverage.rows_sampled,
-          tables_skipped: coverage.tables_skipped,
-        },
-      );
-      return content;
-    } finally {
+      tables = listTables(db);
+    } catch (error) {
       db.close();
+      throw unreadable(path, properties.database_path, error);
     }
+    const coverage: DatabaseContent["coverage"] = {
+      tables_read: 0,
+      tables_skipped: [],
+      rows_sampled: 0,
+    };
+    const isSelected = tableFilter(properties.include_tables, properties.exclude_tables);
+    // One table (with its sample rows) per record, read when it is pulled; the database
+    // closes when the engine has stored the last one or stopped early.
+    async function* read(): AsyncGenerator<DatabaseContent["tables"][number], void, undefined> {
+      try {
+        let done = 0;
+        for (const table of tables) {
+          await new Promise((next) => setImmediate(next));
+          if (signal.aborted) throw signal.reason;
+          done++;
+          if (!isSelected(table.name)) {
+            coverage.tables_skipped.push({ name: table.name, reason: "excluded" });
+            continue;
+          }
+          let record: DatabaseContent["tables"][number];
+          try {
+            const columns = readColumns(db, table);
+            const row_count = countRows(db, table);
+            const sample_rows = sampleRows(db, table, columns, properties.max_rows_per_table);
+            record = { name: table.name, row_count, columns, sample_rows };
+          } catch {
+            coverage.tables_skipped.push({ name: table.name, reason: "unreadable" });
+            continue;
+          }
+          coverage.tables_read++;
+          coverage.rows_sampled += record.sample_rows.length;
+          yield record;
+          progress?.({ items: done, itemsTotal: tables.length, unit: "tables" });
+        }
+      } finally {
+        db.close();
+      }
+    }
+    return streamContent({
+      recordsField: "tables",
+      head: { database: { kind: "sqlite", path: properties.database_path } },
+      records: read(),
+      summary: () => {
+        log.info(
+          `read ${coverage.tables_read} tables (${coverage.rows_sampled} rows sampled) from ${path}; skipped ${coverage.tables_skipped.length} tables`,
+          {
+            database: path,
+            tables_read: coverage.tables_read,
+            rows_sampled: coverage.rows_sampled,
+            tables_skipped: coverage.tables_skipped,
+          },
+        );
+        return { coverage };
+      },
+    });
   },
 });
-
-async function readDatabase(
-  db: ReadOnlyDatabase,
-  path: string,
-  properties: SqliteProperties,
-  signal: AbortSignal,
-): Promise<DatabaseContent> {
-  const content: DatabaseContent = {
-    database: { kind: "sqlite", path: properties.database_path },
-    tables: [],
-    coverage: { tables_read: 0, tables_skipped: [], rows_sampled: 0 },
-  };
-  let tables: ReturnType<typeof listTables>;
-  try {
-    tables = listTables(db);
-  } catch (error) {
-    throw unreadable(path, properties.database_path, error);
-  }
-  const isSelected = tableFilter(properties.include_tables, properties.exclude_tables);
-  for (const table of tables) {
-    // Queries are synchronous: yield so that a timeout or Ctrl-C can abort between tables.
-    await new Promise((done) => setImmediate(done));
-    if (signal.aborted) throw signal.reason;
-    if (!isSelected(table.name)) {
-      content.coverage.tables_skipped.push({ name: table.name, reason: "excluded" });
-      continue;
-    }
-    try {
-      const columns = readColumns(db, table);
-      const row_count = countRows(db, table);
-      const sample_rows = sampleRows(db, table, columns, properties.max_rows_per_table);
-      content.tables.push({ name: table.name, row_count, columns, sample_rows });
-      content.coverage.tables_read++;
-      content.coverage.rows_sampled += sample_rows.length;
-    } catch {
-      // E.g. a virtual table whose module this SQLite does not have.
-      content.coverage.tables_skipped.push({ name: table.name, reason: "unreadable" });
-    }
-  }
-  return content;
-}
 
 async function checkFile(path: string, given: string): Promise<void> {
   try {

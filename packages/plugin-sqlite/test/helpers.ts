@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ComponentLog } from "@wct/plugin-api";
+import { type ComponentLog, isStreamedContent } from "@wct/plugin-api";
 import Database from "better-sqlite3";
 import { type DatabaseContent, sqliteConnector, sqliteProperties } from "../src/index.js";
 
@@ -28,12 +28,21 @@ export async function extract(
   properties: Record<string, unknown>,
   options: { baseDir: string; signal?: AbortSignal; log?: ComponentLog },
 ): Promise<DatabaseContent> {
-  return (await sqliteConnector.extract({
+  const out = await sqliteConnector.extract({
     properties: sqliteProperties.parse(properties),
     signal: options.signal ?? new AbortController().signal,
     log: options.log ?? silentLog,
     artifactId: "database",
     runId: "run-1",
     baseDir: options.baseDir,
-  })) as DatabaseContent;
+  });
+  if (!isStreamedContent(out)) return out as DatabaseContent;
+  // As a reader gets the stored artifact back: the records gathered under their field.
+  const records: unknown[] = [];
+  for await (const record of out.records) records.push(record);
+  return {
+    ...out.head,
+    [out.recordsField]: records,
+    ...(await out.summary()),
+  } as unknown as DatabaseContent;
 }

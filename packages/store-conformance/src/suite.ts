@@ -9,6 +9,7 @@ import {
 // vitest instance and this package has no runtime dependency on it.
 import type { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HOSTILE_KEYS, HOSTILE_RUN_IDS } from "./hostile.js";
+import { registerStreamTests } from "./stream-suite.js";
 
 /** The test-runner functions the suite registers its tests with (vitest's). */
 export interface ConformanceRunner {
@@ -62,6 +63,14 @@ function message(id: string, content: unknown, runId = RUN_A): Message {
       alias: null,
     },
   };
+}
+
+const streamEnvelope = { ...message("s", null), content: null } as Message & { content: null };
+
+async function drain(pieces: AsyncIterable<string>): Promise<void> {
+  for await (const _ of pieces) {
+    // Only the error matters.
+  }
 }
 
 // A third-party store might throw synchronously; turning every call into a promise
@@ -719,6 +728,11 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
             createJson: () => store.createJson(RUN_A, value, 1),
             readJsonVersioned: () => store.readJsonVersioned(RUN_A, value),
             replaceJson: () => store.replaceJson(RUN_A, value, "0", 1),
+            openArtifactWriter: () =>
+              store.openArtifactWriter(RUN_A, value, streamEnvelope, { recordsField: "r" }),
+            openArtifactReader: () => store.openArtifactReader(RUN_A, value),
+            messageText: () => drain(store.messageText(RUN_A, value)),
+            size: () => store.size(RUN_A, value),
           };
           if (!validPrefix) calls["listKeys"] = () => store.listKeys(RUN_A, value);
           for (const [method, call] of Object.entries(calls)) await expectCode(call, code, method);
@@ -744,6 +758,11 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
             createJson: () => store.createJson(value, "a", 1),
             readJsonVersioned: () => store.readJsonVersioned(value, "a"),
             replaceJson: () => store.replaceJson(value, "a", "0", 1),
+            openArtifactWriter: () =>
+              store.openArtifactWriter(value, "a", streamEnvelope, { recordsField: "r" }),
+            openArtifactReader: () => store.openArtifactReader(value, "a"),
+            messageText: () => drain(store.messageText(value, "a")),
+            size: () => store.size(value, "a"),
           };
           for (const [method, call] of Object.entries(calls)) await expectCode(call, code, method);
           expect(await store.listRuns(), "nothing was stored").toEqual([]);
@@ -898,6 +917,10 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         await store.delete(RUN_A, lock);
         expect(await store.createJson(RUN_A, lock, { owner: "p2", beat: 0 })).toBe(true);
       });
+    });
+
+    describe("streamed artifacts", () => {
+      registerStreamTests({ test, expect, expectCode, runId: RUN_A, slowTestMs: SLOW_TEST_MS });
     });
 
     describe("suite options", () => {

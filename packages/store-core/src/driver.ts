@@ -1,4 +1,18 @@
 /**
+ * A streamed write of one key's bytes, chunk by chunk. Nothing counts as stored until
+ * {@link ChunkSink.commit} resolves; then the whole byte sequence replaces what the key
+ * held, atomically. {@link ChunkSink.abort} (or a crash) leaves the key as it was.
+ */
+export interface ChunkSink {
+  /** Appends a chunk. Awaiting it is the backpressure. */
+  write(chunk: Uint8Array): Promise<void>;
+  /** Makes the bytes written durable and publishes them under the key, atomically. */
+  commit(): Promise<void>;
+  /** Discards what was written; idempotent, safe after a failed write or commit. */
+  abort(): Promise<void>;
+}
+
+/**
  * What a backend implements: bytes in, bytes out, per run and key. Keys and run ids
  * reaching a driver are already validated by {@link createStore}; JSON and error
  * shaping happen there too, so a driver stays small.
@@ -26,13 +40,16 @@ export interface StoreDriver {
    */
   replace(runId: string, key: string, expected: Uint8Array, data: Uint8Array): Promise<boolean>;
   /**
-   * How many bytes are stored under the key, without reading them (a `stat`, a
-   * `HEAD`); `undefined` when the key holds nothing.
+   * How many bytes are stored under the key in either form, without reading them (a
+   * `stat`, a `HEAD`); `undefined` when the key holds nothing.
    */
   size(runId: string, key: string): Promise<number | undefined>;
-  /** Removes the key; returns `false` when it held nothing. */
+  /** Removes the key (either form); returns `false` when it held nothing. */
   remove(runId: string, key: string): Promise<boolean>;
-  /** Keys of the run that start with `prefix` (plain string prefix), in any order. */
+  /**
+   * Keys of the run that start with `prefix` (plain string prefix), in any order; a key
+   * held in stream form is listed once, under its key.
+   */
   list(runId: string, prefix: string): Promise<string[]>;
   /** Ids of the runs that hold at least one key, in any order. */
   listRuns(): Promise<string[]>;
@@ -47,6 +64,22 @@ export interface StoreDriver {
    * holder of the run's lease.
    */
   sweep?(runId: string): Promise<number>;
+  /**
+   * Opens a streamed write of the key's **stream form** (the framed, encoded bytes of a
+   * streamed artifact, see {@link ChunkSink}). A key holds one form at a time: committing
+   * the stream form removes the plain form (`write`) and a plain `write` removes the
+   * stream form, so `read` and `readStream` never both see a value once either settles.
+   * Optional: without it (and `readStream`), the store refuses streamed artifacts.
+   */
+  openWrite?(runId: string, key: string): Promise<ChunkSink>;
+  /**
+   * The key's stream form as chunks in order (each chunk may be reused by nobody after
+   * it is yielded), or `undefined` when the key holds no stream form. Memory stays
+   * bounded by one chunk.
+   */
+  readStream?(runId: string, key: string): Promise<AsyncIterable<Uint8Array> | undefined>;
+  /** Where a key's stream form lives, for messages; defaults to {@link StoreDriver.describe}. */
+  describeStream?(runId: string, key: string): string;
   /** Releases resources (connections, handles). Optional. */
   close?(): Promise<void>;
 }

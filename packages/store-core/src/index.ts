@@ -1,4 +1,5 @@
-export type { StoreDriver } from "./driver.js";
+export { type Codec, type GzipCodecOptions, gzipCodec } from "./codec.js";
+export type { ChunkSink, StoreDriver } from "./driver.js";
 export {
   type ErrorClass,
   isStoreError,
@@ -26,7 +27,15 @@ export {
 } from "./message.js";
 export {
   type ArtifactStore,
+  type CreateStoreOptions,
   createStore,
   RUN_TOMBSTONE_KEY,
   type VersionedJson,
 } from "./store.js";
+export {
+  type ArtifactReader,
+  type ArtifactWriter,
+  STREAM_FORMAT,
+  type StreamCommit,
+  type StreamLayout,
+} from "./stream.js";

@@ -1,10 +1,24 @@
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
+import { type Codec, gzipCodec } from "./codec.js";
 import type { StoreDriver } from "./driver.js";
 import { StoreError, StoreErrorCode } from "./errors.js";
 import { isJsonText } from "./json-text.js";
 import { validateKey, validatePrefix, validateRunId } from "./keys.js";
 import { type Message, messageSchema } from "./message.js";
+import {
+  type ArtifactReader,
+  type ArtifactWriter,
+  batched,
+  checkLayout,
+  createArtifactWriter,
+  fieldsJson,
+  materialise,
+  openStreamReader,
+  plainReader,
+  type StreamLayout,
+  type StreamPlace,
+} from "./stream.js";
 
 /** A JSON value read together with an opaque version, for {@link ArtifactStore.replaceJson}. */
 export interface VersionedJson<T = unknown> {
@@ -64,8 +78,9 @@ export interface ArtifactStore {
    */
   digest(runId: string, key: string): Promise<string | undefined>;
   /**
-   * How many bytes are stored under the key, or `undefined` when it holds nothing;
-   * nothing is read or parsed, so sizing a run costs a listing and a stat per key.
+   * How many bytes are stored under the key (plain or streamed), or `undefined` when it
+   * holds nothing; nothing is read or parsed, so sizing a run costs a listing and a stat
+   * per key.
    */
   size(runId: string, key: string): Promise<number | undefined>;
   /** Deletes the key. Throws `ERR_ARTIFACT_NOT_FOUND` when it held nothing. */
@@ -114,6 +129,43 @@ export interface ArtifactStore {
   sweep(runId: string): Promise<number>;
   /** Releases the backend's resources. */
   close(): Promise<void>;
+  /**
+   * Starts a streamed artifact under the key: records go in one at a time (bounded
+   * memory), framed as JSON lines behind a header (the envelope and layout) and before a
+   * trailer (the summary and the record count), through the codec stages (gzip by
+   * default), to the backend. Nothing counts as stored until
+   * {@link ArtifactWriter.commit}; the key keeps its previous value until then.
+   * `envelope` must be a Message with `content: null` (`ERR_INVALID_VALUE`).
+   * `ERR_STORE_BACKEND` when the backend cannot stream.
+   */
+  openArtifactWriter(
+    runId: string,
+    key: string,
+    envelope: Message & { content: null },
+    layout: StreamLayout,
+  ): Promise<ArtifactWriter>;
+  /**
+   * Reads an artifact back, streamed or plain, with bounded memory for a streamed one.
+   * `ERR_ARTIFACT_NOT_FOUND` when missing, `ERR_CORRUPT_ENTRY` when damaged (a
+   * truncated stream fails when its end is reached).
+   */
+  openArtifactReader(runId: string, key: string): Promise<ArtifactReader>;
+  /**
+   * The whole Message as UTF-8 text chunks, never materialised: their concatenation
+   * equals `JSON.stringify(await get(runId, key))`. For `wct inspect --json`.
+   * Errors as {@link ArtifactStore.openArtifactReader}.
+   */
+  messageText(runId: string, key: string): AsyncIterable<string>;
+}
+
+/** Options of {@link createStore}. */
+export interface CreateStoreOptions {
+  /**
+   * The byte stages of streamed artifacts, applied in order on write and in reverse
+   * on read. Default `[gzipCodec()]`. `[]` stores plain JSON lines. Plain Messages
+   * (`save`, `saveJson`) are never encoded.
+   */
+  codecs?: readonly Codec[];
 }
 
 /**
@@ -236,7 +288,49 @@ async function backendCall<T>(
  * keys, does JSON, checks Messages on the way out and shapes errors, once for every
  * backend.
  */
-export function createStore(driver: StoreDriver): ArtifactStore {
+export function createStore(driver: StoreDriver, options: CreateStoreOptions = {}): ArtifactStore {
+  const codecs = options.codecs ?? [gzipCodec()];
+  const streams = driver.openWrite !== undefined && driver.readStream !== undefined;
+  const placeOf = (runId: string, key: string): StreamPlace => ({
+    runId,
+    key,
+    describe: driver.describeStream?.(runId, key) ?? driver.describe(runId, key),
+    backend: driver.name,
+  });
+  const notFound = (runId: string, key: string) =>
+    new StoreError(
+      StoreErrorCode.ArtifactNotFound,
+      `nothing is stored at ${key} of run ${runId} (${driver.describe(runId, key)})`,
+      { runId, key },
+    );
+
+  // The key's stream form, already validated; `undefined` when it holds none.
+  async function streamChunks(
+    runId: string,
+    key: string,
+  ): Promise<AsyncIterable<Uint8Array> | undefined> {
+    if (!streams) return undefined;
+    return backendCall(driver, runId, key, "read", async () =>
+      (driver.readStream as NonNullable<StoreDriver["readStream"]>)(runId, key),
+    );
+  }
+
+  async function openStream(runId: string, key: string): Promise<ArtifactReader | undefined> {
+    const chunks = await streamChunks(runId, key);
+    if (chunks === undefined) return undefined;
+    return openStreamReader(placeOf(runId, key), chunks, codecs);
+  }
+
+  async function materialised(reader: ArtifactReader): Promise<Message> {
+    try {
+      const records: unknown[] = [];
+      for await (const record of reader.records()) records.push(record);
+      const content = materialise(reader.layout as StreamLayout, records, await reader.summary());
+      return { ...reader.envelope, content };
+    } finally {
+      await reader.close();
+    }
+  }
   async function readBytes(runId: string, key: string): Promise<Uint8Array | undefined> {
     validateRunId(runId);
     validateKey(key);
@@ -258,13 +352,37 @@ export function createStore(driver: StoreDriver): ArtifactStore {
   async function getJson<T>(runId: string, key: string): Promise<T> {
     const bytes = await readBytes(runId, key);
     if (bytes === undefined) {
+      const stream = await openStream(runId, key);
+      if (stream !== undefined) return (await materialised(stream)) as T;
+      throw notFound(runId, key);
+    }
+    return parse(runId, key, bytes) as T;
+  }
+
+  function checkMessage(runId: string, key: string, value: unknown): Message {
+    const checked = messageSchema.safeParse(value);
+    if (!checked.success) {
       throw new StoreError(
-        StoreErrorCode.ArtifactNotFound,
-        `nothing is stored at ${key} of run ${runId} (${driver.describe(runId, key)})`,
+        StoreErrorCode.CorruptEntry,
+        `${driver.describe(runId, key)} is corrupt: it is JSON but not a Message (${checked.error.issues
+          .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+          .join("; ")}). Delete the run or rerun the artifact.`,
         { runId, key },
       );
     }
-    return parse(runId, key, bytes) as T;
+    // The parsed JSON as stored (not zod's copy), so key order and extra fields
+    // survive and a digest of it matches the stored bytes.
+    return value as Message;
+  }
+
+  async function openArtifactReader(runId: string, key: string): Promise<ArtifactReader> {
+    const bytes = await readBytes(runId, key);
+    if (bytes !== undefined) {
+      return plainReader(placeOf(runId, key), checkMessage(runId, key, parse(runId, key, bytes)));
+    }
+    const stream = await openStream(runId, key);
+    if (stream === undefined) throw notFound(runId, key);
+    return stream;
   }
 
   async function write(runId: string, key: string, data: unknown): Promise<Uint8Array> {
@@ -296,32 +414,34 @@ export function createStore(driver: StoreDriver): ArtifactStore {
       return digestOf(bytes);
     },
     async get(runId, key) {
-      const value = await getJson<unknown>(runId, key);
-      const checked = messageSchema.safeParse(value);
-      if (!checked.success) {
-        throw new StoreError(
-          StoreErrorCode.CorruptEntry,
-          `${driver.describe(runId, key)} is corrupt: it is JSON but not a Message (${checked.error.issues
-            .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
-            .join("; ")}). Delete the run or rerun the artifact.`,
-          { runId, key },
-        );
-      }
-      // Return the parsed JSON as stored (not zod's copy) so key order and extra
-      // fields survive and a digest of it matches the stored bytes.
-      return value as Message;
+      return checkMessage(runId, key, await getJson<unknown>(runId, key));
     },
     async exists(runId, key) {
-      return (await readBytes(runId, key)) !== undefined;
+      if ((await readBytes(runId, key)) !== undefined) return true;
+      if (!streams) return false;
+      if (driver.size !== undefined) {
+        const size = driver.size.bind(driver);
+        return (
+          (await backendCall(driver, runId, key, "read", () => size(runId, key))) !== undefined
+        );
+      }
+      const chunks = await streamChunks(runId, key);
+      if (chunks === undefined) return false;
+      await chunks[Symbol.asyncIterator]().return?.();
+      return true;
     },
     async digest(runId, key) {
       const bytes = await readBytes(runId, key);
-      return bytes === undefined ? undefined : digestOf(bytes);
-    },
-    async size(runId, key) {
-      validateRunId(runId);
-      validateKey(key);
-      return backendCall(driver, runId, key, "size", () => driver.size(runId, key));
+      if (bytes !== undefined) return digestOf(bytes);
+      // A streamed artifact's digest is of its stored (encoded) bytes: checking it on
+      // resume costs a read and a hash, no decoding.
+      const chunks = await streamChunks(runId, key);
+      if (chunks === undefined) return undefined;
+      const hash = createHash("sha256");
+      await backendCall(driver, runId, key, "read", async () => {
+        for await (const chunk of chunks) hash.update(chunk);
+      });
+      return `sha256:${hash.digest("hex")}`;
     },
     async delete(runId, key) {
       validateRunId(runId);
@@ -415,5 +535,73 @@ export function createStore(driver: StoreDriver): ArtifactStore {
     async close() {
       await driver.close?.();
     },
+    async openArtifactWriter(runId, key, envelope, layout) {
+      validateRunId(runId);
+      validateKey(key);
+      const place = placeOf(runId, key);
+      const invalid = notAMessage(runId, key, envelope);
+      if (invalid) throw invalid;
+      if (!Object.hasOwn(envelope, "content") || envelope.content !== null) {
+        throw new StoreError(
+          StoreErrorCode.InvalidValue,
+          `cannot store ${key} of run ${runId}: the envelope must hold \`content: null\``,
+          { runId, key },
+        );
+      }
+      checkLayout(place, layout);
+      // Checked before the backend is touched, so a bad head leaves nothing behind.
+      encode(runId, key, layout.head ?? {});
+      if (!streams) {
+        throw new StoreError(
+          StoreErrorCode.Backend,
+          `the ${driver.name} store cannot hold streamed artifacts (its driver has no openWrite/readStream); save ${key} of run ${runId} as a plain Message`,
+          { runId, key },
+        );
+      }
+      const openWrite = (driver.openWrite as NonNullable<StoreDriver["openWrite"]>).bind(driver);
+      const sink = await backendCall(driver, runId, key, "write", () => openWrite(runId, key));
+      return createArtifactWriter(place, sink, codecs, envelope, layout);
+    },
+    openArtifactReader,
+    messageText(runId, key) {
+      return batched(messagePieces(runId, key));
+    },
+    async size(runId, key) {
+      validateRunId(runId);
+      validateKey(key);
+      return backendCall(driver, runId, key, "size", () => driver.size(runId, key));
+    },
   };
+
+  async function* messagePieces(runId: string, key: string): AsyncGenerator<string> {
+    const bytes = await readBytes(runId, key);
+    if (bytes !== undefined) {
+      // Stored by `save` as exactly JSON.stringify of the Message; checked all the same.
+      const message = checkMessage(runId, key, parse(runId, key, bytes));
+      yield JSON.stringify(message);
+      return;
+    }
+    const reader = await openStream(runId, key);
+    if (reader === undefined) throw notFound(runId, key);
+    try {
+      const layout = reader.layout as StreamLayout;
+      const keys = Object.keys(reader.envelope);
+      const at = keys.indexOf("content");
+      const side = (from: number, to: number) =>
+        fieldsJson(Object.fromEntries(keys.slice(from, to).map((k) => [k, reader.envelope[k]])));
+      const before = side(0, at);
+      const after = side(at + 1, keys.length);
+      const head = fieldsJson(layout.head ?? {});
+      yield `{${before}${before ? "," : ""}"content":{${head}${head ? "," : ""}${JSON.stringify(layout.recordsField)}:[`;
+      let first = true;
+      for await (const record of reader.records()) {
+        yield first ? JSON.stringify(record) : `,${JSON.stringify(record)}`;
+        first = false;
+      }
+      const summary = fieldsJson(await reader.summary());
+      yield `]${summary ? "," : ""}${summary}}${after ? "," : ""}${after}}`;
+    } finally {
+      await reader.close();
+    }
+  }
 }

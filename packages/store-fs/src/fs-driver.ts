@@ -1,6 +1,17 @@
 import { randomBytes } from "node:crypto";
-import { type Dirent, lstatSync } from "node:fs";
-import { link, lstat, mkdir, readdir, realpath, rename, rm, unlink } from "node:fs/promises";
+import { constants, type Dirent, lstatSync } from "node:fs";
+import {
+  type FileHandle,
+  link,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  realpath,
+  rename,
+  rm,
+  unlink,
+} from "node:fs/promises";
 import { dirname, join } from "node:path";
 import {
   type ArtifactStore,
@@ -14,6 +25,7 @@ import {
 
 import {
   errorCode,
+  FILE_MODE,
   FOLDER_MODE,
   removeQuietly,
   replaceFileAtomically,
@@ -27,6 +39,11 @@ import { sweepTemporaryFiles } from "./sweep.js";
 import { syncFolder } from "./sync-folder.js";
 
 const FILE_SUFFIX = ".json";
+/** Suffix of a streamed artifact's file: gzip'd JSON lines with the default codec. */
+const STREAM_SUFFIX = ".jsonl.gz";
+// Chunk size of streamed reads: large enough for few threadpool round trips, small
+// enough that memory stays flat.
+const READ_CHUNK = 256 * 1024;
 
 function isMissing(error: unknown): boolean {
   const code = errorCode(error);
@@ -47,12 +64,90 @@ interface KeyPlace {
   /** `[runId, ...folders of the key]`, relative to `runs/`. */
   folderParts: string[];
   fileName: string;
+  /** Name of the key's stream form (a streamed artifact) in the same folder. */
+  streamName: string;
 }
 
 function placeOf(runId: string, key: string): KeyPlace {
   const segments = key.split("/");
   const last = segments.pop() as string;
-  return { folderParts: [runId, ...segments], fileName: last + FILE_SUFFIX };
+  return {
+    folderParts: [runId, ...segments],
+    fileName: last + FILE_SUFFIX,
+    streamName: last + STREAM_SUFFIX,
+  };
+}
+
+function isProcessGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return errorCode(error) === "ESRCH";
+  }
+}
+
+/**
+ * Removes temporary files of `name` left in `folder` by writers that were killed
+ * (their pid no longer runs on this host). Best effort: a temporary file is never
+ * read as data anyway, this only gives the disk space back.
+ */
+async function sweepDeadTemps(folder: string, name: string): Promise<void> {
+  const prefix = `.${name}.`;
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch {
+    return;
+  }
+  await Promise.all(
+    names
+      .filter((entry) => entry.startsWith(prefix) && entry.endsWith(".tmp"))
+      .map(async (entry) => {
+        const pid = Number(entry.slice(prefix.length).split(".")[0]);
+        if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return;
+        if (isProcessGone(pid)) await removeQuietly(join(folder, entry)).catch(() => {});
+      }),
+  );
+}
+
+/**
+ * A file read in chunks from a handle opened up front: the bytes are those of the file
+ * as it was opened, whatever is renamed over it meanwhile. Ending, breaking out or
+ * calling `return()` before the first chunk all close the handle.
+ */
+function handleChunks(handle: FileHandle): AsyncIterable<Uint8Array> {
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await handle.close();
+  };
+  return {
+    [Symbol.asyncIterator]() {
+      return {
+        async next(): Promise<IteratorResult<Uint8Array>> {
+          if (closed) return { done: true, value: undefined };
+          try {
+            const buffer = Buffer.allocUnsafe(READ_CHUNK);
+            const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK, null);
+            if (bytesRead === 0) {
+              await close();
+              return { done: true, value: undefined };
+            }
+            return { done: false, value: buffer.subarray(0, bytesRead) };
+          } catch (error) {
+            await close().catch(() => {});
+            throw error;
+          }
+        },
+        async return(): Promise<IteratorResult<Uint8Array>> {
+          await close();
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
 }
 
 /**
@@ -228,8 +323,14 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
         if (folderPrefix.startsWith(prefix) || prefix.startsWith(folderPrefix)) {
           folders.push(collectKeys(join(dir, entry.name), folderPrefix, prefix, keys, stopAtFirst));
         }
-      } else if (entry.isFile() && entry.name.endsWith(FILE_SUFFIX)) {
-        const key = path.slice(0, -FILE_SUFFIX.length);
+      } else if (entry.isFile()) {
+        const suffix = entry.name.endsWith(FILE_SUFFIX)
+          ? FILE_SUFFIX
+          : entry.name.endsWith(STREAM_SUFFIX)
+            ? STREAM_SUFFIX
+            : undefined;
+        if (suffix === undefined) continue;
+        const key = path.slice(0, -suffix.length);
         if (key.startsWith(prefix) && isValid(validateKey, key)) keys.push(key);
       }
     }
@@ -285,13 +386,21 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     },
 
     async write(runId, key, data) {
-      await withFolder(runId, key, (folder, { fileName }) =>
-        replaceFileAtomically(folder, fileName, data),
-      );
+      await withFolder(runId, key, async (folder, { fileName, streamName }) => {
+        await replaceFileAtomically(folder, fileName, data);
+        // A key holds one form: the plain value now replaces a streamed one.
+        await removeQuietly(join(folder, streamName));
+      });
     },
 
     async create(runId, key, data) {
-      return withFolder(runId, key, async (folder, { fileName }) => {
+      return withFolder(runId, key, async (folder, { fileName, streamName }) => {
+        // A key holding a streamed artifact holds something.
+        const streamed = await lstat(join(folder, streamName)).catch((error) => {
+          if (isMissing(error)) return undefined;
+          throw error;
+        });
+        if (streamed !== undefined) return false;
         const temp = join(folder, tempFileName(fileName));
         try {
           await writeSyncedFile(temp, data);
@@ -360,10 +469,17 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
         if (folder === undefined) return undefined;
         if (!folder.isDirectory()) throw unsafe(path, runId, key);
       }
-      const file = lstatSync(join(path, place.fileName), { throwIfNoEntry: false });
-      if (file === undefined || file.isDirectory()) return undefined;
-      if (!file.isFile()) throw unsafe(join(path, place.fileName), runId, key);
-      return file.size;
+      // The plain form first, then the stream form (`<key>.jsonl.gz`).
+      for (const name of [place.fileName, place.streamName]) {
+        const file = lstatSync(join(path, name), { throwIfNoEntry: false });
+        if (file === undefined || file.isDirectory()) continue;
+        if (file.isSymbolicLink()) throw unsafe(join(path, name), runId, key);
+        if (!file.isFile()) {
+          throw notRegular(new NotRegularFileError(join(path, name), "special"), runId, key);
+        }
+        return file.size;
+      }
+      return undefined;
     },
 
     async remove(runId, key) {
@@ -371,17 +487,101 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       const folder = await keyFolder(runId, key, place, false);
       if (folder === undefined) return false;
       const removed = await withGuard(folder, place.fileName, staleGuardMs, async () => {
-        try {
-          await unlink(join(folder, place.fileName));
-          await syncFolder(folder);
-          return true;
-        } catch (error) {
-          // A folder named like the key's file (see the README) is not a key.
-          if (isMissing(error) || errorCode(error) === "EISDIR") return false;
-          throw error;
-        }
+        const unlinked = async (name: string) => {
+          try {
+            await unlink(join(folder, name));
+            return true;
+          } catch (error) {
+            // A folder named like the key's file (see the README) is not a key.
+            if (isMissing(error) || errorCode(error) === "EISDIR") return false;
+            throw error;
+          }
+        };
+        const plain = await unlinked(place.fileName);
+        const streamed = await unlinked(place.streamName);
+        if (plain || streamed) await syncFolder(folder);
+        return plain || streamed;
       });
       return removed === true;
+    },
+
+    async openWrite(runId, key) {
+      const place = placeOf(runId, key);
+      const folder = (await keyFolder(runId, key, place, true)) as string;
+      await sweepDeadTemps(folder, place.streamName);
+      const temp = join(folder, tempFileName(place.streamName));
+      const handle = await open(temp, "wx", FILE_MODE);
+      let state: "open" | "done" = "open";
+      const discard = async () => {
+        await handle.close().catch(() => {});
+        await removeQuietly(temp);
+      };
+      return {
+        async write(chunk) {
+          if (state !== "open") throw new Error(`the write of ${temp} is already finished`);
+          let offset = 0;
+          while (offset < chunk.length) {
+            const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
+            offset += bytesWritten;
+          }
+        },
+        async commit() {
+          if (state !== "open") throw new Error(`the write of ${temp} is already finished`);
+          state = "done";
+          try {
+            await handle.sync();
+            await handle.close();
+            await rename(temp, join(folder, place.streamName));
+          } catch (error) {
+            await discard().catch(() => {});
+            throw error;
+          }
+          // The rename is durable before the plain form goes, so a power loss never
+          // leaves the key holding neither.
+          await syncFolder(folder);
+          // A key holds one form: the stream now replaces a plain value.
+          await removeQuietly(join(folder, place.fileName));
+        },
+        async abort() {
+          if (state !== "open") return;
+          state = "done";
+          await discard();
+        },
+      };
+    },
+
+    async readStream(runId, key) {
+      const realRoot = await ensureRunsDir(false);
+      if (realRoot === undefined) return undefined;
+      const place = placeOf(runId, key);
+      const folder = await keyFolder(runId, key, place, false);
+      if (folder === undefined) return undefined;
+      const file = join(folder, place.streamName);
+      let handle: FileHandle;
+      try {
+        // O_NOFOLLOW: a link planted at the file itself is refused, not followed; the
+        // folders on the way were checked by keyFolder. O_NONBLOCK: a FIFO there must
+        // not block the open waiting for a writer.
+        handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      } catch (error) {
+        if (isMissing(error)) return undefined;
+        if (errorCode(error) === "ELOOP") throw unsafe(file, runId, key);
+        if (errorCode(error) === "ENXIO" || errorCode(error) === "EOPNOTSUPP") {
+          throw notRegular(new NotRegularFileError(file, "special"), runId, key);
+        }
+        throw error;
+      }
+      // Checked on the open descriptor, so nothing swapped in after a check is read.
+      const stats = await handle.stat().catch(async (error: unknown) => {
+        await handle.close().catch(() => {});
+        throw error;
+      });
+      if (!stats.isFile()) {
+        await handle.close().catch(() => {});
+        if (stats.isDirectory()) return undefined;
+        throw notRegular(new NotRegularFileError(file, "special"), runId, key);
+      }
+      return handleChunks(handle);
     },
 
     async list(runId, prefix) {
@@ -389,7 +589,8 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       if (dir === undefined) return [];
       const keys: string[] = [];
       await collectKeys(dir, "", prefix, keys, false);
-      return keys;
+      // Both forms of a key exist for an instant while one replaces the other.
+      return [...new Set(keys)];
     },
 
     async listRuns() {
@@ -445,6 +646,11 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     describe(runId, key) {
       const place = placeOf(runId, key);
       return join(runsDir, ...place.folderParts, place.fileName);
+    },
+
+    describeStream(runId, key) {
+      const place = placeOf(runId, key);
+      return join(runsDir, ...place.folderParts, place.streamName);
     },
   };
 }

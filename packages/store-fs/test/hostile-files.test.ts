@@ -37,6 +37,15 @@ describe("entries that are not regular files", () => {
     );
   });
 
+  it("a FIFO where a streamed artifact's file should be is refused with ERR_NOT_A_FILE instead of blocking", async () => {
+    const store = createFsStore({ baseDir: base });
+    await store.saveJson(RUN, "_system/state", { ok: true });
+    execFileSync("mkfifo", [join(base, "runs", RUN, "a.jsonl.gz")]);
+    await expect(store.digest(RUN, "a")).rejects.toSatisfy((e) =>
+      isStoreError(e, StoreErrorCode.NotAFile),
+    );
+  });
+
   it("a FIFO swapped in for a checked file is still refused: the check is on the open descriptor", async () => {
     const file = join(base, "swapped");
     execFileSync("mkfifo", [file]);

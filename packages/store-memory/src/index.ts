@@ -12,6 +12,22 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  */
 export function createMemoryDriver(): StoreDriver {
   const runs = new Map<string, Map<string, Uint8Array>>();
+  // Stream forms, as the chunks written; a key lives in `runs` or here, never both.
+  const streams = new Map<string, Map<string, Uint8Array[]>>();
+  const streamOf = (runId: string) => {
+    let run = streams.get(runId);
+    if (!run) {
+      run = new Map();
+      streams.set(runId, run);
+    }
+    return run;
+  };
+  const dropStream = (runId: string, key: string): boolean => {
+    const run = streams.get(runId);
+    if (!run?.delete(key)) return false;
+    if (run.size === 0) streams.delete(runId);
+    return true;
+  };
   const runOf = (runId: string) => {
     let run = runs.get(runId);
     if (!run) {
@@ -28,10 +44,11 @@ export function createMemoryDriver(): StoreDriver {
     },
     async write(runId, key, data) {
       runOf(runId).set(key, data.slice());
+      dropStream(runId, key);
     },
     async create(runId, key, data) {
       const run = runOf(runId);
-      if (run.has(key)) return false;
+      if (run.has(key) || streams.get(runId)?.has(key)) return false;
       run.set(key, data.slice());
       return true;
     },
@@ -41,23 +58,56 @@ export function createMemoryDriver(): StoreDriver {
       runOf(runId).set(key, data.slice());
       return true;
     },
-    async size(runId, key) {
-      return runs.get(runId)?.get(key)?.byteLength;
-    },
     async remove(runId, key) {
+      const streamed = dropStream(runId, key);
       const run = runs.get(runId);
-      if (!run?.delete(key)) return false;
+      if (!run?.delete(key)) return streamed;
       if (run.size === 0) runs.delete(runId);
       return true;
     },
     async list(runId, prefix) {
-      return [...(runs.get(runId)?.keys() ?? [])].filter((k) => k.startsWith(prefix));
+      const keys = [...(runs.get(runId)?.keys() ?? []), ...(streams.get(runId)?.keys() ?? [])];
+      return keys.filter((k) => k.startsWith(prefix));
     },
     async listRuns() {
-      return [...runs.keys()];
+      return [...new Set([...runs.keys(), ...streams.keys()])];
     },
     async clear(runId) {
       runs.delete(runId);
+      streams.delete(runId);
+    },
+    async openWrite(runId, key) {
+      let chunks: Uint8Array[] | undefined = [];
+      return {
+        async write(chunk) {
+          if (chunks === undefined) throw new Error("the write was aborted or committed");
+          chunks.push(chunk.slice());
+        },
+        async commit() {
+          if (chunks === undefined) throw new Error("the write was aborted or committed");
+          // The swap is one synchronous step: readers see the old chunks or the new.
+          streamOf(runId).set(key, chunks);
+          const run = runs.get(runId);
+          if (run?.delete(key) && run.size === 0) runs.delete(runId);
+          chunks = undefined;
+        },
+        async abort() {
+          chunks = undefined;
+        },
+      };
+    },
+    async readStream(runId, key) {
+      const chunks = streams.get(runId)?.get(key);
+      if (chunks === undefined) return undefined;
+      return (async function* () {
+        for (const chunk of chunks) yield chunk.slice();
+      })();
+    },
+    async size(runId, key) {
+      const bytes = runs.get(runId)?.get(key);
+      if (bytes !== undefined) return bytes.length;
+      const chunks = streams.get(runId)?.get(key);
+      return chunks?.reduce((total, chunk) => total + chunk.length, 0);
     },
     describe(runId, key) {
       return `memory:${runId}/${key}`;

@@ -1,5 +1,11 @@
+import { isStreamedContent } from "@wct/plugin-api";
 import { describe, expect, it } from "vitest";
-import wordCountPlugin, { countWords, wordCountProcessor, wordCountProperties } from "../index.js";
+import wordCountPlugin, {
+  countWords,
+  wordCountProcessor,
+  wordCountProperties,
+  wordCountStreamProcessor,
+} from "../index.js";
 
 const log = { debug() {}, info() {}, warn() {}, error() {} };
 const validate = (value: unknown) => wordCountProperties["~standard"].validate(value);
@@ -39,7 +45,7 @@ async function run(texts: Record<string, string>, properties: unknown = {}, sign
 describe("word-count plugin", () => {
   it("has the plugin shape with one processor from file_content to word_count", () => {
     expect(wordCountPlugin.name).toBe("word-count");
-    expect(wordCountPlugin.processors).toEqual([wordCountProcessor]);
+    expect(wordCountPlugin.processors).toEqual([wordCountProcessor, wordCountStreamProcessor]);
     expect(wordCountProcessor.inputSchemas).toEqual([[{ name: "file_content", version: "1.0.0" }]]);
     expect(wordCountProcessor.outputSchema).toEqual({ name: "word_count", version: "1.0.0" });
   });
@@ -93,5 +99,45 @@ describe("word-count properties", () => {
 
   it("rejects properties that are not a mapping", () => {
     expect(validate(["min_length"]).issues).toHaveLength(1);
+  });
+});
+
+describe("word_count_stream", () => {
+  const texts = { "a.txt": "one two three", "b.md": "# Title\n\nfour, five." };
+
+  it("reads files as records and streams counts equal to word_count's", async () => {
+    const pulled: string[] = [];
+    const files = Object.entries(texts).map(([path, text]) => ({ path, text }));
+    const out = await wordCountStreamProcessor.process({
+      inputs: [
+        {
+          id: "code",
+          async *records() {
+            for (const file of files) {
+              pulled.push(file.path);
+              yield file;
+            }
+          },
+        },
+      ],
+      properties: { min_length: 1 },
+      signal: new AbortController().signal,
+      log,
+    });
+    expect(isStreamedContent(out)).toBe(true);
+    const iterator = out.records[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toEqual({ path: "a.txt", words: 3 });
+    // One file read per record: b.md is not read before its count is asked for.
+    expect(pulled).toEqual(["a.txt"]);
+    const rest = [];
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      rest.push(next.value);
+    }
+    const materialised = {
+      ...out.head,
+      files: [{ path: "a.txt", words: 3 }, ...rest],
+      ...(await out.summary()),
+    };
+    expect(materialised).toEqual(await run(texts));
   });
 });

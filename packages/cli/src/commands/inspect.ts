@@ -1,6 +1,6 @@
 import { checkArtifactIntegrity, readRunInfo, resolveRunId } from "@wct/executor";
 import { ARTIFACT_ID_PATTERN } from "@wct/runbook-schema";
-import type { ArtifactStore } from "@wct/store-core";
+import type { ArtifactReader, ArtifactStore } from "@wct/store-core";
 import { Command } from "commander";
 import { type CliContext, storeSpec } from "../context.js";
 import { errorCode, UsageError } from "../errors.js";
@@ -10,9 +10,9 @@ import { formatBytes, formatDuration, json, oneLine, table } from "../format.js"
  * The stored Message of `artifact`; when there is none, the error says what became of
  * that artifact in the run (or which artifacts the run has), keeping the store's code.
  */
-async function getArtifact(store: ArtifactStore, runId: string, artifact: string) {
+async function openArtifact(store: ArtifactStore, runId: string, artifact: string) {
   try {
-    return await store.get(runId, artifact);
+    return await store.openArtifactReader(runId, artifact);
   } catch (error) {
     if (errorCode(error) !== "ERR_ARTIFACT_NOT_FOUND") throw error;
     const state = await readRunInfo(store, runId).then(
@@ -41,6 +41,75 @@ async function getArtifact(store: ArtifactStore, runId: string, artifact: string
 interface InspectFlags {
   json?: boolean;
   store?: string;
+  limit?: string;
+  offset?: string;
+}
+
+/** Records shown by default: a head, however large the artifact. */
+export const DEFAULT_LIMIT = 20;
+
+function count(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value)) {
+    throw new UsageError(
+      `${flag} must be a whole number of records (got ${JSON.stringify(value)})`,
+    );
+  }
+  return Number(value);
+}
+
+/** Writes chunks as the stream takes them: a whole artifact is never held. */
+async function writeAll(stdout: CliContext["io"]["stdout"], chunks: AsyncIterable<string>) {
+  for await (const chunk of chunks) {
+    if (stdout.write(chunk) === false && stdout.once) {
+      await new Promise<void>((resolve) => stdout.once!("drain", resolve));
+    }
+  }
+}
+
+function indented(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/\n/g, "\n  ");
+}
+
+/**
+ * The content of a stored artifact for a person: head fields, the records from
+ * `offset` (at most `limit`), then the closing fields. Reads past the records it
+ * skips, holding one at a time.
+ */
+async function contentHead(
+  reader: ArtifactReader,
+  offset: number,
+  limit: number,
+): Promise<string[]> {
+  const field = reader.layout?.recordsField;
+  if (field === undefined) return [JSON.stringify(reader.envelope.content ?? null, null, 2)];
+  const lines = ["{"];
+  for (const [key, value] of Object.entries(reader.layout?.head ?? {})) {
+    lines.push(`  ${JSON.stringify(key)}: ${indented(value)},`);
+  }
+  lines.push(`  ${JSON.stringify(field)}: [`);
+  let index = 0;
+  let shown = 0;
+  for await (const record of reader.records()) {
+    if (index >= offset && shown < limit) {
+      lines.push(`    ${indented(record).replace(/\n/g, "\n  ")},`);
+      shown++;
+    }
+    index++;
+  }
+  const hidden = index - shown;
+  if (hidden > 0) {
+    const next = offset + shown;
+    lines.push(
+      `    … ${shown} of ${index} records shown (from ${offset})${next < index ? `; next: --offset ${next} --limit ${limit}` : ""}`,
+    );
+  }
+  lines.push("  ],");
+  for (const [key, value] of Object.entries(await reader.summary())) {
+    lines.push(`  ${JSON.stringify(key)}: ${indented(value)},`);
+  }
+  lines.push("}");
+  return lines;
 }
 
 /** `wct inspect <run> [<artifact>]`: a run's metadata and state, or one stored artifact. */
@@ -49,7 +118,9 @@ export function inspectCommand(ctx: CliContext): Command {
     .description("show a run (metadata, attempts, artifact states) or one of its stored artifacts")
     .argument("<run>", "run id (a unique prefix is enough)")
     .argument("[artifact]", "artifact id: print its stored Message")
-    .option("--json", "print as JSON")
+    .option("--json", "print as JSON (an artifact: its whole Message, streamed)")
+    .option("--limit <n>", `records of a streamed artifact to show (default ${DEFAULT_LIMIT})`)
+    .option("--offset <n>", "first record to show (default 0)")
     .option("--store <dir|url>", "where runs are stored (default: $WCT_STORE or .waivern)")
     .action(async (run: string, artifact: string | undefined, flags: InspectFlags) => {
       const { io } = ctx;
@@ -64,31 +135,46 @@ export function inspectCommand(ctx: CliContext): Command {
         }
         const runId = await resolveRunId(store, run);
         if (artifact !== undefined) {
-          const message = await getArtifact(store, runId, artifact);
+          const limit = count("--limit", flags.limit, DEFAULT_LIMIT);
+          const offset = count("--offset", flags.offset, 0);
+          const reader = await openArtifact(store, runId, artifact);
           const integrity = await checkArtifactIntegrity(store, runId, artifact);
           if (integrity === "modified") {
             io.stderr.write(
               `wct: warning: artifact "${artifact}" of run ${runId} does not match the digest its run recorded: its file was changed after it was saved (edited or damaged), so this is not what the run produced. Resuming the run produces it again. [ERR_DIGEST_MISMATCH]\n`,
             );
           }
-          if (flags.json) {
-            io.stdout.write(json(message));
-            return;
+          try {
+            if (flags.json) {
+              await reader.close();
+              await writeAll(io.stdout, store.messageText(runId, artifact));
+              io.stdout.write("\n");
+              return;
+            }
+            const message = reader.envelope;
+            const e = message.execution;
+            const stored = await store.size(runId, artifact);
+            io.stdout.write(
+              [
+                `artifact ${message.id} of run ${runId}`,
+                `  schema:   ${message.schema.name}/${message.schema.version}`,
+                `  source:   ${message.source}`,
+                `  status:   ${e.status}${e.error ? ` (${e.error.code}: ${e.error.message})` : ""}${integrity === "modified" ? " (MODIFIED since saved: digest mismatch)" : ""}`,
+                `  duration: ${formatDuration(e.duration_ms)}`,
+                `  saved:    ${message.timestamp}`,
+                ...(stored === undefined
+                  ? []
+                  : [
+                      `  stored:   ${formatBytes(stored)}${reader.layout ? " (streamed, compressed)" : ""}`,
+                    ]),
+                "content:",
+                ...(await contentHead(reader, offset, limit)),
+                "",
+              ].join("\n"),
+            );
+          } finally {
+            await reader.close();
           }
-          const e = message.execution;
-          io.stdout.write(
-            [
-              `artifact ${message.id} of run ${runId}`,
-              `  schema:   ${message.schema.name}/${message.schema.version}`,
-              `  source:   ${message.source}`,
-              `  status:   ${e.status}${e.error ? ` (${e.error.code}: ${e.error.message})` : ""}${integrity === "modified" ? " (MODIFIED since saved: digest mismatch)" : ""}`,
-              `  duration: ${formatDuration(e.duration_ms)}`,
-              `  saved:    ${message.timestamp}`,
-              "content:",
-              JSON.stringify(message.content, null, 2),
-              "",
-            ].join("\n"),
-          );
           return;
         }
         const { run: meta, state } = await readRunInfo(store, runId);

@@ -63,7 +63,14 @@ export function runCommand(ctx: CliContext, setExit: (code: number) => void): Co
           env: io.env,
           resolveReuse: createReuseResolver(store),
         });
-        const progress = createProgressRenderer(io, { quiet: flags.quiet === true });
+        // WCT_PROGRESS_INTERVAL_MS: how often plain-line mode prints progress (CI logs, tests).
+        const interval = Number(io.env.WCT_PROGRESS_INTERVAL_MS);
+        const progress = createProgressRenderer(io, {
+          quiet: flags.quiet === true,
+          ...(Number.isFinite(interval) && interval >= 0 && io.env.WCT_PROGRESS_INTERVAL_MS
+            ? { plainIntervalMs: interval }
+            : {}),
+        });
         const controller = new AbortController();
         let interruptedBy: string | undefined;
         const unsubscribe = ctx.onInterrupt((signal) => {

@@ -1,5 +1,14 @@
-import type { ComponentLog, InputMessage, SchemaRef } from "@wct/plugin-api";
-import type { ArtifactStore } from "@wct/store-core";
+import {
+  type ComponentLog,
+  type InputMessage,
+  isStreamedContent,
+  type ProgressReport,
+  type RecordInput,
+  type SchemaRef,
+  type StreamedContent,
+  streamContent,
+} from "@wct/plugin-api";
+import type { ArtifactReader, ArtifactStore } from "@wct/store-core";
 import { ExecutorError, ExecutorErrorCode } from "../errors.js";
 import type { ComponentRegistry } from "../plan/registry.js";
 import type { PlannedArtifact } from "../types.js";
@@ -17,8 +26,15 @@ export interface StoredOutput {
   contentText: string;
 }
 
+/** Content produced as records, to be stored by the streamed-artifact unit. */
+export interface StreamedOutput {
+  schema: SchemaRef;
+  source: string;
+  streamed: StreamedContent;
+}
+
 /** What producing an artifact yields, before it becomes a Message. */
-export type Produced = StoredOutput;
+export type Produced = (StoredOutput & { streamed?: undefined }) | StreamedOutput;
 
 /** An input as one dependent gets it: a parse of the stored content that only it holds. */
 export interface InputContent {
@@ -33,10 +49,13 @@ export interface ProduceContext {
   runId: string;
   signal: AbortSignal;
   log: ComponentLog;
+  progress: (report: ProgressReport) => void;
   /** The input's content as a reader of the store gets it back, parsed for this caller. */
   inputContent(id: string): Promise<InputContent>;
-  /** The input's content JSON text as stored (a passthrough stores it unchanged). */
-  inputText(id: string): Promise<StoredOutput>;
+  /** The input's content JSON text when this attempt still holds it; it is then taken. */
+  heldInput(id: string): StoredOutput | undefined;
+  /** Readers opened for this artifact; closed by the caller once its output is stored. */
+  readers: ArtifactReader[];
   reuseStates: ReuseLookups;
 }
 
@@ -60,6 +79,57 @@ async function inputMessages(
   );
 }
 
+async function openInput(context: ProduceContext, id: string): Promise<ArtifactReader> {
+  // What this attempt still holds is stored too: the store is the one way records are read.
+  context.heldInput(id);
+  const reader = await context.store.openArtifactReader(context.runId, id);
+  context.readers.push(reader);
+  return reader;
+}
+
+async function recordInputs(
+  artifact: PlannedArtifact,
+  context: ProduceContext,
+): Promise<RecordInput[]> {
+  return Promise.all(
+    artifact.inputs.map(async (id) => {
+      const reader = await openInput(context, id);
+      return {
+        id,
+        schema: reader.envelope.schema,
+        source: reader.envelope.source,
+        recordsField: reader.layout?.recordsField,
+        head: reader.layout?.head ?? {},
+        records: (field?: string) => reader.records(field),
+        summary: () => reader.summary(),
+      };
+    }),
+  );
+}
+
+/** Streams a stored artifact on as it is: records, head and summary unchanged. */
+function copyOf(reader: ArtifactReader): StreamedContent | undefined {
+  const layout = reader.layout;
+  if (!layout) return undefined;
+  return streamContent({
+    recordsField: layout.recordsField,
+    head: layout.head ?? {},
+    records: reader.records(),
+    summary: () => reader.summary(),
+  });
+}
+
+/** Plain content as stored text; streamed content as it is, to be stored record by record. */
+function output(
+  value: unknown,
+  artifact: PlannedArtifact,
+  schema: SchemaRef,
+  source: string,
+): Produced {
+  if (isStreamedContent(value)) return { schema, source, streamed: value };
+  return { schema, source, contentText: toJsonText(value, artifact.id, source) };
+}
+
 /** Produces one artifact's content according to its kind. Throws on failure. */
 export async function produce(
   artifact: PlannedArtifact,
@@ -72,6 +142,7 @@ export async function produce(
     artifactId: artifact.id,
     runId: context.runId,
     baseDir: artifact.baseDir,
+    progress: context.progress,
   };
   switch (artifact.kind) {
     case "source": {
@@ -79,32 +150,47 @@ export async function produce(
       if (!connector) throw unknownComponent(artifact, "connector");
       const source = `connector:${connector.component.type}`;
       // No local keeps the value: once serialised, a large extract can be collected.
-      const contentText = toJsonText(await connector.component.extract(base), artifact.id, source);
-      return { schema: artifact.schema ?? connector.component.outputSchema, source, contentText };
+      return output(
+        await connector.component.extract(base),
+        artifact,
+        artifact.schema ?? connector.component.outputSchema,
+        source,
+      );
     }
     case "process": {
       const processor = context.registry.processors.get(artifact.component ?? "");
       if (!processor) throw unknownComponent(artifact, "processor");
-      const source = `processor:${processor.component.type}`;
+      const component = processor.component;
+      const source = `processor:${component.type}`;
+      const schema = artifact.schema ?? component.outputSchema;
       // Nor the inputs: they can go while the output is serialised.
-      const contentText = toJsonText(
-        await processor.component.process({
-          ...base,
-          inputs: await inputMessages(artifact, context),
-        }),
-        artifact.id,
+      if (component.readsInputsAsRecords === true) {
+        return output(
+          await component.process({ ...base, inputs: await recordInputs(artifact, context) }),
+          artifact,
+          schema,
+          source,
+        );
+      }
+      return output(
+        await component.process({ ...base, inputs: await inputMessages(artifact, context) }),
+        artifact,
+        schema,
         source,
       );
-      return { schema: artifact.schema ?? processor.component.outputSchema, source, contentText };
     }
     case "passthrough": {
       const inputId = artifact.inputs[0]!;
-      const input = await context.inputText(inputId);
-      return {
-        schema: artifact.schema ?? input.schema,
-        source: `passthrough:${inputId}`,
-        contentText: input.contentText,
-      };
+      const source = `passthrough:${inputId}`;
+      const held = context.heldInput(inputId);
+      if (held)
+        return { schema: artifact.schema ?? held.schema, source, contentText: held.contentText };
+      const reader = await openInput(context, inputId);
+      const schema = artifact.schema ?? reader.envelope.schema;
+      const streamed = copyOf(reader);
+      if (streamed) return { schema, source, streamed };
+      const { content } = await context.store.get(context.runId, inputId);
+      return { schema, source, contentText: JSON.stringify(content) };
     }
     case "merge": {
       const inputs = await inputMessages(artifact, context);
@@ -134,12 +220,14 @@ export async function produce(
           { details: { artifact: artifact.id } },
         );
       }
-      const { runId, message } = await loadReusableMessage(context.store, ref, context.reuseStates);
-      return {
-        schema: message.schema,
-        source: `reuse:${runId}/${ref.artifact}`,
-        contentText: JSON.stringify(message.content),
-      };
+      const { runId, reader } = await loadReusableMessage(context.store, ref, context.reuseStates);
+      context.readers.push(reader);
+      const schema = reader.envelope.schema;
+      const source = `reuse:${runId}/${ref.artifact}`;
+      const streamed = copyOf(reader);
+      if (streamed) return { schema, source, streamed };
+      const { content } = await context.store.get(runId, ref.artifact);
+      return { schema, source, contentText: JSON.stringify(content) };
     }
   }
 }

@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import type { SchemaRef } from "@wct/plugin-api";
 import {
+  type ArtifactReader,
   type ArtifactStore,
   isStoreError,
   type Message,
@@ -150,10 +151,16 @@ export async function readRunInfo(
   store: ArtifactStore,
   runId: string,
 ): Promise<{ run: RunMetadata; state: RunState }> {
-  const [run, state] = await Promise.all([
+  // Read together, but the metadata's failure wins whichever settles first: a run
+  // without run.json is not found (or never started), whatever its state holds.
+  const [runRead, stateRead] = await Promise.allSettled([
     readRunMetadata(store, runId),
     readRunState(store, runId),
   ]);
+  if (runRead.status === "rejected") throw runRead.reason;
+  if (stateRead.status === "rejected") throw stateRead.reason;
+  const run = runRead.value;
+  const state = stateRead.value;
   if (state === undefined) {
     throw corrupt(runId, "state", new Error(`${store.describe(runId, STATE_KEY)} is missing`));
   }
@@ -293,14 +300,15 @@ export async function isOwnerGone(store: ArtifactStore, runId: string): Promise<
 export type ReuseLookups = Map<string, Promise<{ runId: string; state: RunState | undefined }>>;
 
 /**
- * The stored Message of a completed artifact of another run, checked against the
+ * A reader of the stored Message of a completed artifact of another run (the caller
+ * closes it), checked against the
  * digest its run recorded. `ERR_REUSE_RUN_NOT_FOUND` / `ERR_REUSE_ARTIFACT_NOT_FOUND`.
  */
 export async function loadReusableMessage(
   store: ArtifactStore,
   ref: { from_run: string; artifact: string },
   states: ReuseLookups = new Map(),
-): Promise<{ runId: string; message: Message }> {
+): Promise<{ runId: string; reader: ArtifactReader }> {
   let found = states.get(ref.from_run);
   if (found === undefined) {
     found = (async () => {
@@ -333,16 +341,24 @@ export async function loadReusableMessage(
   if (!state?.completed.includes(ref.artifact) || digest === undefined) {
     throw notFound("it did not complete in that run");
   }
-  let message: Message;
+  let stored: string | undefined;
   try {
-    message = await store.get(runId, ref.artifact);
+    // The digest of the stored bytes, as resume checks it: a streamed artifact is not
+    // read whole to verify it.
+    stored = await store.digest(runId, ref.artifact);
   } catch (error) {
     throw notFound(`its stored output cannot be read (${(error as Error).message})`, error);
   }
-  if (messageDigest(message) !== digest) {
+  if (stored !== digest) {
     throw notFound("its stored output does not match the digest recorded when it completed");
   }
-  return { runId, message };
+  let reader: ArtifactReader;
+  try {
+    reader = await store.openArtifactReader(runId, ref.artifact);
+  } catch (error) {
+    throw notFound(`its stored output cannot be read (${(error as Error).message})`, error);
+  }
+  return { runId, reader };
 }
 
 /**
@@ -353,5 +369,9 @@ export function createReuseResolver(
   store: ArtifactStore,
 ): (ref: { from_run: string; artifact: string }) => Promise<SchemaRef> {
   const states: ReuseLookups = new Map();
-  return async (ref) => (await loadReusableMessage(store, ref, states)).message.schema;
+  return async (ref) => {
+    const { reader } = await loadReusableMessage(store, ref, states);
+    await reader.close();
+    return reader.envelope.schema;
+  };
 }

@@ -117,6 +117,18 @@ export type RunEvent =
     }
   | { type: "artifact_started"; id: string }
   | {
+      /** How far a running artifact has got; at most a few per second per artifact. */
+      type: "artifact_progress";
+      id: string;
+      /** Items done (files, rows, records). */
+      items: number;
+      items_total: number | null;
+      bytes: number | null;
+      bytes_total: number | null;
+      /** What an item is, plural: `files`, `rows`, `records`. */
+      unit: string;
+    }
+  | {
       type: "artifact_finished";
       id: string;
       status: "completed" | "failed" | "skipped";

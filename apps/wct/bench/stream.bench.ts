@@ -1,0 +1,156 @@
+// `pnpm bench stream`: issue 9's figures, through the built binary. For generated text
+// trees (WCT_BENCH_SIZES, MB, default 100,500,1000) and a SQLite database
+// (WCT_BENCH_ROWS rows, default 1,000,000; 0 skips it), each scanned for personal data
+// by `wct run`:
+//   - peak RSS of the wct process (getrusage), flat across sizes;
+//   - throughput against the engine alone (read → scan → drop) measured in the same run;
+//   - bytes stored under .waivern/runs/<id>/ against the source bytes;
+//   - `wct run --resume` of the completed run (nothing to do).
+// WCT_BENCH_DIST=<path to another checkout's apps/wct/dist/main.js> measures that build
+// instead (e.g. main's, for a before/after). Nothing fails on timing.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { builtinRuleSet, scanText } from "@wct/plugin-personal-data";
+import { generateTree } from "../../../packages/plugin-personal-data/bench/tree.js";
+
+const REPO = fileURLToPath(new URL("../../../", import.meta.url));
+const DIST_MAIN = process.env.WCT_BENCH_DIST ?? join(REPO, "apps/wct/dist/main.js");
+const SIZES = (process.env.WCT_BENCH_SIZES ?? "100,500,1000").split(",").map(Number);
+const ROWS = Number(process.env.WCT_BENCH_ROWS ?? 1_000_000);
+
+if (!process.env.WCT_BENCH_DIST) {
+  execFileSync("pnpm", ["build"], { cwd: REPO, stdio: ["ignore", "ignore", "inherit"] });
+}
+
+const LAUNCHER = `import { writeFileSync } from "node:fs";
+import { runWct } from ${JSON.stringify(pathToFileURL(DIST_MAIN).href)};
+const argv = process.argv.slice(process.argv.indexOf("--") + 1);
+const code = await runWct(argv);
+writeFileSync(process.env.WCT_BENCH_USAGE, JSON.stringify({ code, max_rss_kb: process.resourceUsage().maxRSS }));
+process.exit(code);
+`;
+
+function wct(dir: string, args: string[]): { seconds: number; rssMb: number; stderr: string } {
+  const usageFile = join(dir, "usage.json");
+  const start = performance.now();
+  const r = spawnSync(process.execPath, ["launcher.mjs", "--", ...args], {
+    cwd: dir,
+    encoding: "utf8",
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, WCT_BENCH_USAGE: usageFile, WCT_STORE: undefined },
+  });
+  const seconds = (performance.now() - start) / 1000;
+  if (r.status !== 0)
+    throw new Error(`wct ${args.join(" ")} exited ${r.status}: ${r.stderr.slice(-2000)}`);
+  const usage = JSON.parse(readFileSync(usageFile, "utf8")) as { max_rss_kb: number };
+  return { seconds, rssMb: usage.max_rss_kb / 1024, stderr: r.stderr };
+}
+
+function bytesUnder(dir: string): number {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) total += statSync(join(e.parentPath, e.name)).size;
+  }
+  return total;
+}
+
+async function engine(files: string[]): Promise<number> {
+  const ruleSet = builtinRuleSet();
+  const start = performance.now();
+  for (const file of files) scanText(await readFile(file, "utf8"), { ruleSet, path: file });
+  return (performance.now() - start) / 1000;
+}
+
+const rows: string[][] = [];
+const mb = (b: number) => b / 1e6;
+
+async function measure(label: string, dir: string, sourceBytes: number, engineSeconds: number) {
+  writeFileSync(join(dir, "launcher.mjs"), LAUNCHER);
+  const run = wct(dir, ["run", "scan.yaml", "--quiet", "--store", "store"]);
+  const [runId] = readdirSync(join(dir, "store", "runs"));
+  const stored = bytesUnder(join(dir, "store", "runs", runId!));
+  const resume = wct(dir, ["run", "scan.yaml", "--quiet", "--store", "store", "--resume", runId!]);
+  const wctMbS = mb(sourceBytes) / run.seconds;
+  const engineMbS = mb(sourceBytes) / engineSeconds;
+  rows.push([
+    label,
+    mb(sourceBytes).toFixed(0),
+    run.rssMb.toFixed(0),
+    engineMbS.toFixed(1),
+    wctMbS.toFixed(1),
+    `${((100 * wctMbS) / engineMbS).toFixed(0)} %`,
+    `${(stored / sourceBytes).toFixed(2)}×`,
+    resume.seconds.toFixed(2),
+  ]);
+  console.log(rows.at(-1)!.join(" | "));
+}
+
+const base = mkdtempSync(join(tmpdir(), "wct-stream-bench-"));
+try {
+  console.log(`measuring ${DIST_MAIN}`);
+  for (const size of SIZES) {
+    const dir = mkdtempSync(join(base, "tree-"));
+    const { files, bytes } = generateTree(join(dir, "tree"), size * 1e6, 9000 + size);
+    writeFileSync(
+      join(dir, "scan.yaml"),
+      "name: bench\ndescription: scan\nartifacts:\n  code:\n    source: { type: filesystem, properties: { path: ./tree, max_files: 1000000, max_file_size: 104857600 } }\n  findings:\n    inputs: code\n    process: { type: personal_data }\n    output: true\n",
+    );
+    await engine(files.slice(0, 20));
+    await measure(`tree ${size} MB`, dir, bytes, await engine(files));
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (ROWS > 0) {
+    const dir = mkdtempSync(join(base, "db-"));
+    const require = createRequire(join(REPO, "packages/plugin-sqlite/package.json"));
+    const Database = require("better-sqlite3");
+    const db = new Database(join(dir, "shop.db"));
+    db.exec(
+      "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT, email TEXT, phone TEXT, note TEXT)",
+    );
+    const insert = db.prepare(
+      "INSERT INTO customers (name, email, phone, note) VALUES (?, ?, ?, ?)",
+    );
+    db.transaction(() => {
+      for (let i = 0; i < ROWS; i++) {
+        insert.run(
+          `Customer ${i}`,
+          `c${i}@example.org`,
+          `+44 20 7946 ${String(i % 10000).padStart(4, "0")}`,
+          "regular order",
+        );
+      }
+    })();
+    db.close();
+    const sourceBytes = statSync(join(dir, "shop.db")).size;
+    writeFileSync(
+      join(dir, "scan.yaml"),
+      `name: bench\ndescription: scan\nartifacts:\n  db:\n    source: { type: sqlite, properties: { database_path: ./shop.db, max_rows_per_table: ${ROWS} } }\n  findings:\n    inputs: db\n    process: { type: personal_data }\n    output: true\n`,
+    );
+    // Engine alone: the same cells through scanText, as the processor prefixes them.
+    const start = performance.now();
+    const ruleSet = builtinRuleSet();
+    const read = new Database(join(dir, "shop.db"), { readonly: true });
+    for (const row of read.prepare("SELECT * FROM customers").iterate()) {
+      for (const [column, value] of Object.entries(row as Record<string, unknown>)) {
+        const prefix = `${column}: `;
+        scanText(prefix + String(value), { ruleSet, fieldNames: false, from: prefix.length });
+      }
+    }
+    read.close();
+    await measure(`sqlite ${ROWS} rows`, dir, sourceBytes, (performance.now() - start) / 1000);
+  }
+} finally {
+  rmSync(base, { recursive: true, force: true });
+}
+console.log(
+  "\n| input | source MB | peak RSS MB | engine MB/s | wct MB/s | wct/engine | stored/source | resume s |",
+);
+console.log("|---|---|---|---|---|---|---|---|");
+for (const r of rows) console.log(`| ${r.join(" | ")} |`);
+console.log("targets: RSS < 250 MB flat; wct/engine >= 90 %; stored <= 0.5× (trees); resume < 2 s");

@@ -1,0 +1,473 @@
+import type { ComponentContext, InputMessage, RecordInput } from "@wct/plugin-api";
+import { streamContent } from "@wct/plugin-api";
+import type { ArtifactStore, ArtifactWriter } from "@wct/store-core";
+import { describe, expect, it } from "vitest";
+import { type RunEvent, runPlan } from "../src/index.js";
+import { createRegistry } from "../src/plan/registry.js";
+import { createMemoryStore, DATA, deferred, makePlan, RESULT } from "./fixtures/run/helpers.js";
+
+const ROWS = 5000;
+
+/** Streams `count` rows `{ i, label }` under head `{ name }` and summary `{ total }`. */
+function rows(count: number, options: { failAt?: number; onPull?: (i: number) => void } = {}) {
+  return streamContent({
+    recordsField: "rows",
+    head: { name: "numbers" },
+    records: (async function* () {
+      for (let i = 0; i < count; i++) {
+        if (i === options.failAt) throw Object.assign(new Error("disk gone"), { code: "EIO" });
+        options.onPull?.(i);
+        yield { i, label: `row-${i}` };
+      }
+    })(),
+    summary: () => ({ total: count }),
+  });
+}
+
+function materialised(count: number) {
+  return {
+    name: "numbers",
+    rows: Array.from({ length: count }, (_, i) => ({ i, label: `row-${i}` })),
+    total: count,
+  };
+}
+
+function registry(
+  overrides: {
+    count?: number;
+    failAt?: number;
+    onPull?: (i: number) => void;
+    gate?: Promise<void>;
+  } = {},
+) {
+  const count = overrides.count ?? ROWS;
+  return createRegistry([
+    {
+      source: "inline",
+      plugin: {
+        name: "stream",
+        connectors: [
+          {
+            type: "streamed",
+            description: "streams rows",
+            outputSchema: DATA,
+            extract: async () => rows(count, overrides),
+          },
+          {
+            type: "plain",
+            description: "returns rows whole",
+            outputSchema: DATA,
+            extract: async () => materialised(3),
+          },
+        ],
+        processors: [
+          {
+            type: "sum_plain",
+            description: "sums i over materialised inputs",
+            inputSchemas: [[DATA]],
+            outputSchema: RESULT,
+            process: async ({
+              inputs,
+            }: ComponentContext<unknown> & { inputs: readonly InputMessage[] }) => ({
+              sum: (inputs[0]!.content as { rows: { i: number }[] }).rows.reduce(
+                (a, r) => a + r.i,
+                0,
+              ),
+            }),
+          },
+          {
+            type: "double",
+            description: "reads rows as records, streams them doubled",
+            readsInputsAsRecords: true as const,
+            inputSchemas: [[DATA]],
+            outputSchema: RESULT,
+            process: async ({
+              inputs,
+            }: ComponentContext<unknown> & { inputs: readonly RecordInput[] }) => {
+              const input = inputs[0]!;
+              let seen = 0;
+              return streamContent({
+                recordsField: "doubled",
+                head: { from: input.head.name ?? null },
+                records: (async function* () {
+                  for await (const row of input.records("rows")) {
+                    seen++;
+                    await overrides.gate;
+                    yield (row as { i: number }).i * 2;
+                  }
+                })(),
+                summary: async () => ({ seen, upstream: await input.summary() }),
+              });
+            },
+          },
+        ],
+      },
+    },
+  ]);
+}
+
+describe("streamed artifacts in a run", () => {
+  it("stores a streamed connector's records and get() materialises them", async () => {
+    const store = createMemoryStore();
+    const summary = await runPlan(makePlan([{ id: "numbers", component: "streamed" }]), {
+      store,
+      registry: registry(),
+    });
+    expect(summary.status).toBe("completed");
+    expect((await store.get(summary.run_id, "numbers")).content).toEqual(materialised(ROWS));
+  });
+
+  it("feeds a plain processor the streamed input materialised", async () => {
+    const store = createMemoryStore();
+    const summary = await runPlan(
+      makePlan([
+        { id: "numbers", component: "streamed" },
+        { id: "sum", component: "sum_plain", inputs: ["numbers"] },
+      ]),
+      { store, registry: registry() },
+    );
+    expect((await store.get(summary.run_id, "sum")).content).toEqual({
+      sum: (ROWS * (ROWS - 1)) / 2,
+    });
+  });
+
+  it("feeds a record processor a streamed input as records and streams its output", async () => {
+    const store = createMemoryStore();
+    const summary = await runPlan(
+      makePlan([
+        { id: "numbers", component: "streamed" },
+        { id: "doubled", component: "double", inputs: ["numbers"] },
+      ]),
+      { store, registry: registry({ count: 4 }) },
+    );
+    const reader = await store.openArtifactReader(summary.run_id, "doubled");
+    expect(reader.layout?.recordsField).toBe("doubled");
+    await reader.close();
+    expect((await store.get(summary.run_id, "doubled")).content).toEqual({
+      from: "numbers",
+      doubled: [0, 2, 4, 6],
+      seen: 4,
+      upstream: { total: 4 },
+    });
+  });
+
+  it("feeds a record processor a plain input's array as records", async () => {
+    const store = createMemoryStore();
+    const summary = await runPlan(
+      makePlan([
+        { id: "numbers", component: "plain" },
+        { id: "doubled", component: "double", inputs: ["numbers"] },
+      ]),
+      { store, registry: registry() },
+    );
+    expect((await store.get(summary.run_id, "doubled")).content).toEqual({
+      from: null,
+      doubled: [0, 2, 4],
+      seen: 3,
+      upstream: { name: "numbers", total: 3 },
+    });
+  });
+
+  it("passes a streamed artifact through as a stream with the same content", async () => {
+    const store = createMemoryStore();
+    const summary = await runPlan(
+      makePlan([
+        { id: "numbers", component: "streamed" },
+        { id: "copy", inputs: ["numbers"] },
+      ]),
+      { store, registry: registry({ count: 10 }) },
+    );
+    const reader = await store.openArtifactReader(summary.run_id, "copy");
+    expect(reader.layout?.recordsField).toBe("rows");
+    await reader.close();
+    expect((await store.get(summary.run_id, "copy")).content).toEqual(materialised(10));
+  });
+
+  it("reuses a streamed artifact of an earlier run as a stream", async () => {
+    const store = createMemoryStore();
+    const first = await runPlan(makePlan([{ id: "numbers", component: "streamed" }]), {
+      store,
+      registry: registry({ count: 10 }),
+    });
+    const second = await runPlan(
+      makePlan([{ id: "again", reuse: { from_run: first.run_id, artifact: "numbers" } }]),
+      { store, registry: registry() },
+    );
+    expect(second.status).toBe("completed");
+    expect((await store.get(second.run_id, "again")).content).toEqual(materialised(10));
+  });
+
+  it("fails only the artifact whose records iterator throws, storing no half of it", async () => {
+    const store = createMemoryStore();
+    const summary = await runPlan(
+      makePlan([
+        { id: "numbers", component: "streamed" },
+        { id: "doubled", component: "double", inputs: ["numbers"] },
+      ]),
+      { store, registry: registry({ failAt: 100 }) },
+    );
+    expect(summary.artifacts.map((a) => [a.id, a.status])).toEqual([
+      ["numbers", "failed"],
+      ["doubled", "skipped"],
+    ]);
+    const stored = await store.get(summary.run_id, "numbers");
+    expect(stored.execution?.status).toBe("failed");
+    expect(stored.content).toBeNull();
+  });
+
+  it("rejects a streamed record that is not JSON as ERR_INVALID_OUTPUT", async () => {
+    const store = createMemoryStore();
+    const bad = createRegistry([
+      {
+        source: "inline",
+        plugin: {
+          name: "bad",
+          connectors: [
+            {
+              type: "nan",
+              description: "streams NaN",
+              outputSchema: DATA,
+              extract: async () => streamContent({ recordsField: "xs", records: [1, Number.NaN] }),
+            },
+          ],
+        },
+      },
+    ]);
+    const summary = await runPlan(makePlan([{ id: "xs", component: "nan" }]), {
+      store,
+      registry: bad,
+    });
+    expect(summary.artifacts[0]?.error?.code).toBe("ERR_INVALID_OUTPUT");
+  });
+
+  it("reports progress of a streamed artifact as it is stored", async () => {
+    const events: RunEvent[] = [];
+    await runPlan(makePlan([{ id: "numbers", component: "streamed" }]), {
+      store: createMemoryStore(),
+      registry: registry(),
+      onEvent: (event) => events.push(event),
+    });
+    const progress = events.filter((e) => e.type === "artifact_progress");
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.at(-1)).toMatchObject({ id: "numbers", items: ROWS, unit: "records" });
+  });
+
+  it("interrupted mid-stream, stores nothing of the artifact and resumes to the full content", async () => {
+    const store = createMemoryStore();
+    const controller = new AbortController();
+    const reached = deferred();
+    const plan = makePlan([{ id: "numbers", component: "streamed" }]);
+    const first = await runPlan(plan, {
+      store,
+      registry: registry({
+        onPull: (i) => {
+          if (i === 1000) {
+            reached.resolve();
+            controller.abort(new Error("Ctrl-C"));
+          }
+        },
+      }),
+      signal: controller.signal,
+    });
+    await reached.promise;
+    expect(first.status).toBe("interrupted");
+    expect(first.artifacts[0]?.error?.code).toBe("ERR_INTERRUPTED");
+    // What is stored is the failure record, never a part of the stream.
+    const stored = await store.openArtifactReader(first.run_id, "numbers");
+    expect(stored.layout).toBeUndefined();
+    expect(stored.envelope.execution?.status).toBe("failed");
+    await stored.close();
+
+    const resumed = await runPlan(plan, { store, registry: registry(), resume: first.run_id });
+    expect(resumed.status).toBe("completed");
+    expect((await store.get(first.run_id, "numbers")).content).toEqual(materialised(ROWS));
+  });
+
+  it("keeps a verified streamed artifact on resume without producing it again", async () => {
+    const store = createMemoryStore();
+    const plan = makePlan([
+      { id: "numbers", component: "streamed" },
+      { id: "sum", component: "sum_plain", inputs: ["numbers"], optional: true },
+    ]);
+    let pulls = 0;
+    const first = await runPlan(plan, { store, registry: registry({ count: 10 }) });
+    const again = await runPlan(plan, {
+      store,
+      registry: registry({ count: 10, onPull: () => pulls++ }),
+      resume: first.run_id,
+    });
+    expect(again.artifacts.every((a) => a.kept)).toBe(true);
+    expect(pulls).toBe(0);
+  });
+});
+
+/**
+ * A store whose streamed writer is a slow consumer: one event-loop turn per record,
+ * counting the bytes it serialises and then drops.
+ */
+function slowWriterStore(counter: { bytes: number }): ArtifactStore {
+  const store = createMemoryStore();
+  return {
+    ...store,
+    async openArtifactWriter() {
+      let records = 0;
+      return {
+        get records() {
+          return records;
+        },
+        get sourceBytes() {
+          return counter.bytes;
+        },
+        async write(record: unknown) {
+          counter.bytes += Buffer.byteLength(record as string);
+          records++;
+          await new Promise((resolve) => setImmediate(resolve));
+        },
+        async commit() {
+          return { digest: "sha256:0", records, sourceBytes: counter.bytes, storedBytes: 0 };
+        },
+        async abort() {},
+      } satisfies ArtifactWriter;
+    },
+  };
+}
+
+describe("backpressure", () => {
+  it("holds a 2 GB stream of records against a slow store in bounded heap", async () => {
+    const RECORD = "x".repeat(16 * 1024);
+    const COUNT = 128 * 1024; // 2 GB of record text, produced as fast as it is pulled
+    const counter = { bytes: 0 };
+    let produced = 0;
+    let maxAhead = 0;
+    let peak = 0;
+    const baseline = process.memoryUsage();
+    const reg = createRegistry([
+      {
+        source: "inline",
+        plugin: {
+          name: "big",
+          connectors: [
+            {
+              type: "big",
+              description: "2 GB of records",
+              outputSchema: DATA,
+              extract: async () =>
+                streamContent({
+                  recordsField: "blobs",
+                  records: (function* () {
+                    for (let i = 0; i < COUNT; i++) {
+                      produced++;
+                      maxAhead = Math.max(maxAhead, produced * RECORD.length - counter.bytes);
+                      if (i % 4096 === 0) {
+                        const m = process.memoryUsage();
+                        peak = Math.max(
+                          peak,
+                          m.heapUsed + m.arrayBuffers - baseline.heapUsed - baseline.arrayBuffers,
+                        );
+                      }
+                      // A fresh string each time: a record held anywhere would cost its MB.
+                      yield RECORD.slice(1) + (i % 10);
+                    }
+                  })(),
+                }),
+            },
+          ],
+        },
+      },
+    ]);
+    const summary = await runPlan(makePlan([{ id: "blobs", component: "big" }]), {
+      store: slowWriterStore(counter),
+      registry: reg,
+    });
+    expect(summary.status).toBe("completed");
+    expect(counter.bytes).toBe(2 * 1024 ** 3);
+    // The producer never runs more than a few records ahead of what the store took.
+    expect(maxAhead).toBeLessThan(3 * RECORD.length);
+    expect(peak).toBeLessThan(128 * 1024 * 1024);
+  }, 30_000);
+});
+
+describe("a misbehaving streamed component", () => {
+  function streaming(records: () => AsyncIterable<unknown>) {
+    return createRegistry([
+      {
+        source: "inline",
+        plugin: {
+          name: "bad",
+          connectors: [
+            {
+              type: "bad",
+              description: "misbehaves mid-stream",
+              outputSchema: DATA,
+              extract: async () => streamContent({ recordsField: "xs", records: records() }),
+            },
+            {
+              type: "plain",
+              description: "returns rows whole",
+              outputSchema: DATA,
+              extract: async () => materialised(3),
+            },
+          ],
+        },
+      },
+    ]);
+  }
+
+  it("calling process.exit mid-stream fails only its artifact and stores none of its stream", async () => {
+    const store = createMemoryStore();
+    let aborted = 0;
+    const openArtifactWriter = store.openArtifactWriter.bind(store);
+    const watched: ArtifactStore = Object.assign(Object.create(store), {
+      async openArtifactWriter(...args: Parameters<ArtifactStore["openArtifactWriter"]>) {
+        const writer: ArtifactWriter = await openArtifactWriter(...args);
+        const abort = writer.abort.bind(writer);
+        return Object.assign(writer, {
+          abort: async () => {
+            aborted++;
+            await abort();
+          },
+        });
+      },
+    });
+    const summary = await runPlan(
+      makePlan([
+        { id: "bad", component: "bad" },
+        { id: "good", component: "plain" },
+      ]),
+      {
+        store: watched,
+        registry: streaming(async function* () {
+          yield 1;
+          process.exit(0);
+        }),
+      },
+    );
+    expect(summary.artifacts.map((a) => [a.id, a.status, a.error?.code ?? null])).toEqual([
+      ["bad", "failed", "ERR_COMPONENT_CRASHED"],
+      ["good", "completed", null],
+    ]);
+    expect(aborted).toBe(1);
+    expect((await store.get(summary.run_id, "bad")).content).toBeNull();
+  });
+
+  it("masks a substituted secret in the error of a stream that fails", async () => {
+    const secret = "s3cret-value-123";
+    // What a message shows instead of the value: the placeholder as the runbook wrote it.
+    const placeholder = ["$", "{TOKEN}"].join("");
+    const plan = {
+      ...makePlan([{ id: "bad", component: "bad" }]),
+      secrets: new Map([[secret, placeholder]]),
+    };
+    const summary = await runPlan(plan, {
+      store: createMemoryStore(),
+      registry: streaming(async function* () {
+        yield 1;
+        throw new Error(`cannot open ${secret}`);
+      }),
+    });
+    const error = summary.artifacts[0]?.error;
+    expect(error?.code).toBe("ERR_COMPONENT_FAILED");
+    expect(error?.message).not.toContain(secret);
+    expect(error?.message).toContain(placeholder);
+  });
+});

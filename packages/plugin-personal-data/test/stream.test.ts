@@ -1,0 +1,76 @@
+import type { ProgressReport } from "@wct/plugin-api";
+import { describe, expect, it } from "vitest";
+import { findPersonalData, personalDataProcessor, streamPersonalData } from "../src/index.js";
+import { databaseInput, fileInput } from "./helpers.js";
+import { asRecordInput, asStreamedInput, materialise } from "./stream-helpers.js";
+
+const files = fileInput([
+  { path: "a.txt", text: "mail jane@corp.io and call +44 20 7946 0958" },
+  { path: "b.txt", text: "card: 4539 5787 6362 1486" },
+  { path: "c.txt", text: "nothing here" },
+]);
+const shop = databaseInput([
+  {
+    name: "customers",
+    columns: ["id", "email", "birth_date"],
+    rows: [{ rowid: 1, values: { id: 1, email: "amy@shop.io", birth_date: "1990-04-01" } }],
+  },
+]);
+
+describe("streamed personal-data scan", () => {
+  it("finds in streamed file records what the whole-value scan finds", async () => {
+    const whole = await findPersonalData([files], {});
+    const streamed = await materialise(streamPersonalData([asStreamedInput(files, "files")], {}));
+    expect(streamed).toEqual(whole);
+  });
+
+  it("finds in streamed table records what the whole-value scan finds", async () => {
+    const whole = await findPersonalData([shop], {});
+    const streamed = await materialise(streamPersonalData([asStreamedInput(shop, "tables")], {}));
+    expect(streamed).toEqual(whole);
+  });
+
+  it("reads an input stored as one value through its array", async () => {
+    const whole = await findPersonalData([files], {});
+    expect(await materialise(streamPersonalData([asRecordInput(files)], {}))).toEqual(whole);
+  });
+
+  it("yields each file's findings before the next file is pulled", async () => {
+    let pulled = 0;
+    const input = asStreamedInput(files, "files");
+    const counting = {
+      ...input,
+      async *records() {
+        for await (const file of input.records()) {
+          pulled++;
+          yield file;
+        }
+      },
+    };
+    const out = streamPersonalData([counting], {});
+    const iterator = out.records[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    expect(first.value?.location).toMatchObject({ path: "a.txt" });
+    expect(pulled).toBe(1);
+  });
+
+  it("keeps max_findings across streamed files and counts the rest as truncated", async () => {
+    const out = (await materialise(
+      streamPersonalData([asStreamedInput(files, "files")], { max_findings: 1 }),
+    )) as { findings: unknown[]; coverage: { findings_truncated: number } };
+    expect(out.findings).toHaveLength(1);
+    expect(out.coverage.findings_truncated).toBeGreaterThan(0);
+  });
+
+  it("reports progress in files and bytes scanned", async () => {
+    const reports: ProgressReport[] = [];
+    await materialise(
+      streamPersonalData([asStreamedInput(files, "files")], {}, undefined, (r) => reports.push(r)),
+    );
+    expect(reports.at(-1)).toMatchObject({ items: 3, unit: "files" });
+  });
+
+  it("the processor declares that it reads its inputs as records", () => {
+    expect(personalDataProcessor.readsInputsAsRecords).toBe(true);
+  });
+});

@@ -1,0 +1,656 @@
+import { Buffer } from "node:buffer";
+import { createHash } from "node:crypto";
+import { once } from "node:events";
+import { PassThrough, pipeline, Readable, type Transform } from "node:stream";
+import { StringDecoder } from "node:string_decoder";
+import type { Codec } from "./codec.js";
+import type { ChunkSink } from "./driver.js";
+import { StoreError, StoreErrorCode } from "./errors.js";
+import { type Message, messageSchema } from "./message.js";
+
+/**
+ * How a streamed artifact's content materialises:
+ * `{ ...head, [recordsField]: [records...], ...summary }`. So file_content/1.0.0
+ * `{root, files, coverage}` streams as head `{root}`, recordsField `files` and summary
+ * `{coverage}`. Head and summary keys must differ from each other and from
+ * `recordsField`, and none may be an array index (`"0"`), so the materialised key
+ * order is always head, records, summary.
+ */
+export interface StreamLayout {
+  /** The content field that holds the records (an array once materialised). */
+  recordsField: string;
+  /** Content fields known before the records, stored first. */
+  head?: Record<string, unknown>;
+}
+
+/** What {@link ArtifactWriter.commit} resolves with. */
+export interface StreamCommit {
+  /** `sha256:<hex>` of the bytes stored; equals what `store.digest(runId, key)` reads back. */
+  digest: string;
+  /** Records written. */
+  records: number;
+  /** Uncompressed JSON bytes of the records (what compression is measured against). */
+  sourceBytes: number;
+  /** Bytes stored, after the codec stages. */
+  storedBytes: number;
+}
+
+/**
+ * Writes one streamed artifact: records in order, then {@link ArtifactWriter.commit}.
+ * Memory stays bounded whatever the number of records: each record is framed, encoded
+ * and handed to the backend as it comes.
+ */
+export interface ArtifactWriter {
+  /**
+   * Appends one record (any JSON value; `undefined`, functions, symbols and non-finite
+   * numbers are rejected with `ERR_INVALID_VALUE`, and the writer stays usable).
+   * Awaiting it is the backpressure: it resolves once the record is buffered below a
+   * bounded high-water mark.
+   */
+  write(record: unknown): Promise<void>;
+  /** Records accepted so far (for progress). */
+  readonly records: number;
+  /** Uncompressed JSON bytes of the records accepted so far (for progress). */
+  readonly sourceBytes: number;
+  /**
+   * Finishes the stream with the closing content fields and commits atomically: a
+   * reader sees the whole artifact, or the previous value (or nothing) until then.
+   */
+  commit(summary?: Record<string, unknown>): Promise<StreamCommit>;
+  /**
+   * Discards everything written; nothing counts as stored and the key keeps its
+   * previous value. Idempotent; safe after a failed write; a no-op after commit.
+   */
+  abort(): Promise<void>;
+}
+
+/** Reads one stored artifact back, streamed or plain, with bounded memory. */
+export interface ArtifactReader {
+  /** The Message with `content: null`. */
+  readonly envelope: Message;
+  /** `undefined` when the artifact is stored as a plain Message. */
+  readonly layout: StreamLayout | undefined;
+  /**
+   * The records in order, one pass. For a streamed artifact `field` may be omitted
+   * (or must equal the layout's). For a plain Message, yields the items of the array
+   * at `content[field]` (or of `content` itself when it is an array and `field` is
+   * omitted); anything else is `ERR_INVALID_VALUE`. A damaged or truncated stream
+   * fails with `ERR_CORRUPT_ENTRY`.
+   */
+  records(field?: string): AsyncIterable<unknown>;
+  /**
+   * The closing content fields. For a streamed artifact, reads the rest of the
+   * records (discarding them) when they were not all consumed. For a plain Message:
+   * the content's fields other than `field` (as given to `records`), `{}` when the
+   * content is not an object.
+   */
+  summary(): Promise<Record<string, unknown>>;
+  /** Releases the underlying read; idempotent. */
+  close(): Promise<void>;
+}
+
+/** Format tag of the first and last line of a stored stream. */
+export const STREAM_FORMAT = "wct-stream/1";
+// Records are batched into chunks of about this size before the codec stages.
+const BATCH_BYTES = 64 * 1024;
+// How far a writer may run ahead of its backend: the bound of a writer's buffered bytes
+// (plus the codec stages' own small buffers and one chunk in flight to the backend).
+const WRITE_AHEAD_BYTES = 1024 * 1024;
+const NEWLINE = Buffer.from("\n");
+const INDEX_KEY = /^(?:0|[1-9][0-9]*)$/;
+
+/** What a stream needs to know about where it is, for errors. */
+export interface StreamPlace {
+  runId: string;
+  key: string;
+  describe: string;
+  backend: string;
+}
+
+function invalidValue(place: StreamPlace, why: string, cause?: unknown): StoreError {
+  return new StoreError(
+    StoreErrorCode.InvalidValue,
+    `artifact ${place.key} of run ${place.runId}: ${why}`,
+    cause === undefined ? place : { ...place, cause },
+  );
+}
+
+function corrupt(place: StreamPlace, why: string, cause?: unknown): StoreError {
+  return new StoreError(
+    StoreErrorCode.CorruptEntry,
+    `${place.describe} is corrupt: ${why}. Delete the run or rerun the artifact.`,
+    { runId: place.runId, key: place.key, cause },
+  );
+}
+
+function backendError(place: StreamPlace, op: string, cause: unknown): StoreError {
+  if (cause instanceof StoreError) return cause;
+  return new StoreError(
+    StoreErrorCode.Backend,
+    `${place.backend} store could not ${op} ${place.describe}: ${(cause as Error)?.message ?? String(cause)}`,
+    { runId: place.runId, key: place.key, cause },
+  );
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+// Rejects what JSON.stringify would silently turn into null; the cost is one call per
+// value, small next to the serialisation itself.
+function strictReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === "number" && !Number.isFinite(value)) {
+    throw new TypeError(`${value} is not a JSON number`);
+  }
+  if (typeof value === "bigint") throw new TypeError("a bigint is not JSON");
+  return value;
+}
+
+function recordJson(place: StreamPlace, record: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(record, strictReplacer);
+  } catch (cause) {
+    throw invalidValue(place, `a record is not JSON (${(cause as Error).message})`, cause);
+  }
+  if (text === undefined) throw invalidValue(place, `a record is not JSON (got ${typeof record})`);
+  return text;
+}
+
+/** Checks a layout (and a summary against it); throws `ERR_INVALID_VALUE`. */
+export function checkLayout(
+  place: StreamPlace,
+  layout: StreamLayout,
+  summary?: Record<string, unknown>,
+): void {
+  if (!isPlainObject(layout) || typeof layout.recordsField !== "string" || !layout.recordsField) {
+    throw invalidValue(place, "the layout needs a non-empty recordsField");
+  }
+  const field = layout.recordsField;
+  if (INDEX_KEY.test(field)) throw invalidValue(place, `recordsField ${field} is an array index`);
+  const check = (what: string, fields: unknown, others: Set<string>) => {
+    if (fields === undefined) return;
+    if (!isPlainObject(fields)) throw invalidValue(place, `the ${what} must be an object`);
+    for (const name of Object.keys(fields)) {
+      if (name === field || others.has(name) || INDEX_KEY.test(name)) {
+        throw invalidValue(
+          place,
+          `${what} field ${JSON.stringify(name)} clashes with the records field, the head, or is an array index`,
+        );
+      }
+    }
+  };
+  check("head", layout.head, new Set());
+  check("summary", summary, new Set(Object.keys(layout.head ?? {})));
+}
+
+/** Chains codec transforms; the returned pair is the first (to write) and the last (to read). */
+function chain(
+  stages: Transform[],
+  onError: (error: Error) => void,
+): { first: Transform; last: Transform } {
+  if (stages.length === 0) {
+    const through = new PassThrough();
+    through.on("error", onError);
+    return { first: through, last: through };
+  }
+  if (stages.length === 1) {
+    stages[0]!.on("error", onError);
+    return { first: stages[0]!, last: stages[0]! };
+  }
+  pipeline(stages, (error) => {
+    if (error) onError(error);
+  });
+  return { first: stages[0]!, last: stages[stages.length - 1]! };
+}
+
+/**
+ * Starts a streamed write: the header line goes out at once, records follow, the
+ * trailer and the sink's commit come with {@link ArtifactWriter.commit}.
+ */
+export function createArtifactWriter(
+  place: StreamPlace,
+  sink: ChunkSink,
+  codecs: readonly Codec[],
+  envelope: Message,
+  layout: StreamLayout,
+): ArtifactWriter {
+  let state: "open" | "committing" | "committed" | "aborted" | "failed" = "open";
+  let failure: StoreError | undefined;
+  let records = 0;
+  let sourceBytes = 0;
+  let storedBytes = 0;
+  const hash = createHash("sha256");
+  let parts: string[] = [];
+  let partsLength = 0;
+
+  const fail = (error: unknown) => {
+    // Destroying the stages on abort makes them fail; that is not a write failure.
+    if (state === "aborted" || state === "committed") return;
+    if (failure === undefined) failure = backendError(place, "write", error);
+    if (state === "open" || state === "committing") state = "failed";
+  };
+  // The inlet lets the producer run up to WRITE_AHEAD_BYTES ahead of the codec stages
+  // and the backend, so reading the next input overlaps encoding and storing the last.
+  const inlet = new PassThrough({ highWaterMark: WRITE_AHEAD_BYTES });
+  const { first, last } = chain([inlet, ...codecs.map((codec) => codec.encoder())], (error) =>
+    fail(error),
+  );
+  const pump = (async () => {
+    for await (const chunk of last as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      storedBytes += chunk.length;
+      await sink.write(chunk);
+    }
+  })();
+  pump.catch((error) => {
+    fail(error);
+    first.destroy();
+  });
+
+  const ensureWritable = () => {
+    if (state === "aborted" || state === "committed" || state === "committing") {
+      throw invalidValue(
+        place,
+        `the writer is already ${state === "aborted" ? "aborted" : "committed"}`,
+      );
+    }
+    if (failure) throw failure;
+  };
+
+  async function send(bytes: Buffer): Promise<void> {
+    if (!first.write(bytes)) {
+      try {
+        await Promise.race([once(first, "drain"), pump]);
+      } catch (error) {
+        fail(error);
+      }
+      if (failure) throw failure;
+    }
+  }
+
+  async function flush(): Promise<void> {
+    if (parts.length === 0) return;
+    const bytes = Buffer.from(parts.length === 1 ? parts[0]! : parts.join(""), "utf8");
+    parts = [];
+    partsLength = 0;
+    await send(bytes);
+  }
+
+  function push(line: string): Promise<void> {
+    parts.push(line, "\n");
+    partsLength += line.length + 1;
+    return partsLength >= BATCH_BYTES ? flush() : Promise.resolve();
+  }
+
+  // A large record goes out as its own buffer: joining it into a batch would copy it
+  // once more on the main thread.
+  async function sendLarge(bytes: Buffer): Promise<void> {
+    await flush();
+    await send(bytes);
+    await send(NEWLINE);
+  }
+
+  // Sends run one after another, so records keep their order even when a caller does
+  // not await each write.
+  let queue: Promise<void> = Promise.resolve();
+  let queued = 0;
+  const enqueue = (step: () => Promise<void>): Promise<void> => {
+    queued++;
+    const next = queue.then(step).finally(() => {
+      queued--;
+    });
+    queue = next.catch(() => {});
+    return next;
+  };
+
+  const header = JSON.stringify({
+    format: STREAM_FORMAT,
+    envelope,
+    layout: { records_field: layout.recordsField, head: layout.head ?? {} },
+  });
+  parts.push(header, "\n");
+  partsLength = header.length + 1;
+
+  return {
+    get records() {
+      return records;
+    },
+    get sourceBytes() {
+      return sourceBytes;
+    },
+    async write(record) {
+      ensureWritable();
+      const line = recordJson(place, record);
+      records++;
+      if (line.length >= BATCH_BYTES) {
+        const bytes = Buffer.from(line, "utf8");
+        sourceBytes += bytes.length;
+        await enqueue(() => sendLarge(bytes));
+      } else {
+        sourceBytes += Buffer.byteLength(line, "utf8");
+        // The common case (small record, nothing queued, batch not full) stays
+        // synchronous: a million rows should not cost a million promise chains.
+        if (queued === 0 && partsLength + line.length + 1 < BATCH_BYTES) {
+          parts.push(line, "\n");
+          partsLength += line.length + 1;
+          return;
+        }
+        await enqueue(() => push(line));
+      }
+    },
+    async commit(summary) {
+      ensureWritable();
+      checkLayout(place, layout, summary ?? {});
+      let trailer: string;
+      try {
+        trailer = JSON.stringify(
+          {
+            format: STREAM_FORMAT,
+            end: true,
+            records,
+            source_bytes: sourceBytes,
+            summary: summary ?? {},
+          },
+          strictReplacer,
+        );
+      } catch (cause) {
+        throw invalidValue(place, `the summary is not JSON (${(cause as Error).message})`, cause);
+      }
+      state = "committing";
+      try {
+        await enqueue(async () => {
+          await push(trailer);
+          await flush();
+        });
+        first.end();
+        await pump;
+        if (failure) throw failure;
+        await sink.commit();
+      } catch (error) {
+        fail(error);
+        await sink.abort().catch(() => {});
+        throw failure ?? backendError(place, "commit", error);
+      }
+      state = "committed";
+      return { digest: `sha256:${hash.digest("hex")}`, records, sourceBytes, storedBytes };
+    },
+    async abort() {
+      if (state === "committed" || state === "aborted") return;
+      state = "aborted";
+      first.destroy();
+      await pump.catch(() => {});
+      await sink.abort();
+    },
+  };
+}
+
+/** The lines of a stream's decoded text, the last one included (no trailing newline kept). */
+async function* linesOf(
+  place: StreamPlace,
+  chunks: AsyncIterable<Uint8Array>,
+  codecs: readonly Codec[],
+): AsyncGenerator<string> {
+  const source = Readable.from(chunks, { objectMode: false });
+  let decodeError: Error | undefined;
+  const stages = [...codecs].reverse().map((codec) => codec.decoder());
+  const streams = [source, ...stages];
+  let text: AsyncIterable<Buffer>;
+  if (stages.length === 0) {
+    text = source;
+  } else {
+    pipeline(streams, (error) => {
+      if (error) decodeError = error;
+    });
+    text = stages[stages.length - 1]!;
+  }
+  const decoder = new StringDecoder("utf8");
+  let pending: string[] = [];
+  try {
+    for await (const chunk of text) {
+      const piece = decoder.write(chunk);
+      let from = 0;
+      for (let at = piece.indexOf("\n"); at !== -1; at = piece.indexOf("\n", from)) {
+        pending.push(piece.slice(from, at));
+        yield pending.length === 1 ? pending[0]! : pending.join("");
+        pending = [];
+        from = at + 1;
+      }
+      if (from < piece.length) pending.push(piece.slice(from));
+    }
+    const end = decoder.end();
+    if (end) pending.push(end);
+    if (pending.length > 0) yield pending.join("");
+  } catch (error) {
+    const cause = decodeError ?? error;
+    if (cause instanceof StoreError) throw cause;
+    const code = (cause as NodeJS.ErrnoException)?.code;
+    if (typeof code === "string" && code.startsWith("Z_")) {
+      throw corrupt(
+        place,
+        `the compressed bytes are damaged or truncated (${(cause as Error).message})`,
+        cause,
+      );
+    }
+    throw backendError(place, "read", cause);
+  } finally {
+    for (const stream of streams) stream.destroy();
+  }
+}
+
+function parseLine(place: StreamPlace, line: string, what: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch (cause) {
+    throw corrupt(place, `${what} is not JSON (${(cause as Error).message})`, cause);
+  }
+}
+
+/**
+ * Opens a stored stream: reads its header (the envelope and layout) and returns a
+ * reader that yields the records and checks the trailer (record count) at the end, so
+ * a truncated stream is never read as a complete artifact.
+ */
+export async function openStreamReader(
+  place: StreamPlace,
+  chunks: AsyncIterable<Uint8Array>,
+  codecs: readonly Codec[],
+): Promise<ArtifactReader> {
+  // Stored streams start with their codec's own magic; a stream stored without codecs
+  // starts with `{` (no codec output does: gzip starts with 0x1f 0x8b).
+  const iterator = chunks[Symbol.asyncIterator]();
+  const firstChunk = await iterator.next().catch((error) => {
+    throw backendError(place, "read", error);
+  });
+  const raw = !firstChunk.done && firstChunk.value[0] === 0x7b;
+  const replayed: AsyncIterable<Uint8Array> = {
+    async *[Symbol.asyncIterator]() {
+      try {
+        if (firstChunk.done) return;
+        yield firstChunk.value;
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done) return;
+          yield next.value;
+        }
+      } finally {
+        await iterator.return?.();
+      }
+    },
+  };
+  const lines = linesOf(place, replayed, raw ? [] : codecs);
+  const headerLine = await lines.next();
+  if (headerLine.done) {
+    await lines.return(undefined);
+    throw corrupt(place, "the stream is empty");
+  }
+  const header = parseLine(place, headerLine.value, "the header line") as {
+    format?: unknown;
+    envelope?: unknown;
+    layout?: { records_field?: unknown; head?: unknown };
+  };
+  const envelopeCheck = messageSchema.safeParse(header?.envelope);
+  if (
+    !isPlainObject(header) ||
+    header.format !== STREAM_FORMAT ||
+    !envelopeCheck.success ||
+    !isPlainObject(header.layout) ||
+    typeof header.layout.records_field !== "string" ||
+    !isPlainObject(header.layout.head)
+  ) {
+    await lines.return(undefined);
+    throw corrupt(place, `the header line is not a ${STREAM_FORMAT} header`);
+  }
+  const envelope = header.envelope as Message;
+  const layout: StreamLayout = {
+    recordsField: header.layout.records_field,
+    head: header.layout.head,
+  };
+
+  let lookahead: IteratorResult<string> | undefined;
+  let count = 0;
+  let summary: Record<string, unknown> | undefined;
+  let closed = false;
+
+  // One record at a time; the line after it decides whether it is a record or the
+  // trailer, so a stream cut at a line boundary fails the trailer check.
+  async function nextRecord(): Promise<{ done: true } | { done: false; value: unknown }> {
+    if (summary !== undefined) return { done: true };
+    if (closed) throw invalidValue(place, "the reader is closed");
+    const current = lookahead ?? (await lines.next());
+    if (current.done) throw corrupt(place, "the stream ends without its trailer (truncated)");
+    lookahead = await lines.next();
+    if (!lookahead.done) {
+      count++;
+      return { done: false, value: parseLine(place, current.value, `record ${count}`) };
+    }
+    const trailer = parseLine(place, current.value, "the trailer line") as {
+      format?: unknown;
+      end?: unknown;
+      records?: unknown;
+      summary?: unknown;
+    };
+    if (
+      !isPlainObject(trailer) ||
+      trailer.format !== STREAM_FORMAT ||
+      trailer.end !== true ||
+      trailer.records !== count ||
+      !isPlainObject(trailer.summary)
+    ) {
+      throw corrupt(
+        place,
+        `the stream ends without a trailer matching its ${count} records (truncated)`,
+      );
+    }
+    summary = trailer.summary;
+    await close();
+    return { done: true };
+  }
+
+  async function close(): Promise<void> {
+    if (closed) return;
+    closed = true;
+    await lines.return(undefined);
+  }
+
+  return {
+    envelope,
+    layout,
+    records(field) {
+      if (field !== undefined && field !== layout.recordsField) {
+        throw invalidValue(
+          place,
+          `the artifact streams its records under ${JSON.stringify(layout.recordsField)}, not ${JSON.stringify(field)}`,
+        );
+      }
+      return {
+        async *[Symbol.asyncIterator]() {
+          for (;;) {
+            const next = await nextRecord();
+            if (next.done) return;
+            yield next.value;
+          }
+        },
+      };
+    },
+    async summary() {
+      while (!(await nextRecord()).done) {
+        // Records not consumed by the caller are read and dropped to reach the trailer.
+      }
+      return summary as Record<string, unknown>;
+    },
+    close,
+  };
+}
+
+/** A reader over a plain Message already held in memory. */
+export function plainReader(place: StreamPlace, message: Message): ArtifactReader {
+  const envelope = { ...message, content: null } as Message;
+  let usedField: string | undefined;
+  return {
+    envelope,
+    layout: undefined,
+    records(field) {
+      const content = message.content;
+      let items: unknown;
+      if (field === undefined) {
+        items = content;
+      } else {
+        usedField = field;
+        items = isPlainObject(content) ? content[field] : undefined;
+      }
+      if (!Array.isArray(items)) {
+        throw invalidValue(
+          place,
+          field === undefined
+            ? "the artifact is a plain Message whose content is not an array; name the records field"
+            : `the artifact's content holds no array at ${JSON.stringify(field)}`,
+        );
+      }
+      const list = items;
+      return {
+        async *[Symbol.asyncIterator]() {
+          yield* list;
+        },
+      };
+    },
+    async summary() {
+      const content = message.content;
+      if (!isPlainObject(content)) return {};
+      const { [usedField ?? ""]: _dropped, ...rest } = content;
+      return usedField === undefined ? { ...content } : rest;
+    },
+    async close() {},
+  };
+}
+
+/** `{ ...head, [recordsField]: records, ...summary }`, the materialised content. */
+export function materialise(
+  layout: StreamLayout,
+  records: unknown[],
+  summary: Record<string, unknown>,
+): Record<string, unknown> {
+  return { ...layout.head, [layout.recordsField]: records, ...summary };
+}
+
+/** JSON text of an object's fields, without its braces (`"a":1,"b":2`), or "". */
+export function fieldsJson(fields: Record<string, unknown>): string {
+  const text = JSON.stringify(fields);
+  return text.length <= 2 ? "" : text.slice(1, -1);
+}
+
+/** Batches text pieces into chunks of about {@link BATCH_BYTES} characters. */
+export async function* batched(pieces: AsyncIterable<string>): AsyncGenerator<string> {
+  let buffer: string[] = [];
+  let length = 0;
+  for await (const piece of pieces) {
+    buffer.push(piece);
+    length += piece.length;
+    if (length >= BATCH_BYTES) {
+      yield buffer.join("");
+      buffer = [];
+      length = 0;
+    }
+  }
+  if (length > 0) yield buffer.join("");
+}

@@ -1,0 +1,49 @@
+import { randomBytes } from "node:crypto";
+import { Readable } from "node:stream";
+import { buffer } from "node:stream/consumers";
+import { pipeline } from "node:stream/promises";
+import { gunzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { gzipCodec } from "../src/index.js";
+
+async function encode(input: Buffer[], options = {}): Promise<Buffer> {
+  const encoder = gzipCodec(options).encoder();
+  const out = buffer(encoder);
+  await pipeline(Readable.from(input), encoder);
+  return out;
+}
+
+async function decode(bytes: Buffer): Promise<Buffer> {
+  const decoder = gzipCodec().decoder();
+  const out = buffer(decoder);
+  await pipeline(Readable.from([bytes]), decoder);
+  return out;
+}
+
+describe("gzip codec stage", () => {
+  it("blocks compressed in parallel come out in order and decode to the input", async () => {
+    const chunks = Array.from({ length: 40 }, (_, i) =>
+      Buffer.from(`${i}:${randomBytes(3000).toString("hex")}\n`),
+    );
+    const encoded = await encode(chunks, { blockBytes: 10_000, parallel: 4 });
+    expect((await decode(encoded)).equals(Buffer.concat(chunks))).toBe(true);
+  });
+
+  it("its output is a gzip file that gunzip reads whole", async () => {
+    const chunks = [Buffer.from("a".repeat(50_000)), Buffer.from("b".repeat(50_000))];
+    const encoded = await encode(chunks, { blockBytes: 30_000 });
+    expect(gunzipSync(encoded).toString()).toBe("a".repeat(50_000) + "b".repeat(50_000));
+  });
+
+  it("an empty input encodes to a valid empty gzip file", async () => {
+    const encoded = await encode([]);
+    expect(gunzipSync(encoded).length).toBe(0);
+  });
+
+  it("a truncated member fails to decode", async () => {
+    const encoded = await encode([Buffer.from(randomBytes(100_000).toString("hex"))]);
+    await expect(decode(encoded.subarray(0, encoded.length - 10))).rejects.toMatchObject({
+      code: "Z_BUF_ERROR",
+    });
+  });
+});

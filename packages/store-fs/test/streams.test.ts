@@ -1,0 +1,175 @@
+import { execFileSync } from "node:child_process";
+import { readdir, readFile, stat, symlink, truncate, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { createStore, gzipCodec, type Message, StoreErrorCode } from "@wct/store-core";
+import { describe, expect, it } from "vitest";
+import { createFsDriver, createFsStore } from "../src/index.js";
+import { RUN, useTempDir } from "./temp-dir.js";
+
+const LAYOUT = { recordsField: "files", head: { root: "/data" } };
+
+function envelope(id = "files"): Message & { content: null } {
+  return {
+    id,
+    schema: { name: "file_content", version: "1.0.0" },
+    content: null,
+    run_id: RUN,
+    source: "connector:filesystem",
+    timestamp: "2026-01-01T00:00:00.000Z",
+    execution: {
+      status: "completed",
+      error: null,
+      duration_ms: 1,
+      origin: "connector",
+      alias: null,
+    },
+  };
+}
+
+const record = (i: number) => ({
+  path: `f${i}.txt`,
+  content: `line ${i} of some text\n`.repeat(5),
+});
+
+async function writeStream(store: ReturnType<typeof createFsStore>, count: number, key = "files") {
+  const writer = await store.openArtifactWriter(RUN, key, envelope(key), LAYOUT);
+  for (let i = 0; i < count; i++) await writer.write(record(i));
+  return writer.commit({ coverage: { files: count } });
+}
+
+async function readAll(store: ReturnType<typeof createFsStore>, key = "files") {
+  const reader = await store.openArtifactReader(RUN, key);
+  const records: unknown[] = [];
+  for await (const r of reader.records("files")) records.push(r);
+  return { records, summary: await reader.summary() };
+}
+
+describe("fs store streamed artifacts on disk", () => {
+  const tmp = useTempDir("streams");
+  const runDir = () => join(tmp.path, "runs", RUN);
+
+  it("a streamed artifact is one gzip file of JSON lines: header, records, trailer", async () => {
+    const store = createFsStore({ baseDir: tmp.path });
+    await writeStream(store, 3);
+    expect(await readdir(runDir())).toEqual(["files.jsonl.gz"]);
+    const lines = gunzipSync(await readFile(join(runDir(), "files.jsonl.gz")))
+      .toString("utf8")
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toEqual({
+      format: "wct-stream/1",
+      envelope: envelope(),
+      layout: { records_field: "files", head: { root: "/data" } },
+    });
+    expect(lines.slice(1, 4)).toEqual([record(0), record(1), record(2)]);
+    expect(lines[4]).toMatchObject({ format: "wct-stream/1", end: true, records: 3 });
+    expect(lines[4].summary).toEqual({ coverage: { files: 3 } });
+  });
+
+  it("zcat reads a stored artifact", async () => {
+    const store = createFsStore({ baseDir: tmp.path });
+    await writeStream(store, 2);
+    const text = execFileSync("gzip", ["-dc", join(runDir(), "files.jsonl.gz")], {
+      encoding: "utf8",
+    });
+    expect(text.split("\n")[1]).toBe(JSON.stringify(record(0)));
+  });
+
+  it("a streamed artifact's file is created 0600", async () => {
+    const store = createFsStore({ baseDir: tmp.path });
+    await writeStream(store, 2);
+    expect((await stat(join(runDir(), "files.jsonl.gz"))).mode & 0o777).toBe(0o600);
+  });
+
+  it("a truncated compressed artifact fails with ERR_CORRUPT_ENTRY, never reads as complete", async () => {
+    const store = createFsStore({ baseDir: tmp.path });
+    await writeStream(store, 5000);
+    const file = join(runDir(), "files.jsonl.gz");
+    await truncate(file, Math.floor((await stat(file)).size / 2));
+    await expect(readAll(store)).rejects.toMatchObject({ code: StoreErrorCode.CorruptEntry });
+    await expect(store.get(RUN, "files")).rejects.toMatchObject({
+      code: StoreErrorCode.CorruptEntry,
+    });
+  });
+
+  it("an uncompressed artifact cut at a line boundary fails its trailer check", async () => {
+    const store = createStore(createFsDriver({ baseDir: tmp.path }), { codecs: [] });
+    await writeStream(store, 10);
+    const file = join(runDir(), "files.jsonl.gz");
+    const lines = (await readFile(file, "utf8")).split("\n");
+    expect(lines[0]?.startsWith("{")).toBe(true);
+    await writeFile(file, `${lines.slice(0, 6).join("\n")}\n`);
+    await expect(readAll(store)).rejects.toMatchObject({ code: StoreErrorCode.CorruptEntry });
+  });
+
+  it("a compressed artifact cut between two gzip members fails its trailer check", async () => {
+    const codecs = [gzipCodec({ blockBytes: 4096 })];
+    const store = createStore(createFsDriver({ baseDir: tmp.path }), { codecs });
+    await writeStream(store, 2000);
+    const file = join(runDir(), "files.jsonl.gz");
+    const bytes = await readFile(file);
+    const lastMember = bytes.lastIndexOf(Buffer.from([0x1f, 0x8b, 0x08]));
+    expect(lastMember).toBeGreaterThan(0);
+    await writeFile(file, bytes.subarray(0, lastMember));
+    await expect(readAll(store)).rejects.toMatchObject({ code: StoreErrorCode.CorruptEntry });
+  });
+
+  it("a damaged byte in a compressed artifact fails with ERR_CORRUPT_ENTRY", async () => {
+    const store = createFsStore({ baseDir: tmp.path });
+    await writeStream(store, 2000);
+    const file = join(runDir(), "files.jsonl.gz");
+    const bytes = await readFile(file);
+    const at = Math.floor(bytes.length / 2);
+    bytes[at] = (bytes[at] as number) ^ 0xff;
+    await writeFile(file, bytes);
+    await expect(readAll(store)).rejects.toMatchObject({ code: StoreErrorCode.CorruptEntry });
+  });
+
+  it("a link planted at a streamed artifact's file is refused, not followed", async () => {
+    const store = createFsStore({ baseDir: tmp.path });
+    await writeStream(store, 2, "other");
+    await symlink(join(runDir(), "other.jsonl.gz"), join(runDir(), "files.jsonl.gz"));
+    await expect(store.openArtifactReader(RUN, "files")).rejects.toMatchObject({
+      code: StoreErrorCode.UnsafePath,
+    });
+    await expect(store.size(RUN, "files")).rejects.toMatchObject({
+      code: StoreErrorCode.UnsafePath,
+    });
+  });
+
+  it("a plain {artifact}.json of an older run still reads through every read path", async () => {
+    const store = createFsStore({ baseDir: tmp.path });
+    const message = { ...envelope(), content: { root: "/r", files: [{ a: 1 }], coverage: {} } };
+    await store.saveJson(RUN, "files", message);
+    expect(await readdir(runDir())).toEqual(["files.json"]);
+    expect(await store.get(RUN, "files")).toEqual(message);
+    expect((await readAll(store)).records).toEqual([{ a: 1 }]);
+  });
+
+  it("a plain key named like a stream file stays distinct from the streamed key", async () => {
+    const store = createFsStore({ baseDir: tmp.path });
+    await writeStream(store, 2, "a");
+    await store.saveJson(RUN, "a.jsonl.gz", { plain: true });
+    expect(await store.listKeys(RUN)).toEqual(["a", "a.jsonl.gz"]);
+    expect(await store.getJson(RUN, "a.jsonl.gz")).toEqual({ plain: true });
+    expect((await readAll(store, "a")).records).toHaveLength(2);
+  });
+
+  it("temporary files of a writer that is gone are removed by the next write of the key", async () => {
+    const store = createFsStore({ baseDir: tmp.path });
+    await writeStream(store, 1);
+    // pid 2^22 + 1 is above Linux's pid_max default, so no process has it.
+    const dead = join(runDir(), ".files.jsonl.gz.4194305.deadbeef1.tmp");
+    await writeFile(dead, "partial");
+    const live = join(runDir(), `.files.jsonl.gz.${process.ppid}.cafe1.tmp`);
+    await writeFile(live, "partial");
+    expect(await store.listKeys(RUN)).toEqual(["files"]);
+    await writeStream(store, 1);
+    const names = await readdir(runDir());
+    expect(names).not.toContain(".files.jsonl.gz.4194305.deadbeef1.tmp");
+    expect(names).toContain(`.files.jsonl.gz.${process.ppid}.cafe1.tmp`);
+  });
+});
