@@ -15,36 +15,65 @@ function reportError(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
 }
 
+function reportArtifact(key: string, content: Partial<PersonalDataOutput>): ReportArtifact {
+  return {
+    id: key,
+    coverage: content.coverage?.inputs ?? [],
+    findings_truncated: content.coverage?.findings_truncated ?? 0,
+    evidence_omitted: content.coverage?.evidence_omitted ?? 0,
+    fingerprint: content.fingerprint ?? "disabled",
+    rules: content.rules?.enabled ?? [],
+  };
+}
+
 /**
- * The one place findings are read from the store. It loads the whole Message today;
- * when artifacts are stored as streams it will read records one by one, and nothing
- * downstream changes (everything consumes the `AsyncIterable`).
+ * The one place findings are read from the store. A streamed findings artifact is read
+ * twice, record by record, and never held whole: once to its end for the closing fields
+ * (coverage, which the renderers want before the rows), then for the findings as the
+ * renderer consumes them. A plain (older) one is loaded as a whole, as it was stored.
  */
 export async function readFindings(
   store: ArtifactStore,
   runId: string,
   key: string,
 ): Promise<FindingsSource> {
-  const message = await store.get(runId, key);
-  if (message.schema.name !== FINDINGS_SCHEMA_NAME) {
+  const first = await store.openArtifactReader(runId, key);
+  const { schema } = first.envelope;
+  if (schema.name !== FINDINGS_SCHEMA_NAME) {
+    await first.close();
     throw reportError(
-      `artifact "${key}" of run ${runId} is ${message.schema.name}/${message.schema.version}, not ${FINDINGS_SCHEMA_NAME}; give a findings artifact (see \`wct inspect ${runId}\`)`,
+      `artifact "${key}" of run ${runId} is ${schema.name}/${schema.version}, not ${FINDINGS_SCHEMA_NAME}; give a findings artifact (see \`wct inspect ${runId}\`)`,
       "ERR_REPORT_NOT_FINDINGS",
     );
   }
-  const content = message.content as PersonalDataOutput;
-  const items = Array.isArray(content?.findings) ? content.findings : [];
+  if (first.layout === undefined) {
+    await first.close();
+    const content = (await store.get(runId, key)).content as PersonalDataOutput;
+    const items = Array.isArray(content?.findings) ? content.findings : [];
+    return {
+      artifact: reportArtifact(key, content ?? {}),
+      findings: (async function* () {
+        yield* items;
+      })(),
+    };
+  }
+  const head = first.layout.head ?? {};
+  let closing: Record<string, unknown>;
+  try {
+    closing = await first.summary();
+  } finally {
+    await first.close();
+  }
+  const field = first.layout.recordsField;
   return {
-    artifact: {
-      id: key,
-      coverage: content.coverage?.inputs ?? [],
-      findings_truncated: content.coverage?.findings_truncated ?? 0,
-      evidence_omitted: content.coverage?.evidence_omitted ?? 0,
-      fingerprint: content.fingerprint ?? "disabled",
-      rules: content.rules?.enabled ?? [],
-    },
+    artifact: reportArtifact(key, { ...head, ...closing } as Partial<PersonalDataOutput>),
     findings: (async function* () {
-      yield* items;
+      const reader = await store.openArtifactReader(runId, key);
+      try {
+        for await (const record of reader.records(field)) yield record as Finding;
+      } finally {
+        await reader.close();
+      }
     })(),
   };
 }
