@@ -406,29 +406,50 @@ describe("a run whose _system folder cannot be read", () => {
     });
   }
 
-  it("is listed by runs with the reason, and inspect and resume say why, without a stack", async () => {
-    const broken = await completedRun();
-    const fine = await completedRun();
-    execFileSync("chmod", ["-R", "a+rwX", dir]);
-    chmodSync(join(store, "runs", broken, "_system"), 0o000);
-    try {
-      const runs = wctAs(["runs", "--json", "--store", store]);
-      expect(runs.status, runs.stderr).toBe(0);
-      const listed = JSON.parse(runs.stdout) as Array<{ run_id: string; status: string }>;
-      expect(listed.find((r) => r.run_id === fine)?.status).toBe("completed");
-      expect(listed.find((r) => r.run_id === broken)?.status).toBe("unreadable");
-      for (const args of [
-        ["inspect", broken, "--store", store],
-        ["run", "rb.yaml", "--resume", broken, "--store", store],
-      ]) {
-        const result = wctAs(args);
-        // A run that cannot be read is bad input to inspect and resume: exit 2.
-        expect(result.status, args.join(" ")).toBe(2);
-        expect(result.stderr).toContain("[ERR_RUN_CORRUPT]");
-        expect(result.stderr).not.toMatch(NO_STACK);
+  // As root the test needs `nobody` to reach the built binary; a checkout inside a
+  // folder only root may enter (mktemp -d is 0700) cannot give it that.
+  const reachable =
+    process.getuid?.() !== 0 ||
+    spawnSync(
+      process.execPath,
+      ["-e", `require("node:fs").accessSync(${JSON.stringify(WCT_BIN)})`],
+      {
+        ...asUser,
+        timeout: 30_000,
+      },
+    ).status === 0;
+  if (!reachable) {
+    console.warn(
+      `skipping "a run whose _system folder cannot be read": user nobody cannot reach ${WCT_BIN}`,
+    );
+  }
+
+  it.skipIf(!reachable)(
+    "is listed by runs with the reason, and inspect and resume say why, without a stack",
+    async () => {
+      const broken = await completedRun();
+      const fine = await completedRun();
+      execFileSync("chmod", ["-R", "a+rwX", dir]);
+      chmodSync(join(store, "runs", broken, "_system"), 0o000);
+      try {
+        const runs = wctAs(["runs", "--json", "--store", store]);
+        expect(runs.status, runs.stderr).toBe(0);
+        const listed = JSON.parse(runs.stdout) as Array<{ run_id: string; status: string }>;
+        expect(listed.find((r) => r.run_id === fine)?.status).toBe("completed");
+        expect(listed.find((r) => r.run_id === broken)?.status).toBe("unreadable");
+        for (const args of [
+          ["inspect", broken, "--store", store],
+          ["run", "rb.yaml", "--resume", broken, "--store", store],
+        ]) {
+          const result = wctAs(args);
+          // A run that cannot be read is bad input to inspect and resume: exit 2.
+          expect(result.status, args.join(" ")).toBe(2);
+          expect(result.stderr).toContain("[ERR_RUN_CORRUPT]");
+          expect(result.stderr).not.toMatch(NO_STACK);
+        }
+      } finally {
+        chmodSync(join(store, "runs", broken, "_system"), 0o700);
       }
-    } finally {
-      chmodSync(join(store, "runs", broken, "_system"), 0o700);
-    }
-  });
+    },
+  );
 });
