@@ -171,13 +171,16 @@ artifacts:
   const runOut = run(wct, ["run", "scan.yaml", "--json"], app, { capture: true }).stdout;
   const summary = JSON.parse(runOut);
   if (summary.status !== "completed") fail(`wct run ended ${summary.status}`);
-  const findingsFile = join(app, ".waivern", "runs", summary.run_id, "findings.json");
-  const findings = JSON.parse(readFileSync(findingsFile, "utf8")).content.findings;
+  // Through the binary, as a user reads it: the findings artifact is stored as a stream
+  // (`findings.jsonl.gz`), and `inspect --json` prints it as one Message whatever its form.
+  const findingsText = run(wct, ["inspect", summary.run_id, "findings", "--json"], app, {
+    capture: true,
+  }).stdout;
+  const findings = JSON.parse(findingsText).content.findings;
   const types = findings.map((finding) => finding.type).sort();
   for (const expected of ["email", "phone_number"])
     if (!types.includes(expected)) fail(`no ${expected} finding; found: ${types.join(", ")}`);
-  if (readFileSync(findingsFile, "utf8").includes("jane.doe@example.test"))
-    fail("the findings hold an unmasked email");
+  if (findingsText.includes("jane.doe@example.test")) fail("the findings hold an unmasked email");
   console.log(`run ${summary.run_id}: ${types.join(", ")}`);
 
   console.log(`\nrelease-check passed in ${((Date.now() - started) / 1000).toFixed(0)}s`);
