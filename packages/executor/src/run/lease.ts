@@ -240,10 +240,7 @@ async function createLock(store: ArtifactStore, runId: string, record: LeaseReco
   try {
     return await store.createJson(runId, LOCK_KEY, record);
   } catch (error) {
-    if (
-      isStoreError(error, StoreErrorCode.UnsafePath) ||
-      isStoreError(error, StoreErrorCode.NotAFile)
-    ) {
+    if (isNotARegularFile(error)) {
       throw unusableLockError(
         store,
         runId,
@@ -252,6 +249,13 @@ async function createLock(store: ArtifactStore, runId: string, record: LeaseReco
     }
     throw error;
   }
+}
+
+// A link, folder, FIFO or device where the lock file should be: no wct process wrote it.
+function isNotARegularFile(error: unknown): boolean {
+  return (
+    isStoreError(error, StoreErrorCode.UnsafePath) || isStoreError(error, StoreErrorCode.NotAFile)
+  );
 }
 
 function unusableLockError(store: ArtifactStore, runId: string, what: string): ExecutorError {
@@ -273,10 +277,7 @@ async function readLockJson(
     const value = current.value !== null && typeof current.value === "object" ? current.value : {};
     return { value, version: current.version, corrupt: false };
   } catch (error) {
-    if (
-      isStoreError(error, StoreErrorCode.UnsafePath) ||
-      isStoreError(error, StoreErrorCode.NotAFile)
-    ) {
+    if (isNotARegularFile(error)) {
       throw unusableLockError(
         store,
         runId,

@@ -19,7 +19,7 @@ import type { ReuseLookups } from "./records.js";
 import { readResumePoint } from "./resume.js";
 import { schedule } from "./schedule.js";
 import { maskArtifactError, maskEvent, maskText, maskThrown } from "./secrets.js";
-import { StoreWriteFailure, writeStreamedOutput } from "./stream-output.js";
+import { abortable, StoreWriteFailure, writeStreamedOutput } from "./stream-output.js";
 import type {
   ArtifactError,
   LogLevel,
@@ -74,25 +74,6 @@ function timerDelay(seconds: number): number {
 function errorOf(error: unknown): string {
   if (error instanceof Error) return error.message;
   return typeof error === "string" ? error : (JSON.stringify(error) ?? String(error));
-}
-
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    // A component that ignores its signal settles late; the result is dropped here.
-    work.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /**
@@ -370,7 +351,7 @@ async function execute(
     // is written) fail it: the abort reaches the component and the stream's writer.
     const owner = { artifactId: artifact.id, fail: (e: unknown) => control.abort(e) };
     try {
-      produced = await raceAbort(
+      produced = await abortable(
         containment.run(owner, () =>
           produce(artifact, {
             store,

@@ -20,7 +20,11 @@ export class StoreWriteFailure extends Error {
   }
 }
 
-function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+/**
+ * `work`, or a rejection with the signal's reason as soon as it aborts: a component that
+ * ignores its signal settles late, and its result is dropped.
+ */
+export function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {
     // The work may still reject (a component that failed itself while aborting, such
     // as a contained process.exit): that is not an unhandled rejection.
