@@ -2,7 +2,7 @@ import { ExecutorErrorClass } from "@wct/executor";
 import { LabelledSetErrorClass } from "@wct/plugin-personal-data";
 import { ReportErrorClass } from "@wct/report";
 import { type Diagnostic, formatDiagnostic } from "@wct/runbook-schema";
-import { type ErrorClass, StoreErrorClass } from "@wct/store-core";
+import { defineErrorCodes, type ErrorClass, StoreErrorClass } from "@wct/store-core";
 import { CommanderError } from "commander";
 
 /** Exit codes of every command (see the README's "Exit codes"). */
@@ -16,25 +16,23 @@ export const ExitCode = {
   Interrupted: 130,
 } as const;
 
-/** Stable codes of the errors the CLI itself raises. */
-export const CliErrorCode = {
+const cliErrors = defineErrorCodes({
   /** Bad flags or arguments. */
-  Usage: "ERR_USAGE",
+  Usage: ["ERR_USAGE", "input"],
   /** `wct report` found no findings artifact to report in the run. */
-  ReportNoFindings: "ERR_REPORT_NO_FINDINGS",
+  ReportNoFindings: ["ERR_REPORT_NO_FINDINGS", "input"],
   /** `wct report --fail-on`: the report was written and holds findings it fails on. */
-  FindingsFailOn: "ERR_FINDINGS_FAIL_ON",
-} as const;
+  FindingsFailOn: ["ERR_FINDINGS_FAIL_ON", "findings"],
+});
+
+/** Stable codes of the errors the CLI itself raises. */
+export const CliErrorCode = cliErrors.codes;
 
 /** One of {@link CliErrorCode}. */
 export type CliErrorCode = (typeof CliErrorCode)[keyof typeof CliErrorCode];
 
 /** The {@link ErrorClass} of every {@link CliErrorCode}. */
-export const CliErrorClass = {
-  ERR_USAGE: "input",
-  ERR_REPORT_NO_FINDINGS: "input",
-  ERR_FINDINGS_FAIL_ON: "findings",
-} as const satisfies Record<CliErrorCode, ErrorClass>;
+export const CliErrorClass = cliErrors.classes;
 
 /** Bad flags or arguments the CLI itself detects. */
 export class UsageError extends Error {

@@ -1,47 +1,50 @@
 import type { Diagnostic } from "@wct/runbook-schema";
-import type { ErrorClass } from "@wct/store-core";
+import { defineErrorCodes } from "@wct/store-core";
+
+const executorErrors = defineErrorCodes({
+  // Planning
+  RunbookInvalid: ["ERR_RUNBOOK_INVALID", "input"],
+  RunbookNotFound: ["ERR_RUNBOOK_NOT_FOUND", "input"],
+  PluginLoad: ["ERR_PLUGIN_LOAD", "input"],
+  PluginShape: ["ERR_PLUGIN_SHAPE", "input"],
+  PluginDuplicateType: ["ERR_PLUGIN_DUPLICATE_TYPE", "input"],
+  // Resume and reuse
+  RunNotFound: ["ERR_RUN_NOT_FOUND", "input"],
+  RunAmbiguous: ["ERR_RUN_AMBIGUOUS", "input"],
+  RunbookChanged: ["ERR_RUNBOOK_CHANGED", "input"],
+  // The user picks another run, or removes the broken one: nothing to retry as is.
+  RunCorrupt: ["ERR_RUN_CORRUPT", "input"],
+  ReuseRunNotFound: ["ERR_REUSE_RUN_NOT_FOUND", "input"],
+  ReuseArtifactNotFound: ["ERR_REUSE_ARTIFACT_NOT_FOUND", "input"],
+  // The lock's place holds something no process could have written (a folder, a link, a
+  // FIFO): not a live lease, and not one wct may take over by itself (exit 1)
+  LockUnusable: ["ERR_LOCK_UNUSABLE", "failure"],
+  // Held by another live process
+  RunLocked: ["ERR_RUN_LOCKED", "conflict"],
+  LeaseLost: ["ERR_LEASE_LOST", "conflict"],
+  // Artifact failures (recorded on the artifact)
+  ComponentFailed: ["ERR_COMPONENT_FAILED", "failure"],
+  // An exception or rejection escaped the component, or it called process.exit()
+  ComponentCrashed: ["ERR_COMPONENT_CRASHED", "failure"],
+  ArtifactTimeout: ["ERR_ARTIFACT_TIMEOUT", "failure"],
+  RunTimeout: ["ERR_RUN_TIMEOUT", "failure"],
+  Interrupted: ["ERR_INTERRUPTED", "interrupted"],
+  InvalidOutput: ["ERR_INVALID_OUTPUT", "failure"],
+  MergeInputNotArray: ["ERR_MERGE_INPUT_NOT_ARRAY", "failure"],
+  UpstreamFailed: ["ERR_UPSTREAM_FAILED", "failure"],
+  // `wct.config.yaml` has problems
+  ConfigInvalid: ["ERR_CONFIG_INVALID", "input"],
+  // `wct runs prune` without any policy
+  PolicyMissing: ["ERR_PRUNE_POLICY_MISSING", "input"],
+  // A new run whose id is already taken
+  RunExists: ["ERR_RUN_EXISTS", "input"],
+});
 
 /**
  * Stable codes of the errors the executor raises. Their exit class is in
  * {@link ExecutorErrorClass}; tests check the codes.
  */
-export const ExecutorErrorCode = {
-  // Planning
-  RunbookInvalid: "ERR_RUNBOOK_INVALID",
-  RunbookNotFound: "ERR_RUNBOOK_NOT_FOUND",
-  PluginLoad: "ERR_PLUGIN_LOAD",
-  PluginShape: "ERR_PLUGIN_SHAPE",
-  PluginDuplicateType: "ERR_PLUGIN_DUPLICATE_TYPE",
-  // Resume and reuse
-  RunNotFound: "ERR_RUN_NOT_FOUND",
-  RunAmbiguous: "ERR_RUN_AMBIGUOUS",
-  RunbookChanged: "ERR_RUNBOOK_CHANGED",
-  RunCorrupt: "ERR_RUN_CORRUPT",
-  ReuseRunNotFound: "ERR_REUSE_RUN_NOT_FOUND",
-  ReuseArtifactNotFound: "ERR_REUSE_ARTIFACT_NOT_FOUND",
-  // The lock's place holds something no process could have written (a folder, a link, a
-  // FIFO): not a live lease, and not one wct may take over by itself (exit 1)
-  LockUnusable: "ERR_LOCK_UNUSABLE",
-  // Held by another live process
-  RunLocked: "ERR_RUN_LOCKED",
-  LeaseLost: "ERR_LEASE_LOST",
-  // Artifact failures (recorded on the artifact)
-  ComponentFailed: "ERR_COMPONENT_FAILED",
-  // An exception or rejection escaped the component, or it called process.exit()
-  ComponentCrashed: "ERR_COMPONENT_CRASHED",
-  ArtifactTimeout: "ERR_ARTIFACT_TIMEOUT",
-  RunTimeout: "ERR_RUN_TIMEOUT",
-  Interrupted: "ERR_INTERRUPTED",
-  InvalidOutput: "ERR_INVALID_OUTPUT",
-  MergeInputNotArray: "ERR_MERGE_INPUT_NOT_ARRAY",
-  UpstreamFailed: "ERR_UPSTREAM_FAILED",
-  // `wct.config.yaml` has problems
-  ConfigInvalid: "ERR_CONFIG_INVALID",
-  // `wct runs prune` without any policy
-  PolicyMissing: "ERR_PRUNE_POLICY_MISSING",
-  // A new run whose id is already taken
-  RunExists: "ERR_RUN_EXISTS",
-} as const;
+export const ExecutorErrorCode = executorErrors.codes;
 
 export type ExecutorErrorCode = (typeof ExecutorErrorCode)[keyof typeof ExecutorErrorCode];
 
@@ -49,34 +52,7 @@ export type ExecutorErrorCode = (typeof ExecutorErrorCode)[keyof typeof Executor
  * The {@link ErrorClass} of every {@link ExecutorErrorCode}: what the CLI's exit code
  * is when one of them ends a command.
  */
-export const ExecutorErrorClass = {
-  ERR_RUNBOOK_INVALID: "input",
-  ERR_RUNBOOK_NOT_FOUND: "input",
-  ERR_PLUGIN_LOAD: "input",
-  ERR_PLUGIN_SHAPE: "input",
-  ERR_PLUGIN_DUPLICATE_TYPE: "input",
-  ERR_RUN_NOT_FOUND: "input",
-  ERR_RUN_AMBIGUOUS: "input",
-  ERR_RUNBOOK_CHANGED: "input",
-  // The user picks another run, or removes the broken one: nothing to retry as is.
-  ERR_RUN_CORRUPT: "input",
-  ERR_REUSE_RUN_NOT_FOUND: "input",
-  ERR_REUSE_ARTIFACT_NOT_FOUND: "input",
-  ERR_RUN_LOCKED: "conflict",
-  ERR_LEASE_LOST: "conflict",
-  ERR_LOCK_UNUSABLE: "failure",
-  ERR_COMPONENT_FAILED: "failure",
-  ERR_COMPONENT_CRASHED: "failure",
-  ERR_ARTIFACT_TIMEOUT: "failure",
-  ERR_RUN_TIMEOUT: "failure",
-  ERR_INTERRUPTED: "interrupted",
-  ERR_INVALID_OUTPUT: "failure",
-  ERR_MERGE_INPUT_NOT_ARRAY: "failure",
-  ERR_UPSTREAM_FAILED: "failure",
-  ERR_RUN_EXISTS: "input",
-  ERR_CONFIG_INVALID: "input",
-  ERR_PRUNE_POLICY_MISSING: "input",
-} as const satisfies Record<ExecutorErrorCode, ErrorClass>;
+export const ExecutorErrorClass = executorErrors.classes;
 
 /** An error of the executor: a stable `code`, a message saying what/where/what to do. */
 export class ExecutorError extends Error {

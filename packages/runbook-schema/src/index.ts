@@ -12,6 +12,7 @@ export { parseRunbook } from "./parse.js";
 export {
   ARTIFACT_ID_PATTERN,
   artifactSchema,
+  CONFIG_DEFAULTS,
   DEFAULT_SCHEMA_VERSION,
   MAX_ID_LENGTH,
   MAX_TIMEOUT_SECONDS,

@@ -14,6 +14,15 @@ export const SCHEMA_REF_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]*(\/\d+\.\d+\.\d+)?$/;
 export const DEFAULT_SCHEMA_VERSION = "1.0.0";
 
 /**
+ * Values of `config` settings a runbook leaves out. The schema applies them when it
+ * parses; the planner falls back to them for a partial runbook, whose `config` may be absent.
+ */
+export const CONFIG_DEFAULTS = {
+  max_concurrency: 10,
+  max_child_depth: 3,
+} as const;
+
+/**
  * Longest artifact id or child input name: an id is one store key segment, and stores
  * refuse segments longer than this (`@wct/store-core`'s `MAX_SEGMENT_LENGTH`).
  */
@@ -265,13 +274,13 @@ export const configSchema = z
       .number()
       .int()
       .min(1)
-      .default(10)
+      .default(CONFIG_DEFAULTS.max_concurrency)
       .describe("Artifacts produced at the same time (>= 1). May be a ${VAR} placeholder."),
     max_child_depth: z
       .number()
       .int()
       .min(0)
-      .default(3)
+      .default(CONFIG_DEFAULTS.max_child_depth)
       .describe("Deepest nesting of child runbooks (>= 0). May be a ${VAR} placeholder."),
     template_paths: z
       .array(z.string().min(1))

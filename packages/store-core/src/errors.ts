@@ -1,34 +1,4 @@
 /**
- * Stable error codes raised by every ArtifactStore. Callers branch on `code`, never on
- * the message text.
- */
-export const StoreErrorCode = {
-  /** `get`/`getJson`/`delete` of a key that holds nothing. */
-  ArtifactNotFound: "ERR_ARTIFACT_NOT_FOUND",
-  /** A store key that breaks the key rules (see {@link validateKey}). */
-  InvalidKey: "ERR_INVALID_KEY",
-  /** A run id that breaks the run-id rules (see {@link validateRunId}). */
-  InvalidRunId: "ERR_INVALID_RUN_ID",
-  /** Stored bytes that are not JSON, or not the expected shape. */
-  CorruptEntry: "ERR_CORRUPT_ENTRY",
-  /** A value that cannot be stored (not JSON-serialisable, not a Message). */
-  InvalidValue: "ERR_INVALID_VALUE",
-  /** Backend options that make no sense (checked when the store is created). */
-  InvalidOptions: "ERR_STORE_OPTIONS",
-  /** A path inside the store is a link or otherwise leads outside it; refused. */
-  UnsafePath: "ERR_UNSAFE_PATH",
-  /**
-   * Where a stored value should be, something other than a regular file sits (a FIFO,
-   * socket or device): refused without reading it, since reading could block forever.
-   */
-  NotAFile: "ERR_NOT_A_FILE",
-  /** The backend itself failed (I/O error, permission, network). */
-  Backend: "ERR_STORE_BACKEND",
-} as const;
-
-export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode];
-
-/**
  * What an error code means for whoever called: `input` (the caller must change a flag,
  * a runbook, a run id or an option), `conflict` (another live process holds what was
  * asked for), `interrupted` (stopped on request), `failure` (the work or the machine
@@ -37,18 +7,69 @@ export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode
  */
 export type ErrorClass = "input" | "conflict" | "interrupted" | "failure" | "findings";
 
+/**
+ * One package's error codes, each with its {@link ErrorClass}, declared once: `codes`
+ * maps each name to its code (`{ RunLocked: "ERR_RUN_LOCKED" }`), `classes` each code to
+ * its class. JSDoc written on an entry shows on its name in `codes`.
+ *
+ * ```ts
+ * const { codes, classes } = defineErrorCodes({ RunLocked: ["ERR_RUN_LOCKED", "conflict"] });
+ * ```
+ */
+export function defineErrorCodes<
+  const T extends Record<string, readonly [code: `ERR_${string}`, errorClass: ErrorClass]>,
+>(
+  entries: T,
+): {
+  codes: { readonly [K in keyof T]: T[K][0] };
+  classes: { readonly [K in keyof T as T[K][0]]: T[K][1] };
+} {
+  const codes: Record<string, string> = {};
+  const classes: Record<string, ErrorClass> = {};
+  for (const [name, [code, errorClass]] of Object.entries(entries)) {
+    codes[name] = code;
+    classes[code] = errorClass;
+  }
+  return {
+    codes: Object.freeze(codes) as { readonly [K in keyof T]: T[K][0] },
+    classes: Object.freeze(classes) as { readonly [K in keyof T as T[K][0]]: T[K][1] },
+  };
+}
+
+const storeErrors = defineErrorCodes({
+  /** `get`/`getJson`/`delete` of a key that holds nothing. */
+  ArtifactNotFound: ["ERR_ARTIFACT_NOT_FOUND", "input"],
+  /** A store key that breaks the key rules (see {@link validateKey}). */
+  InvalidKey: ["ERR_INVALID_KEY", "input"],
+  /** A run id that breaks the run-id rules (see {@link validateRunId}). */
+  InvalidRunId: ["ERR_INVALID_RUN_ID", "input"],
+  /** Stored bytes that are not JSON, or not the expected shape. */
+  CorruptEntry: ["ERR_CORRUPT_ENTRY", "failure"],
+  /** A value that cannot be stored (not JSON-serialisable, not a Message). */
+  InvalidValue: ["ERR_INVALID_VALUE", "failure"],
+  /** Backend options that make no sense (checked when the store is created). */
+  InvalidOptions: ["ERR_STORE_OPTIONS", "input"],
+  /** A path inside the store is a link or otherwise leads outside it; refused. */
+  UnsafePath: ["ERR_UNSAFE_PATH", "failure"],
+  /**
+   * Where a stored value should be, something other than a regular file sits (a FIFO,
+   * socket or device): refused without reading it, since reading could block forever.
+   */
+  NotAFile: ["ERR_NOT_A_FILE", "failure"],
+  /** The backend itself failed (I/O error, permission, network). */
+  Backend: ["ERR_STORE_BACKEND", "failure"],
+});
+
+/**
+ * Stable error codes raised by every ArtifactStore. Callers branch on `code`, never on
+ * the message text.
+ */
+export const StoreErrorCode = storeErrors.codes;
+
+export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode];
+
 /** The {@link ErrorClass} of every {@link StoreErrorCode}. */
-export const StoreErrorClass = {
-  ERR_ARTIFACT_NOT_FOUND: "input",
-  ERR_INVALID_KEY: "input",
-  ERR_INVALID_RUN_ID: "input",
-  ERR_CORRUPT_ENTRY: "failure",
-  ERR_INVALID_VALUE: "failure",
-  ERR_STORE_OPTIONS: "input",
-  ERR_UNSAFE_PATH: "failure",
-  ERR_STORE_BACKEND: "failure",
-  ERR_NOT_A_FILE: "failure",
-} as const satisfies Record<StoreErrorCode, ErrorClass>;
+export const StoreErrorClass = storeErrors.classes;
 
 /** Error raised by a store; `code` is stable, `message` says what, where and what to do. */
 export class StoreError extends Error {

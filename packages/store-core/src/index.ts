@@ -1,6 +1,7 @@
 export { type Codec, type GzipCodecOptions, gzipCodec } from "./codec.js";
 export type { ChunkSink, StoreDriver } from "./driver.js";
 export {
+  defineErrorCodes,
   type ErrorClass,
   isStoreError,
   StoreError,

@@ -1,11 +1,12 @@
 import { readFile, stat } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import type {
-  ArtifactDefinition,
-  OutputSchemaRef,
-  ParseOptions,
-  ParseResult,
-  Runbook,
+import {
+  type ArtifactDefinition,
+  CONFIG_DEFAULTS,
+  type OutputSchemaRef,
+  type ParseOptions,
+  type ParseResult,
+  type Runbook,
 } from "@wct/runbook-schema";
 import { MAX_SEGMENT_LENGTH } from "@wct/store-core";
 import type { ArtifactKind } from "../types.js";
@@ -133,7 +134,7 @@ export async function flattenRunbook(
     env: options.env,
     root,
     rootDisplayDir: options.rootDisplayDir,
-    maxChildDepth: config?.max_child_depth ?? 3,
+    maxChildDepth: config?.max_child_depth ?? CONFIG_DEFAULTS.max_child_depth,
     templateRoots: (config?.template_paths ?? []).map((dir) => ({
       dir: resolve(root.baseDir, dir),
       label: `template path "${dir}"`,

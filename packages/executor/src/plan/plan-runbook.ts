@@ -3,6 +3,7 @@ import { readFile, realpath } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { SchemaRef } from "@wct/plugin-api";
 import {
+  CONFIG_DEFAULTS,
   collectSubstitutedValues,
   type Diagnostic,
   formatDiagnostic,
@@ -249,8 +250,8 @@ async function planFromRoot(
     files,
     config: {
       ...(config?.timeout === undefined ? {} : { timeout: config.timeout }),
-      maxConcurrency: config?.max_concurrency ?? 10,
-      maxChildDepth: config?.max_child_depth ?? 3,
+      maxConcurrency: config?.max_concurrency ?? CONFIG_DEFAULTS.max_concurrency,
+      maxChildDepth: config?.max_child_depth ?? CONFIG_DEFAULTS.max_child_depth,
     },
     depth: flat.depth,
     artifacts: order.map((index) => {
