@@ -271,3 +271,31 @@ export class ComponentError extends Error {
     this.code = code;
   }
 }
+
+/**
+ * Stable codes of the {@link SourceError}s a connector raises when what it reads (a
+ * folder, a database file) cannot be reached. Shared so that every connector reports
+ * the same fault with the same code.
+ */
+export const SourceErrorCode = {
+  /** What the connector reads (its `path`, `database_path`) does not exist. */
+  NotFound: "ERR_SOURCE_NOT_FOUND",
+  /** It exists but cannot be read (permissions, the wrong kind of file). */
+  Unreadable: "ERR_SOURCE_UNREADABLE",
+} as const;
+
+/** One of {@link SourceErrorCode}. */
+export type SourceErrorCode = (typeof SourceErrorCode)[keyof typeof SourceErrorCode];
+
+/**
+ * A {@link ComponentError} of a connector whose source is missing or unreadable; the
+ * message names the source as the runbook gave it and says what to fix.
+ */
+export class SourceError extends ComponentError {
+  declare readonly code: SourceErrorCode;
+
+  constructor(code: SourceErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = "SourceError";
+  }
+}

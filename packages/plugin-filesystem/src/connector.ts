@@ -1,7 +1,6 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { defineConnector, streamContent } from "@wct/plugin-api";
-import { SourceError, SourceErrorCode } from "./errors.js";
+import { defineConnector, SourceError, SourceErrorCode, streamContent } from "@wct/plugin-api";
 import { filesystemProperties } from "./properties.js";
 import { streamPath } from "./scan.js";
 import type { FileEntry } from "./types.js";

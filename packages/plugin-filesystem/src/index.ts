@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { definePlugin } from "@wct/plugin-api";
 import { filesystemConnector } from "./connector.js";
 
+export { SourceError, SourceErrorCode } from "@wct/plugin-api";
 export { filesystemConnector } from "./connector.js";
-export { SourceError, SourceErrorCode } from "./errors.js";
 export {
   DEFAULT_EXCLUDE,
   type FilesystemProperties,

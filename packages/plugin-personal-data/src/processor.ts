@@ -1,4 +1,5 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { PERSONAL_DATA_FINDING_SCHEMA_NAME } from "@wct/findings";
 import {
   defineProcessor,
   formatSchemaRef,
@@ -36,7 +37,7 @@ export const FILE_CONTENT_SCHEMA: SchemaRef = { name: "file_content", version: "
 export const DATABASE_CONTENT_SCHEMA: SchemaRef = { name: "database_content", version: "1.0.0" };
 /** Output schema of the processor. */
 export const PERSONAL_DATA_FINDING_SCHEMA: SchemaRef = {
-  name: "personal_data_finding",
+  name: PERSONAL_DATA_FINDING_SCHEMA_NAME,
   version: "1.0.0",
 };
 

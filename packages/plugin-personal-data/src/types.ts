@@ -3,6 +3,12 @@
  * `personal_data_finding/1.0.0` output. Everything persisted uses snake_case keys.
  */
 
+import type { Finding } from "@wct/findings";
+
+// A finding's shape is @wct/findings' (one copy, which reports and run diffs read too);
+// re-exported because the processor's output is made of them.
+export type { Finding, FindingLocation } from "@wct/findings";
+
 /** Names of the validators a pattern rule may reference (see `validators.ts`). */
 export type ValidatorName =
   | "email"
@@ -86,25 +92,6 @@ export interface FieldNameRuleDefinition {
 
 /** A detection rule: data, so a runbook can narrow or extend the built-in set. */
 export type RuleDefinition = PatternRuleDefinition | FieldNameRuleDefinition;
-
-/** Where a finding is: a line and column of a file, or a cell / column of a SQLite table. */
-export type FindingLocation =
-  | { kind: "file"; path: string; line: number; column: number }
-  | { kind: "sqlite"; path: string; table: string; column: string; rowid: number | null };
-
-/** One personal-data finding (product spec §9). */
-export interface Finding {
-  type: string;
-  category: string;
-  location: FindingLocation;
-  confidence: number;
-  reasons: string[];
-  /** Masked value with masked surrounding text; null beyond `max_evidence`. */
-  evidence: string | null;
-  /** `hmac-sha256:<hex>` of the normalised value; null without a key and for field names. */
-  fingerprint: string | null;
-  tags: string[];
-}
 
 /** Coverage of one input artifact. */
 export interface InputCoverage {

@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { defineConnector, streamContent } from "@wct/plugin-api";
+import { defineConnector, SourceError, SourceErrorCode, streamContent } from "@wct/plugin-api";
 import {
   countRows,
   listTables,
@@ -9,7 +9,6 @@ import {
   readColumns,
   sampleRows,
 } from "./database.js";
-import { SourceError, SourceErrorCode } from "./errors.js";
 import { sqliteProperties } from "./properties.js";
 import { tableFilter } from "./table-filter.js";
 import type { DatabaseContent } from "./types.js";

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { definePlugin } from "@wct/plugin-api";
 import { sqliteConnector } from "./connector.js";
 
+export { SourceError, SourceErrorCode } from "@wct/plugin-api";
 export { sqliteConnector } from "./connector.js";
-export { SourceError, SourceErrorCode } from "./errors.js";
 export { type SqliteProperties, sqliteProperties } from "./properties.js";
 export type {
   CellValue,

@@ -1,9 +1,10 @@
+import { PERSONAL_DATA_FINDING_SCHEMA_NAME } from "@wct/findings";
 import type { Finding, PersonalDataOutput } from "@wct/plugin-personal-data";
 import type { ArtifactStore } from "@wct/store-core";
 import type { ReportArtifact } from "./types.js";
 
-/** Schema name of the artifacts `wct report` renders. */
-export const FINDINGS_SCHEMA_NAME = "personal_data_finding";
+/** Schema name of the artifacts `wct report` renders (`@wct/findings`' own). */
+export const FINDINGS_SCHEMA_NAME = PERSONAL_DATA_FINDING_SCHEMA_NAME;
 
 /** A findings artifact opened for reporting: its metadata, and its findings as a stream. */
 export interface FindingsSource {
