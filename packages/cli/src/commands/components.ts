@@ -3,6 +3,7 @@ import type { PropertiesSchema, SchemaRef } from "@wct/plugin-api";
 import { Command } from "commander";
 import type { CliContext } from "../context.js";
 import { json } from "../format.js";
+import { pluginOption } from "../options.js";
 
 interface ComponentsFlags {
   json?: boolean;
@@ -68,12 +69,7 @@ export function componentsCommand(ctx: CliContext): Command {
   return new Command("components")
     .description("list the connectors and processors available, with their schemas and properties")
     .option("--json", "print the list as JSON")
-    .option(
-      "--plugin <module>",
-      "load a plugin module (repeatable)",
-      (v: string, acc: string[]) => [...acc, v],
-      [],
-    )
+    .addOption(pluginOption())
     .action(async (flags: ComponentsFlags) => {
       const { io } = ctx;
       const loaded = await loadPluginModules(flags.plugin, io.cwd);

@@ -10,6 +10,7 @@ import { Command } from "commander";
 import { type CliContext, storeSpec } from "../context.js";
 import { ExitCode } from "../errors.js";
 import { formatDuration, json, oneLine, table } from "../format.js";
+import { pluginOption } from "../options.js";
 import { createProgressRenderer } from "../progress.js";
 import { outputReport } from "../report.js";
 
@@ -44,12 +45,7 @@ export function runCommand(ctx: CliContext, setExit: (code: number) => void): Co
     .option("--json", "print one JSON summary on stdout")
     .option("--quiet", "print only errors")
     .option("--store <dir|url>", "where runs are stored (default: $WCT_STORE or .waivern)")
-    .option(
-      "--plugin <module>",
-      "load a plugin module (repeatable)",
-      (v: string, acc: string[]) => [...acc, v],
-      [],
-    )
+    .addOption(pluginOption())
     .action(async (runbook: string, flags: RunFlags) => {
       const { io } = ctx;
       const store = await ctx.openStore(storeSpec(flags.store, io), io.cwd);

@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { type CliContext, storeSpec } from "../context.js";
 import { errorCode, exitCodeFor } from "../errors.js";
 import { json, table } from "../format.js";
+import { pluginOption } from "../options.js";
 
 interface ValidateFlags {
   json?: boolean;
@@ -21,12 +22,7 @@ export function validateCommand(ctx: CliContext, setExit: (code: number) => void
       "--store <dir|url>",
       "store consulted for `reuse` artifacts (default: $WCT_STORE or .waivern)",
     )
-    .option(
-      "--plugin <module>",
-      "load a plugin module (repeatable)",
-      (v: string, acc: string[]) => [...acc, v],
-      [],
-    )
+    .addOption(pluginOption())
     .action(async (runbook: string, flags: ValidateFlags) => {
       const { io } = ctx;
       const store = await ctx.openStore(storeSpec(flags.store, io), io.cwd);
