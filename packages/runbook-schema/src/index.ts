@@ -8,7 +8,7 @@ export {
   RUNBOOK_JSON_SCHEMA_ID,
   runbookJsonSchema,
 } from "./json-schema.js";
-export { parseRunbook } from "./parse.js";
+export { allowedKeysAt, parseRunbook } from "./parse.js";
 export {
   ARTIFACT_ID_PATTERN,
   artifactSchema,

@@ -386,10 +386,17 @@ function isMissing(root: unknown, path: readonly PathSegment[]): boolean {
   return !Object.hasOwn(parent, path.at(-1)!);
 }
 
-/** Keys allowed by the (strict) object schema at `path`, for "did you mean" hints. */
-export function allowedKeysAt(schema: z.ZodType, path: readonly PathSegment[]): string[] {
+/**
+ * Keys allowed by the object schema at `path` of a zod schema, for "did you mean" hints:
+ * wrappers (optional, default, pipe, ...) are looked through, and a record's or array's
+ * element is reached through one path segment. Empty where `path` leads to no object,
+ * or for a schema that is not zod's.
+ */
+export function allowedKeysAt(schema: unknown, path: readonly PathSegment[]): string[] {
   const objectAt = (node: ZodNode, rest: readonly PathSegment[]): string[] | undefined => {
-    const def = node._zod.def;
+    // Another validator (a Standard Schema of valibot, arktype, by hand) has no zod def.
+    const def = (node as Partial<ZodNode> | undefined)?._zod?.def;
+    if (def === undefined) return undefined;
     switch (def.type) {
       case "optional":
       case "nullable":

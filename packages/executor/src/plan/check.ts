@@ -1,5 +1,6 @@
 import type { PropertiesSchema, SchemaRef, StandardSchemaV1 } from "@wct/plugin-api";
 import { formatSchemaRef } from "@wct/plugin-api";
+import { allowedKeysAt } from "@wct/runbook-schema";
 import { PlanDiagnosticCode } from "./codes.js";
 import { type DiagnosticList, didYouMean } from "./diagnostics.js";
 import type { FlatArtifact, InputSchemaExpectation } from "./flatten.js";
@@ -93,7 +94,7 @@ export async function checkComponents(
       const unknownKeys = (issue as { keys?: unknown }).keys;
       if (Array.isArray(unknownKeys) && unknownKeys.every((k) => typeof k === "string")) {
         // zod's unrecognized_keys: one diagnostic per key, at the key, with a hint.
-        const known = knownPropertyKeys(schema, segments);
+        const known = allowedKeysAt(schema, segments).sort();
         for (const key of unknownKeys as string[]) {
           const keyPath = [...segments, key];
           diagnostics.add(
@@ -287,20 +288,4 @@ function schemaOf(
 
 export function sameSchema(a: SchemaRef, b: SchemaRef): boolean {
   return a.name === b.name && a.version === b.version;
-}
-
-/**
- * Property names a schema accepts at `path`, when it exposes them as zod objects do
- * (`shape`); empty for other validators.
- */
-function knownPropertyKeys(schema: PropertiesSchema, path: ReadonlyArray<string>): string[] {
-  let node: unknown = schema;
-  for (const segment of ["", ...path]) {
-    const shape = (node as { shape?: unknown } | null)?.shape;
-    if (typeof shape !== "object" || shape === null) return [];
-    if (segment === "") continue;
-    node = (shape as Record<string, unknown>)[segment];
-  }
-  const shape = (node as { shape?: unknown } | null)?.shape;
-  return typeof shape === "object" && shape !== null ? Object.keys(shape).sort() : [];
 }

@@ -14,6 +14,7 @@ import type { ComponentRegistry } from "../plan/registry.js";
 import type { PlannedArtifact } from "../types.js";
 import { toJsonText } from "./json.js";
 import { loadReusableMessage, type ReuseLookups } from "./records.js";
+import { sourceOf, UNKNOWN_SCHEMA } from "./source.js";
 
 /**
  * An artifact's output as produced and kept for its dependents: the content only as
@@ -148,7 +149,7 @@ export async function produce(
     case "source": {
       const connector = context.registry.connectors.get(artifact.component ?? "");
       if (!connector) throw unknownComponent(artifact, "connector");
-      const source = `connector:${connector.component.type}`;
+      const source = sourceOf(artifact);
       // No local keeps the value: once serialised, a large extract can be collected.
       return output(
         await connector.component.extract(base),
@@ -161,7 +162,7 @@ export async function produce(
       const processor = context.registry.processors.get(artifact.component ?? "");
       if (!processor) throw unknownComponent(artifact, "processor");
       const component = processor.component;
-      const source = `processor:${component.type}`;
+      const source = sourceOf(artifact);
       const schema = artifact.schema ?? component.outputSchema;
       // Nor the inputs: they can go while the output is serialised.
       if (component.readsInputsAsRecords === true) {
@@ -181,7 +182,7 @@ export async function produce(
     }
     case "passthrough": {
       const inputId = artifact.inputs[0]!;
-      const source = `passthrough:${inputId}`;
+      const source = sourceOf(artifact);
       const held = context.heldInput(inputId);
       if (held)
         return { schema: artifact.schema ?? held.schema, source, contentText: held.contentText };
@@ -206,8 +207,8 @@ export async function produce(
         for (const item of input.content) merged.push(item);
       }
       return {
-        schema: artifact.schema ?? inputs[0]?.schema ?? { name: "unknown", version: "0.0.0" },
-        source: "merge",
+        schema: artifact.schema ?? inputs[0]?.schema ?? UNKNOWN_SCHEMA,
+        source: sourceOf(artifact),
         contentText: JSON.stringify(merged),
       };
     }
@@ -223,7 +224,7 @@ export async function produce(
       const { runId, reader } = await loadReusableMessage(context.store, ref, context.reuseStates);
       context.readers.push(reader);
       const schema = reader.envelope.schema;
-      const source = `reuse:${runId}/${ref.artifact}`;
+      const source = sourceOf(artifact, runId);
       const streamed = copyOf(reader);
       if (streamed) return { schema, source, streamed };
       const { content } = await context.store.get(runId, ref.artifact);

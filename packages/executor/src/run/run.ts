@@ -19,6 +19,7 @@ import type { ReuseLookups } from "./records.js";
 import { readResumePoint } from "./resume.js";
 import { schedule } from "./schedule.js";
 import { maskArtifactError, maskEvent, maskText, maskThrown } from "./secrets.js";
+import { sourceOf, UNKNOWN_SCHEMA } from "./source.js";
 import { abortable, StoreWriteFailure, writeStreamedOutput } from "./stream-output.js";
 import type {
   ArtifactError,
@@ -316,7 +317,7 @@ async function execute(
     duration: number,
   ): Message & { content: null } => ({
     id: artifact.id,
-    schema: produced?.schema ?? artifact.schema ?? { name: "unknown", version: "0.0.0" },
+    schema: produced?.schema ?? artifact.schema ?? UNKNOWN_SCHEMA,
     content: null,
     run_id: runId,
     source: maskText(produced?.source ?? sourceOf(artifact), plan.secrets),
@@ -527,19 +528,4 @@ async function execute(
   };
   emit({ type: "run_finished", summary });
   return summary;
-}
-
-function sourceOf(artifact: PlannedArtifact): string {
-  switch (artifact.kind) {
-    case "source":
-      return `connector:${artifact.component}`;
-    case "process":
-      return `processor:${artifact.component}`;
-    case "passthrough":
-      return `passthrough:${artifact.inputs[0]}`;
-    case "merge":
-      return "merge";
-    case "reuse":
-      return `reuse:${artifact.reuse?.from_run}/${artifact.reuse?.artifact}`;
-  }
 }
