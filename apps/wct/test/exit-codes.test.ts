@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CliErrorClass, CliErrorCode, ExitCode, errorClassOf, exitCodeFor } from "@wct/cli";
-import { ExecutorErrorClass, ExecutorErrorCode } from "@wct/executor";
+import { ExecutorErrorClass, ExecutorErrorCode, isExecutorError, readRunInfo } from "@wct/executor";
 import { SourceErrorCode as FilesystemErrorCode } from "@wct/plugin-filesystem";
 import {
   LabelledSetErrorClass,
@@ -11,8 +11,15 @@ import {
 } from "@wct/plugin-personal-data";
 import { SourceErrorCode as SqliteErrorCode } from "@wct/plugin-sqlite";
 import { ReportErrorClass, ReportErrorCode } from "@wct/report";
-import { type ErrorClass, StoreErrorClass, StoreErrorCode } from "@wct/store-core";
+import {
+  type ErrorClass,
+  isStoreError,
+  type StoreError,
+  StoreErrorClass,
+  StoreErrorCode,
+} from "@wct/store-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openStore } from "../src/main.js";
 import { wctInProcess } from "./in-process.js";
 
 const exitOfClass: Record<ErrorClass, number> = {
@@ -117,6 +124,27 @@ describe("a run whose run.json is corrupt", () => {
     const result = await wctInProcess(["inspect", runId], { cwd: dir });
     expect(result.stderr).toContain("[ERR_RUN_CORRUPT]");
     expect(result.code).toBe(ExitCode.Usage);
+  });
+
+  it("inspecting it says what is wrong and gives one advice, not the store's as well", async () => {
+    const runId = await corruptRun();
+    const store = openStore(".waivern", dir);
+    const error = await readRunInfo(store, runId).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    await store.close();
+    expect(isExecutorError(error, ExecutorErrorCode.RunCorrupt)).toBe(true);
+    // The store's error, kept as the cause, carries advice of its own for another context.
+    const cause = (error as Error).cause;
+    expect(isStoreError(cause, StoreErrorCode.CorruptEntry)).toBe(true);
+    const { problem, hint } = cause as StoreError;
+    expect(hint).toBeDefined();
+    const result = await wctInProcess(["inspect", runId], { cwd: dir });
+    expect(result.stderr).toContain("[ERR_RUN_CORRUPT]");
+    // The CLI shows paths below the working folder relative to it.
+    expect(result.stderr).toContain(problem.split(`${dir}/`).join(""));
+    expect(result.stderr).not.toContain(hint as string);
   });
 
   it("resuming it exits 2 with ERR_RUN_CORRUPT", async () => {

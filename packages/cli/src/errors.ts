@@ -80,8 +80,9 @@ export function exitCodeFor(error: unknown): number {
 }
 
 /**
- * What the user sees for an error: the code, the message, every diagnostic; a stack
- * only with `debug`. Paths below `cwd` are shown relative to it, as the user typed them.
+ * What the user sees for an error: the code, the message, every diagnostic; a stack and
+ * the chain of causes only with `debug`. Paths below `cwd` are shown relative to it, as
+ * the user typed them.
  */
 export function formatError(error: unknown, debug: boolean, cwd?: string): string {
   const code = errorCode(error) ?? "ERR_INTERNAL";
@@ -101,6 +102,17 @@ export function formatError(error: unknown, debug: boolean, cwd?: string): strin
     );
   }
   if (debug && error instanceof Error && error.stack) lines.push(error.stack);
+  // A wrapping error's message already says what its cause means here; the chain itself
+  // (with each stack) is for whoever debugs.
+  if (debug) {
+    let cause = (error as { cause?: unknown } | null)?.cause;
+    for (let depth = 0; cause !== undefined && depth < 8; depth++) {
+      const code = errorCode(cause);
+      const shown = cause instanceof Error ? (cause.stack ?? cause.message) : String(cause);
+      lines.push(`caused by${code === undefined ? "" : ` [${code}]`}: ${shown}`);
+      cause = (cause as { cause?: unknown } | null)?.cause;
+    }
+  }
   let text = `${lines.join("\n")}\n`;
   if (cwd) text = text.split(`${cwd.replace(/\/$/, "")}/`).join("");
   return text;

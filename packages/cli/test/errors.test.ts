@@ -44,6 +44,15 @@ describe("error output", () => {
     expect(formatError(coded("ERR_RUN_NOT_FOUND"), true)).toMatch(/\n\s+at /);
   });
 
+  it("shows a wrapped error's causes with their codes only in debug mode", () => {
+    const inner = coded("ERR_CORRUPT_ENTRY");
+    const outer = Object.assign(new Error("outer", { cause: inner }), { code: "ERR_RUN_CORRUPT" });
+    expect(formatError(outer, false)).not.toContain(inner.message);
+    const debug = formatError(outer, true);
+    expect(debug).toContain("[ERR_CORRUPT_ENTRY]");
+    expect(debug).toContain(inner.message);
+  });
+
   it("lists every diagnostic as file:line:col with its hint", () => {
     const error = Object.assign(coded("ERR_RUNBOOK_INVALID"), {
       diagnostics: [

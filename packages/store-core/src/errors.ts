@@ -71,25 +71,56 @@ export type StoreErrorCode = (typeof StoreErrorCode)[keyof typeof StoreErrorCode
 /** The {@link ErrorClass} of every {@link StoreErrorCode}. */
 export const StoreErrorClass = storeErrors.classes;
 
-/** Error raised by a store; `code` is stable, `message` says what, where and what to do. */
+// What a reader can do about a stored value that is corrupt (package-internal).
+export const CORRUPT_HINT = "Delete the run or rerun the artifact.";
+
+/**
+ * Error raised by a store; `code` is stable, `message` says what, where and what to do:
+ * the `problem`, then the `hint` when one is given.
+ */
 export class StoreError extends Error {
   readonly code: StoreErrorCode;
   /** Run the error concerns, when there is one. */
   readonly runId: string | undefined;
   /** Key the error concerns, when there is one. */
   readonly key: string | undefined;
+  /** What is wrong and where: the message without its {@link StoreError.hint}. */
+  readonly problem: string;
+  /**
+   * What to do about it (`Delete the run or rerun the artifact.`), when the store knows.
+   * Kept apart so that an error wrapping this one, with advice of its own for its
+   * context, can show the {@link StoreError.problem} alone (see {@link errorProblem}).
+   */
+  readonly hint: string | undefined;
 
   constructor(
     code: StoreErrorCode,
-    message: string,
-    options: { runId?: string; key?: string; cause?: unknown } = {},
+    problem: string,
+    options: { runId?: string; key?: string; cause?: unknown; hint?: string } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      options.hint === undefined ? problem : `${problem}. ${options.hint}`,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = "StoreError";
     this.code = code;
     this.runId = options.runId;
     this.key = options.key;
+    this.problem = problem;
+    this.hint = options.hint;
   }
+}
+
+/**
+ * What an error says is wrong, without the advice it gives: the `problem` of an error
+ * that keeps its advice apart (a {@link StoreError} with a `hint`), else its message.
+ * For an error that wraps another (keeping it as `cause`) and says what to do itself,
+ * so that the user reads one piece of advice, the one that fits.
+ */
+export function errorProblem(error: unknown): string {
+  const problem = (error as { problem?: unknown } | null)?.problem;
+  if (typeof problem === "string") return problem;
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** True when `error` is a {@link StoreError} with the given code. */

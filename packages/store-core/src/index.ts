@@ -3,6 +3,7 @@ export type { ChunkSink, StoreDriver } from "./driver.js";
 export {
   defineErrorCodes,
   type ErrorClass,
+  errorProblem,
   isStoreError,
   StoreError,
   StoreErrorClass,

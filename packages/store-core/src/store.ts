@@ -2,7 +2,7 @@ import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { type Codec, gzipCodec } from "./codec.js";
 import type { StoreDriver } from "./driver.js";
-import { StoreError, StoreErrorCode } from "./errors.js";
+import { CORRUPT_HINT, StoreError, StoreErrorCode } from "./errors.js";
 import { isJsonText } from "./json-text.js";
 import { validateKey, validatePrefix, validateRunId } from "./keys.js";
 import { type Message, messageSchema } from "./message.js";
@@ -343,8 +343,8 @@ export function createStore(driver: StoreDriver, options: CreateStoreOptions = {
     } catch (cause) {
       throw new StoreError(
         StoreErrorCode.CorruptEntry,
-        `${driver.describe(runId, key)} is corrupt: it is not valid JSON (${(cause as Error).message}). Delete the run or rerun the artifact.`,
-        { runId, key, cause },
+        `${driver.describe(runId, key)} is corrupt: it is not valid JSON (${(cause as Error).message})`,
+        { runId, key, cause, hint: CORRUPT_HINT },
       );
     }
   }
@@ -366,8 +366,8 @@ export function createStore(driver: StoreDriver, options: CreateStoreOptions = {
         StoreErrorCode.CorruptEntry,
         `${driver.describe(runId, key)} is corrupt: it is JSON but not a Message (${checked.error.issues
           .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
-          .join("; ")}). Delete the run or rerun the artifact.`,
-        { runId, key },
+          .join("; ")})`,
+        { runId, key, hint: CORRUPT_HINT },
       );
     }
     // The parsed JSON as stored (not zod's copy), so key order and extra fields

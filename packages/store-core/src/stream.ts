@@ -5,7 +5,7 @@ import { PassThrough, pipeline, Readable, type Transform } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import type { Codec } from "./codec.js";
 import type { ChunkSink } from "./driver.js";
-import { StoreError, StoreErrorCode } from "./errors.js";
+import { CORRUPT_HINT, StoreError, StoreErrorCode } from "./errors.js";
 import { type Message, messageSchema } from "./message.js";
 
 /**
@@ -116,11 +116,12 @@ function invalidValue(place: StreamPlace, why: string, cause?: unknown): StoreEr
 }
 
 function corrupt(place: StreamPlace, why: string, cause?: unknown): StoreError {
-  return new StoreError(
-    StoreErrorCode.CorruptEntry,
-    `${place.describe} is corrupt: ${why}. Delete the run or rerun the artifact.`,
-    { runId: place.runId, key: place.key, cause },
-  );
+  return new StoreError(StoreErrorCode.CorruptEntry, `${place.describe} is corrupt: ${why}`, {
+    runId: place.runId,
+    key: place.key,
+    cause,
+    hint: CORRUPT_HINT,
+  });
 }
 
 function backendError(place: StreamPlace, op: string, cause: unknown): StoreError {

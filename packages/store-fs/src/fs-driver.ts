@@ -174,8 +174,12 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
   function unsafe(path: string, runId: string, key?: string): StoreError {
     return new StoreError(
       StoreErrorCode.UnsafePath,
-      `refusing ${path}: it is a symbolic link or not a folder, inside the fs store's runs folder ${runsDir}; the store never follows links there. Remove it or point baseDir elsewhere.`,
-      key === undefined ? { runId } : { runId, key },
+      `refusing ${path}: it is a symbolic link or not a folder, inside the fs store's runs folder ${runsDir}; the store never follows links there`,
+      {
+        runId,
+        ...(key === undefined ? {} : { key }),
+        hint: "Remove it or point baseDir elsewhere.",
+      },
     );
   }
 
@@ -195,8 +199,12 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     if (error.kind === "link") return unsafe(error.path, runId, key);
     return new StoreError(
       StoreErrorCode.NotAFile,
-      `refusing ${error.path}: it is ${error.kind === "folder" ? "a folder" : "a FIFO, socket or device"}, not a regular file, inside the fs store; wct neither reads nor replaces it (reading a FIFO or device could block forever). Remove it; if it held a run's record, \`wct runs\` lists that run as unreadable.`,
-      { runId, key },
+      `refusing ${error.path}: it is ${error.kind === "folder" ? "a folder" : "a FIFO, socket or device"}, not a regular file, inside the fs store; wct neither reads nor replaces it (reading a FIFO or device could block forever)`,
+      {
+        runId,
+        key,
+        hint: "Remove it; if it held a run's record, `wct runs` lists that run as unreadable.",
+      },
     );
   }
 

@@ -3,6 +3,7 @@ import type { SchemaRef } from "@wct/plugin-api";
 import {
   type ArtifactReader,
   type ArtifactStore,
+  errorProblem,
   isStoreError,
   type Message,
   messageDigest,
@@ -61,7 +62,7 @@ function corrupt(runId: string, what: string, error: unknown): ExecutorError {
       : "restore the file if you have a copy, or start a new run";
   return new ExecutorError(
     ExecutorErrorCode.RunCorrupt,
-    `the ${what} of run ${runId} cannot be read: ${error instanceof Error ? error.message : String(error)}. wct cannot resume or inspect this run; ${remedy}.`,
+    `the ${what} of run ${runId} cannot be read: ${errorProblem(error)}. wct cannot resume or inspect this run; ${remedy}.`,
     { details: { run_id: runId }, cause: error },
   );
 }
@@ -347,7 +348,7 @@ export async function loadReusableMessage(
     // read whole to verify it.
     stored = await store.digest(runId, ref.artifact);
   } catch (error) {
-    throw notFound(`its stored output cannot be read (${(error as Error).message})`, error);
+    throw notFound(`its stored output cannot be read (${errorProblem(error)})`, error);
   }
   if (stored !== digest) {
     throw notFound("its stored output does not match the digest recorded when it completed");
@@ -356,7 +357,7 @@ export async function loadReusableMessage(
   try {
     reader = await store.openArtifactReader(runId, ref.artifact);
   } catch (error) {
-    throw notFound(`its stored output cannot be read (${(error as Error).message})`, error);
+    throw notFound(`its stored output cannot be read (${errorProblem(error)})`, error);
   }
   return { runId, reader };
 }
