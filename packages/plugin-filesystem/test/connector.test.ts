@@ -1,25 +1,17 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isStreamedContent, type ProgressReport } from "@wct/plugin-api";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useTempDir } from "../../../test-utils/temp-dir.js";
 import filesystemPlugin, {
   DEFAULT_EXCLUDE,
   filesystemConnector,
   filesystemProperties,
   SourceErrorCode,
 } from "../src/index.js";
-import { extract, makeTempDir, recordingLog, writeTree } from "./helpers.js";
+import { extract, recordingLog, writeTree } from "./helpers.js";
 
-let dir: string;
-let cleanup: () => Promise<void>;
-
-beforeEach(async () => {
-  ({ dir, cleanup } = await makeTempDir());
-});
-
-afterEach(async () => {
-  await cleanup();
-});
+const temp = useTempDir("plugin-filesystem");
 
 describe("plugin", () => {
   it("provides the filesystem connector producing file_content/1.0.0", () => {
@@ -61,27 +53,29 @@ describe("properties", () => {
 
 describe("errors and cancellation", () => {
   it("fails with ERR_SOURCE_NOT_FOUND when path does not exist", async () => {
-    await expect(extract({ path: "missing" }, { baseDir: dir })).rejects.toMatchObject({
+    await expect(extract({ path: "missing" }, { baseDir: temp.path })).rejects.toMatchObject({
       code: SourceErrorCode.NotFound,
     });
   });
 
   it("names the resolved path in the not-found message", async () => {
-    await expect(extract({ path: "missing" }, { baseDir: dir })).rejects.toThrow(`${dir}/missing`);
-  });
-
-  it("rejects with the abort reason when the signal is already aborted", async () => {
-    await writeTree(dir, { "a.txt": "a" });
-    const controller = new AbortController();
-    const reason = new Error("stopped");
-    controller.abort(reason);
-    await expect(extract({ path: dir }, { baseDir: "/", signal: controller.signal })).rejects.toBe(
-      reason,
+    await expect(extract({ path: "missing" }, { baseDir: temp.path })).rejects.toThrow(
+      `${temp.path}/missing`,
     );
   });
 
+  it("rejects with the abort reason when the signal is already aborted", async () => {
+    await writeTree(temp.path, { "a.txt": "a" });
+    const controller = new AbortController();
+    const reason = new Error("stopped");
+    controller.abort(reason);
+    await expect(
+      extract({ path: temp.path }, { baseDir: "/", signal: controller.signal }),
+    ).rejects.toBe(reason);
+  });
+
   it("checks the signal between files and stops reading once aborted", async () => {
-    await writeTree(dir, { "1.txt": "", "2.txt": "", "3.txt": "", "4.txt": "", "5.txt": "" });
+    await writeTree(temp.path, { "1.txt": "", "2.txt": "", "3.txt": "", "4.txt": "", "5.txt": "" });
     const controller = new AbortController();
     const reason = new Error("interrupted");
     // Aborts once the scan has looked at the signal three times, i.e. mid-walk.
@@ -93,39 +87,34 @@ describe("errors and cancellation", () => {
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-    await expect(extract({ path: dir }, { baseDir: "/", signal })).rejects.toBe(reason);
+    await expect(extract({ path: temp.path }, { baseDir: "/", signal })).rejects.toBe(reason);
     expect(checks).toBeLessThan(6);
   });
 });
 
 describe("filesystem connector streaming", () => {
   it("reads each file only when the engine pulls its record, and reports progress", async () => {
-    const { dir, cleanup } = await makeTempDir();
-    try {
-      await writeFile(join(dir, "a.txt"), "alpha");
-      await writeFile(join(dir, "b.txt"), "beta");
-      const reports: ProgressReport[] = [];
-      const out = await filesystemConnector.extract({
-        properties: filesystemProperties.parse({ path: dir }),
-        signal: new AbortController().signal,
-        log: recordingLog().log,
-        artifactId: "code",
-        runId: "run-1",
-        baseDir: "/",
-        progress: (report) => reports.push(report),
-      });
-      if (!isStreamedContent(out)) throw new Error("expected streamed content");
-      expect(out.recordsField).toBe("files");
-      const iterator = out.records[Symbol.asyncIterator]();
-      expect((await iterator.next()).value).toMatchObject({ path: "a.txt", text: "alpha" });
-      // b.txt is written after the first record was pulled: the scan had not read it yet.
-      await writeFile(join(dir, "b.txt"), "changed");
-      expect((await iterator.next()).value).toMatchObject({ path: "b.txt", text: "changed" });
-      expect((await iterator.next()).done).toBe(true);
-      expect(await out.summary()).toMatchObject({ coverage: { files_read: 2, bytes_read: 12 } });
-      expect(reports.at(-1)).toEqual({ items: 2, bytes: 12, unit: "files" });
-    } finally {
-      await cleanup();
-    }
+    await writeFile(join(temp.path, "a.txt"), "alpha");
+    await writeFile(join(temp.path, "b.txt"), "beta");
+    const reports: ProgressReport[] = [];
+    const out = await filesystemConnector.extract({
+      properties: filesystemProperties.parse({ path: temp.path }),
+      signal: new AbortController().signal,
+      log: recordingLog().log,
+      artifactId: "code",
+      runId: "run-1",
+      baseDir: "/",
+      progress: (report) => reports.push(report),
+    });
+    if (!isStreamedContent(out)) throw new Error("expected streamed content");
+    expect(out.recordsField).toBe("files");
+    const iterator = out.records[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toMatchObject({ path: "a.txt", text: "alpha" });
+    // b.txt is written after the first record was pulled: the scan had not read it yet.
+    await writeFile(join(temp.path, "b.txt"), "changed");
+    expect((await iterator.next()).value).toMatchObject({ path: "b.txt", text: "changed" });
+    expect((await iterator.next()).done).toBe(true);
+    expect(await out.summary()).toMatchObject({ coverage: { files_read: 2, bytes_read: 12 } });
+    expect(reports.at(-1)).toEqual({ items: 2, bytes: 12, unit: "files" });
   });
 });

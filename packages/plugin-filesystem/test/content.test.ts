@@ -1,23 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { extract, makeTempDir, recordingLog, writeTree } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { useTempDir } from "../../../test-utils/temp-dir.js";
+import { extract, recordingLog, writeTree } from "./helpers.js";
 
-let dir: string;
-let cleanup: () => Promise<void>;
-
-beforeEach(async () => {
-  ({ dir, cleanup } = await makeTempDir());
-});
-
-afterEach(async () => {
-  await cleanup();
-});
+const temp = useTempDir("plugin-filesystem");
 
 const PNG_HEADER = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
 
 describe("binary files", () => {
   it("skips a file with a NUL byte and counts it as binary", async () => {
-    await writeTree(dir, { "logo.png": PNG_HEADER, "a.txt": "text" });
-    const { files, coverage } = await extract({ path: dir }, { baseDir: "/" });
+    await writeTree(temp.path, { "logo.png": PNG_HEADER, "a.txt": "text" });
+    const { files, coverage } = await extract({ path: temp.path }, { baseDir: "/" });
     expect(files.map((f) => f.path)).toEqual(["a.txt"]);
     expect(coverage.skipped.binary).toBe(1);
     expect(coverage.skipped_files).toEqual([{ path: "logo.png", reason: "binary" }]);
@@ -25,8 +17,8 @@ describe("binary files", () => {
 
   it("skips a file that is mostly invalid UTF-8 even without a NUL byte", async () => {
     const noise = Uint8Array.from({ length: 512 }, (_, i) => 0x80 + (i % 0x40));
-    await writeTree(dir, { "blob.bin": noise });
-    const { files, coverage } = await extract({ path: dir }, { baseDir: "/" });
+    await writeTree(temp.path, { "blob.bin": noise });
+    const { files, coverage } = await extract({ path: temp.path }, { baseDir: "/" });
     expect(files).toEqual([]);
     expect(coverage.skipped.binary).toBe(1);
   });
@@ -36,21 +28,21 @@ describe("binary files", () => {
       "name: Jürgen Müller, city: Köln, email: j.mueller@example.com",
       "latin1",
     );
-    await writeTree(dir, { "people.txt": latin1 });
-    const { files } = await extract({ path: dir }, { baseDir: "/" });
+    await writeTree(temp.path, { "people.txt": latin1 });
+    const { files } = await extract({ path: temp.path }, { baseDir: "/" });
     expect(files[0]?.text).toContain("j.mueller@example.com");
   });
 
   it("reads a file with a NUL byte after the first 8 KB as text", async () => {
-    await writeTree(dir, { "late.txt": `${"a".repeat(9000)}\u0000end` });
-    const { files } = await extract({ path: dir }, { baseDir: "/" });
+    await writeTree(temp.path, { "late.txt": `${"a".repeat(9000)}\u0000end` });
+    const { files } = await extract({ path: temp.path }, { baseDir: "/" });
     expect(files.map((f) => f.path)).toEqual(["late.txt"]);
   });
 
   it("logs one summary line with the number of binary files skipped", async () => {
-    await writeTree(dir, { "logo.png": PNG_HEADER, "a.txt": "text" });
+    await writeTree(temp.path, { "logo.png": PNG_HEADER, "a.txt": "text" });
     const { log, lines } = recordingLog();
-    await extract({ path: dir }, { baseDir: "/", log });
+    await extract({ path: temp.path }, { baseDir: "/", log });
     const info = lines.filter((line) => line.level === "info");
     expect(info).toHaveLength(1);
     expect(info[0]?.message).toMatch(/1 binary/);
@@ -60,21 +52,21 @@ describe("binary files", () => {
 
 describe("encodings", () => {
   it("decodes UTF-8 and drops a byte-order mark", async () => {
-    await writeTree(dir, { "a.txt": Buffer.from("\uFEFFZoë Ødegård", "utf8") });
-    const { files } = await extract({ path: dir }, { baseDir: "/" });
+    await writeTree(temp.path, { "a.txt": Buffer.from("\uFEFFZoë Ødegård", "utf8") });
+    const { files } = await extract({ path: temp.path }, { baseDir: "/" });
     expect(files[0]).toMatchObject({ text: "Zoë Ødegård", encoding: "utf-8" });
   });
 
   it("decodes Latin-1 when encoding is latin1", async () => {
-    await writeTree(dir, { "a.txt": Buffer.from("Straße 5, Köln", "latin1") });
-    const { files } = await extract({ path: dir, encoding: "latin1" }, { baseDir: "/" });
+    await writeTree(temp.path, { "a.txt": Buffer.from("Straße 5, Köln", "latin1") });
+    const { files } = await extract({ path: temp.path, encoding: "latin1" }, { baseDir: "/" });
     expect(files[0]).toMatchObject({ text: "Straße 5, Köln", encoding: "latin1" });
   });
 
   it("decodes UTF-16LE, whose ASCII text is half zero bytes, when encoding is utf-16le", async () => {
-    await writeTree(dir, { "a.txt": Buffer.from("mail: ann@example.com", "utf16le") });
+    await writeTree(temp.path, { "a.txt": Buffer.from("mail: ann@example.com", "utf16le") });
     const { files, coverage } = await extract(
-      { path: dir, encoding: "utf-16le" },
+      { path: temp.path, encoding: "utf-16le" },
       { baseDir: "/" },
     );
     expect(files[0]).toMatchObject({ text: "mail: ann@example.com", encoding: "utf-16le" });
@@ -82,8 +74,8 @@ describe("encodings", () => {
   });
 
   it("still skips binary files when encoding is utf-16le", async () => {
-    await writeTree(dir, { "a.bin": new Uint8Array(64) });
-    const { coverage } = await extract({ path: dir, encoding: "utf-16le" }, { baseDir: "/" });
+    await writeTree(temp.path, { "a.bin": new Uint8Array(64) });
+    const { coverage } = await extract({ path: temp.path, encoding: "utf-16le" }, { baseDir: "/" });
     expect(coverage.skipped.binary).toBe(1);
   });
 });

@@ -1,14 +1,7 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { type ComponentLog, isStreamedContent } from "@wct/plugin-api";
 import { type FileContent, filesystemConnector, filesystemProperties } from "../src/index.js";
-
-/** A temporary folder, removed by `cleanup`. */
-export async function makeTempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), "wct-fs-"));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
-}
 
 /** Writes `files` (relative path → content) under `root`, creating folders. */
 export async function writeTree(

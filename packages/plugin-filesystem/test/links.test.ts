@@ -1,19 +1,14 @@
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { extract, link, makeTempDir, paths, writeTree } from "./helpers.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { useTempDir } from "../../../test-utils/temp-dir.js";
+import { extract, link, paths, writeTree } from "./helpers.js";
 
-let dir: string;
+const temp = useTempDir("plugin-filesystem");
 let root: string;
-let cleanup: () => Promise<void>;
 
 beforeEach(async () => {
-  ({ dir, cleanup } = await makeTempDir());
-  root = join(dir, "root");
-  await writeTree(dir, { "root/src/app.py": "x = 1", "outside/secret.txt": "do not read" });
-});
-
-afterEach(async () => {
-  await cleanup();
+  root = join(temp.path, "root");
+  await writeTree(temp.path, { "root/src/app.py": "x = 1", "outside/secret.txt": "do not read" });
 });
 
 describe("symbolic links", () => {
@@ -26,21 +21,21 @@ describe("symbolic links", () => {
   });
 
   it("refuses a link to a folder outside the folder", async () => {
-    await link(root, "src/escape", join(dir, "outside"));
+    await link(root, "src/escape", join(temp.path, "outside"));
     const { files, coverage } = await extract({ path: root }, { baseDir: "/" });
     expect(files.every((f) => !f.text.includes("do not read"))).toBe(true);
     expect(coverage.skipped_files).toEqual([{ path: "src/escape", reason: "link_outside" }]);
   });
 
   it("refuses a link whose name starts like the folder but leaves it", async () => {
-    await writeTree(dir, { "root-sibling/x.txt": "sibling" });
+    await writeTree(temp.path, { "root-sibling/x.txt": "sibling" });
     await link(root, "sib", "../root-sibling");
     const { coverage } = await extract({ path: root }, { baseDir: "/" });
     expect(coverage.skipped.excluded_links).toBe(1);
   });
 
   it("follows a link to a file inside the folder that is otherwise not read", async () => {
-    await writeTree(dir, { "root/.cache/data.txt": "cached" });
+    await writeTree(temp.path, { "root/.cache/data.txt": "cached" });
     await link(root, "data.txt", ".cache/data.txt");
     const { files } = await extract({ path: root, exclude: ["**/.cache/**"] }, { baseDir: "/" });
     expect(files.map((f) => f.path)).toContain("src/app.py");
@@ -56,7 +51,7 @@ describe("symbolic links", () => {
   });
 
   it("reads a file reached only through an inside link under the link's path", async () => {
-    await writeTree(dir, { "root/build/out.txt": "built" });
+    await writeTree(temp.path, { "root/build/out.txt": "built" });
     await link(root, "latest", "build/out.txt");
     const { files } = await extract(
       { path: root, include: ["src/**", "latest"] },
@@ -80,7 +75,7 @@ describe("symbolic links", () => {
   });
 
   it("stops at a cycle of folder links", async () => {
-    await writeTree(dir, { "root/x/1.txt": "one", "root/y/2.txt": "two" });
+    await writeTree(temp.path, { "root/x/1.txt": "one", "root/y/2.txt": "two" });
     await link(root, "x/to-y", "../y");
     await link(root, "y/to-x", "../x");
     const { files } = await extract({ path: root }, { baseDir: "/" });
@@ -94,8 +89,8 @@ describe("symbolic links", () => {
   });
 
   it("follows a path that is itself a link", async () => {
-    await link(dir, "root-link", "root");
-    const content = await extract({ path: "root-link" }, { baseDir: dir });
+    await link(temp.path, "root-link", "root");
+    const content = await extract({ path: "root-link" }, { baseDir: temp.path });
     expect(paths(content)).toEqual(["src/app.py"]);
     expect(content.coverage.skipped.excluded_links).toBe(0);
   });

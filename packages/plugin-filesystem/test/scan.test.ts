@@ -1,78 +1,70 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
+import { useTempDir } from "../../../test-utils/temp-dir.js";
 import { MAX_SKIPPED_FILES } from "../src/index.js";
-import { extract, makeTempDir, paths, recordingLog, writeTree } from "./helpers.js";
+import { extract, paths, recordingLog, writeTree } from "./helpers.js";
 
-let dir: string;
-let cleanup: () => Promise<void>;
-
-beforeEach(async () => {
-  ({ dir, cleanup } = await makeTempDir());
-});
-
-afterEach(async () => {
-  await cleanup();
-});
+const temp = useTempDir("plugin-filesystem");
 
 describe("walking a folder", () => {
   it("reads every text file depth first in name order with /-separated relative paths", async () => {
-    await writeTree(dir, {
+    await writeTree(temp.path, {
       "b.txt": "bee",
       "a/z.py": "print('z')",
       "a/b/c.ts": "export {};",
       "C.md": "# upper case sorts first",
     });
-    const content = await extract({ path: dir }, { baseDir: "/" });
+    const content = await extract({ path: temp.path }, { baseDir: "/" });
     expect(paths(content)).toEqual(["C.md", "a/b/c.ts", "a/z.py", "b.txt"]);
     expect(content.files[3]).toEqual({ path: "b.txt", size: 3, encoding: "utf-8", text: "bee" });
   });
 
   it("gives the same result on repeated scans", async () => {
-    await writeTree(dir, { "x/1.txt": "1", "x/2.txt": "2", "y.txt": "y" });
-    const first = await extract({ path: dir }, { baseDir: "/" });
-    const second = await extract({ path: dir }, { baseDir: "/" });
+    await writeTree(temp.path, { "x/1.txt": "1", "x/2.txt": "2", "y.txt": "y" });
+    const first = await extract({ path: temp.path }, { baseDir: "/" });
+    const second = await extract({ path: temp.path }, { baseDir: "/" });
     expect(second).toEqual(first);
   });
 
   it("counts files and bytes read in coverage", async () => {
-    await writeTree(dir, { "a.txt": "hello", "b.txt": "hi" });
-    const { coverage } = await extract({ path: dir }, { baseDir: "/" });
+    await writeTree(temp.path, { "a.txt": "hello", "b.txt": "hi" });
+    const { coverage } = await extract({ path: temp.path }, { baseDir: "/" });
     expect(coverage.files_read).toBe(2);
     expect(coverage.bytes_read).toBe(7);
     expect(coverage.skipped_files).toEqual([]);
   });
 
   it("reports root as the path property given, not the resolved one", async () => {
-    await writeTree(dir, { "src/a.txt": "a" });
-    const content = await extract({ path: "./src" }, { baseDir: dir });
+    await writeTree(temp.path, { "src/a.txt": "a" });
+    const content = await extract({ path: "./src" }, { baseDir: temp.path });
     expect(content.root).toBe("./src");
   });
 
   it("resolves a relative path against the runbook folder", async () => {
-    await writeTree(dir, { "project/app/main.py": "x = 1" });
-    const content = await extract({ path: "app" }, { baseDir: `${dir}/project` });
+    await writeTree(temp.path, { "project/app/main.py": "x = 1" });
+    const content = await extract({ path: "app" }, { baseDir: `${temp.path}/project` });
     expect(paths(content)).toEqual(["main.py"]);
   });
 
   it.skipIf(process.platform === "win32")("ignores FIFOs instead of blocking on them", async () => {
-    await writeTree(dir, { "a.txt": "a" });
-    execFileSync("mkfifo", [join(dir, "pipe")]);
-    const content = await extract({ path: dir }, { baseDir: "/" });
+    await writeTree(temp.path, { "a.txt": "a" });
+    execFileSync("mkfifo", [join(temp.path, "pipe")]);
+    const content = await extract({ path: temp.path }, { baseDir: "/" });
     expect(paths(content)).toEqual(["a.txt"]);
     expect(content.coverage.skipped_files).toEqual([]);
   });
 
   it("reads a single file when path names a file", async () => {
-    await writeTree(dir, { "notes/todo.txt": "call Ann" });
-    const content = await extract({ path: "notes/todo.txt" }, { baseDir: dir });
+    await writeTree(temp.path, { "notes/todo.txt": "call Ann" });
+    const content = await extract({ path: "notes/todo.txt" }, { baseDir: temp.path });
     expect(paths(content)).toEqual(["todo.txt"]);
   });
 });
 
 describe("globs", () => {
   beforeEach(async () => {
-    await writeTree(dir, {
+    await writeTree(temp.path, {
       "app.py": "",
       "src/index.ts": "",
       "src/util.ts": "",
@@ -83,47 +75,53 @@ describe("globs", () => {
   });
 
   it("reads only files matching include", async () => {
-    const content = await extract({ path: dir, include: ["**/*.ts"] }, { baseDir: "/" });
+    const content = await extract({ path: temp.path, include: ["**/*.ts"] }, { baseDir: "/" });
     expect(paths(content)).toEqual(["src/index.ts", "src/util.test.ts", "src/util.ts"]);
   });
 
   it("reads files matching any of several include globs", async () => {
-    const content = await extract({ path: dir, include: ["*.py", "docs/**"] }, { baseDir: "/" });
+    const content = await extract(
+      { path: temp.path, include: ["*.py", "docs/**"] },
+      { baseDir: "/" },
+    );
     expect(paths(content)).toEqual(["app.py", "docs/readme.md"]);
   });
 
   it("leaves out files matching exclude", async () => {
     const content = await extract(
-      { path: dir, include: ["**/*.ts"], exclude: ["**/*.test.ts"] },
+      { path: temp.path, include: ["**/*.ts"], exclude: ["**/*.test.ts"] },
       { baseDir: "/" },
     );
     expect(paths(content)).toEqual(["src/index.ts", "src/util.ts"]);
   });
 
   it("prunes excluded folders", async () => {
-    const content = await extract({ path: dir, exclude: ["src/**"] }, { baseDir: "/" });
+    const content = await extract({ path: temp.path, exclude: ["src/**"] }, { baseDir: "/" });
     expect(paths(content)).toEqual([".env.example", "app.py", "docs/readme.md"]);
   });
 
   it("reads dotfiles", async () => {
-    const content = await extract({ path: dir, include: [".env*"] }, { baseDir: "/" });
+    const content = await extract({ path: temp.path, include: [".env*"] }, { baseDir: "/" });
     expect(paths(content)).toEqual([".env.example"]);
   });
 
   it("excludes node_modules and .git by default", async () => {
-    await writeTree(dir, {
+    await writeTree(temp.path, {
       "node_modules/pkg/index.js": "",
       "src/node_modules/x.js": "",
       ".git/config": "",
     });
-    const content = await extract({ path: dir, include: ["**/*.js", ".git/**"] }, { baseDir: "/" });
+    const content = await extract(
+      { path: temp.path, include: ["**/*.js", ".git/**"] },
+      { baseDir: "/" },
+    );
     expect(paths(content)).toEqual([]);
   });
 
   it("replaces the default excludes when exclude is given", async () => {
-    await writeTree(dir, { "node_modules/pkg/index.js": "" });
+    await writeTree(temp.path, { "node_modules/pkg/index.js": "" });
     const content = await extract(
-      { path: dir, include: ["**/*.js"], exclude: [] },
+      { path: temp.path, include: ["**/*.js"], exclude: [] },
       { baseDir: "/" },
     );
     expect(paths(content)).toEqual(["node_modules/pkg/index.js"]);
@@ -132,8 +130,8 @@ describe("globs", () => {
 
 describe("limits", () => {
   it("stops reading at max_files and counts the rest as over_max_files", async () => {
-    await writeTree(dir, { "1.txt": "", "2.txt": "", "3.txt": "", "4.txt": "" });
-    const { files, coverage } = await extract({ path: dir, max_files: 2 }, { baseDir: "/" });
+    await writeTree(temp.path, { "1.txt": "", "2.txt": "", "3.txt": "", "4.txt": "" });
+    const { files, coverage } = await extract({ path: temp.path, max_files: 2 }, { baseDir: "/" });
     expect(files.map((f) => f.path)).toEqual(["1.txt", "2.txt"]);
     expect(coverage.skipped.over_max_files).toBe(2);
     expect(coverage.skipped_files).toEqual([
@@ -143,15 +141,18 @@ describe("limits", () => {
   });
 
   it("warns when max_files is reached", async () => {
-    await writeTree(dir, { "1.txt": "", "2.txt": "" });
+    await writeTree(temp.path, { "1.txt": "", "2.txt": "" });
     const { log, lines } = recordingLog();
-    await extract({ path: dir, max_files: 1 }, { baseDir: "/", log });
+    await extract({ path: temp.path, max_files: 1 }, { baseDir: "/", log });
     expect(lines.filter((line) => line.level === "warn")).toHaveLength(1);
   });
 
   it("counts files over max_file_size as too_large without reading them", async () => {
-    await writeTree(dir, { "small.txt": "12345", "big.txt": "123456" });
-    const { files, coverage } = await extract({ path: dir, max_file_size: 5 }, { baseDir: "/" });
+    await writeTree(temp.path, { "small.txt": "12345", "big.txt": "123456" });
+    const { files, coverage } = await extract(
+      { path: temp.path, max_file_size: 5 },
+      { baseDir: "/" },
+    );
     expect(files.map((f) => f.path)).toEqual(["small.txt"]);
     expect(coverage.skipped.too_large).toBe(1);
     expect(coverage.bytes_read).toBe(5);
@@ -161,8 +162,8 @@ describe("limits", () => {
   it(`lists at most ${MAX_SKIPPED_FILES} skipped files but counts them all`, async () => {
     const many: Record<string, string> = {};
     for (let i = 0; i < MAX_SKIPPED_FILES + 5; i++) many[`f${String(i).padStart(4, "0")}`] = "";
-    await writeTree(dir, many);
-    const { coverage } = await extract({ path: dir, max_files: 1 }, { baseDir: "/" });
+    await writeTree(temp.path, many);
+    const { coverage } = await extract({ path: temp.path, max_files: 1 }, { baseDir: "/" });
     expect(coverage.skipped.over_max_files).toBe(MAX_SKIPPED_FILES + 4);
     expect(coverage.skipped_files).toHaveLength(MAX_SKIPPED_FILES);
   });
