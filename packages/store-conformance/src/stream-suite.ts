@@ -6,6 +6,7 @@ import {
   type StreamLayout,
 } from "@wct/store-core";
 import type { expect as vitestExpect } from "vitest";
+import { conformanceMessage } from "./message.js";
 
 /** What the streamed-artifact cases need from the suite that registers them. */
 export interface StreamSuiteContext {
@@ -19,21 +20,7 @@ export interface StreamSuiteContext {
 const LAYOUT: StreamLayout = { recordsField: "files", head: { root: "/data" } };
 
 function envelope(runId: string, id = "files"): Message & { content: null } {
-  return {
-    id,
-    schema: { name: "file_content", version: "1.0.0" },
-    content: null,
-    run_id: runId,
-    source: "connector:conformance",
-    timestamp: "2026-01-01T00:00:00.000Z",
-    execution: {
-      status: "completed",
-      error: null,
-      duration_ms: 3,
-      origin: "connector",
-      alias: null,
-    },
-  };
+  return conformanceMessage(id, null, runId, { name: "file_content", version: "1.0.0" });
 }
 
 interface FileRecord {

@@ -9,6 +9,7 @@ import {
 // vitest instance and this package has no runtime dependency on it.
 import type { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HOSTILE_KEYS, HOSTILE_RUN_IDS } from "./hostile.js";
+import { conformanceMessage } from "./message.js";
 import { registerStreamTests } from "./stream-suite.js";
 
 /** The test-runner functions the suite registers its tests with (vitest's). */
@@ -48,21 +49,7 @@ const MB = 1024 * 1024;
 const SLOW_TEST_MS = 60_000;
 
 function message(id: string, content: unknown, runId = RUN_A): Message {
-  return {
-    id,
-    schema: { name: "conformance_value", version: "1.0.0" },
-    content,
-    run_id: runId,
-    source: "connector:conformance",
-    timestamp: "2026-01-01T00:00:00.000Z",
-    execution: {
-      status: "completed",
-      error: null,
-      duration_ms: 3,
-      origin: "connector",
-      alias: null,
-    },
-  };
+  return conformanceMessage(id, content, runId);
 }
 
 const streamEnvelope = { ...message("s", null), content: null } as Message & { content: null };
