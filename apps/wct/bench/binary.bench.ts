@@ -9,10 +9,9 @@
 //      nothing to do.
 // Everything lives in a mkdtemp folder removed afterwards. Figures are printed next to
 // the targets; nothing fails on timing.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import {
   closeSync,
-  existsSync,
   mkdtempSync,
   openSync,
   readdirSync,
@@ -25,42 +24,21 @@ import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { planRunbook, runPlan } from "@wct/executor";
 import { builtinRuleSet, scanText } from "@wct/plugin-personal-data";
 import { createFsStore } from "@wct/store-fs";
 import { generateTree } from "../../../packages/plugin-personal-data/bench/tree.js";
+import {
+  WCT_BIN as BIN,
+  buildBinary,
+  WCT_DIST_MAIN as DIST_MAIN,
+} from "../../../test-utils/binary.js";
 
 const TARGET_MB_S = 50;
 const TARGET_RSS_MB = 300;
 const TARGET_LIST_MS = 1000;
 const TARGET_DECIDE_MS = 1000;
-
-const REPO = fileURLToPath(new URL("../../../", import.meta.url));
-const BIN = join(REPO, "apps/wct/bin/wct.js");
-const DIST_MAIN = join(REPO, "apps/wct/dist/main.js");
-
-// The binary runs dist/, so build it (turbo makes this cheap when nothing changed).
-function build(): void {
-  try {
-    execFileSync("pnpm", ["build"], {
-      cwd: REPO,
-      stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" },
-    });
-  } catch (error) {
-    if (!existsSync(DIST_MAIN)) {
-      console.error(
-        `binary.bench: \`pnpm build\` failed and ${DIST_MAIN} is missing, so there is no binary to measure. Run \`pnpm build\` to see why.`,
-      );
-      process.exit(1);
-    }
-    const stderr = String((error as { stderr?: Buffer }).stderr ?? "").trim();
-    console.warn(
-      `binary.bench: WARNING: \`pnpm build\` failed; measuring the existing dist/, which may be stale.\n${stderr.split("\n").slice(-5).join("\n")}`,
-    );
-  }
-}
 
 const mb = (bytes: number) => bytes / 1e6;
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
@@ -338,7 +316,8 @@ async function resumeBig(base: string) {
 // ---------------------------------------------------------------- main
 
 const benchStart = performance.now();
-build();
+// The binary runs dist/, so build it first.
+buildBinary("binary.bench");
 const base = mkdtempSync(join(tmpdir(), "wct-bench-binary-"));
 try {
   const scans: ScanRow[] = [];

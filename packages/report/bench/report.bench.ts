@@ -10,29 +10,14 @@ import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import type { Finding } from "@wct/plugin-personal-data";
 import { createFsStore } from "@wct/store-fs";
-
-const REPO = fileURLToPath(new URL("../../../", import.meta.url));
-const DIST_MAIN = join(REPO, "apps/wct/dist/main.js");
-const BIN = join(REPO, "apps/wct/bin/wct.js");
-
-function build(): void {
-  try {
-    execFileSync("pnpm", ["build"], {
-      cwd: REPO,
-      stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" },
-    });
-  } catch {
-    if (!existsSync(DIST_MAIN)) {
-      console.error(`report.bench: \`pnpm build\` failed and ${DIST_MAIN} is missing.`);
-      process.exit(1);
-    }
-    console.warn("report.bench: WARNING: `pnpm build` failed; measuring the existing dist/.");
-  }
-}
+import {
+  WCT_BIN as BIN,
+  buildBinary,
+  WCT_DIST_MAIN as DIST_MAIN,
+} from "../../../test-utils/binary.js";
 
 // The binary's entry plus its own peak RSS (getrusage), written where the bench reads it.
 const LAUNCHER = `import { writeFileSync } from "node:fs";
@@ -150,7 +135,7 @@ function table(header: string[], rows: string[][]): void {
   for (const r of rows) console.log(line(r));
 }
 
-build();
+buildBinary("report.bench");
 const base = mkdtempSync(join(tmpdir(), "wct-report-bench-"));
 try {
   const N = 100_000;
