@@ -541,6 +541,31 @@ describe("child runbooks on disk (the load step)", () => {
     return error.diagnostics;
   }
 
+  it("neither reports nor imports anything of a child past max_child_depth", async () => {
+    const diagnostics = await diskDiagnosticsOf({
+      "runbook.yaml": parent("one.yaml", "config: { max_child_depth: 1 }"),
+      "one.yaml": yaml`
+        name: one
+        description: wraps the counter
+        inputs:
+          rows: {}
+        outputs:
+          out: { artifact: inner }
+        artifacts:
+          inner:
+            inputs: rows
+            child_runbook: { path: deep.yaml }
+      `,
+      "deep.yaml": counter.replace(
+        "description: counts rows",
+        "description: counts rows\nplugins: [./missing-plugin.mjs]\nbogus: 1",
+      ),
+    });
+    expect(diagnostics.map((d) => [d.code, d.file])).toEqual([
+      [PlanDiagnosticCode.ChildDepth, join(disk, "one.yaml")],
+    ]);
+  });
+
   it("refuses a symlink that leaves the runbook's folder", async () => {
     const outside = await makeTempDir();
     try {

@@ -1,10 +1,11 @@
 import { join } from "node:path";
+import type { Runbook } from "@wct/runbook-schema";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ExecutorErrorCode } from "../src/errors.js";
 import { assemblePlan, runbookHash } from "../src/plan/assemble.js";
 import { PlanDiagnosticCode } from "../src/plan/codes.js";
 import { describePlan } from "../src/plan/describe.js";
-import type { ReuseLookup } from "../src/plan/loaded.js";
+import type { LoadedRunbook, ReuseLookup } from "../src/plan/loaded.js";
 import { planRunbook } from "../src/plan/plan-runbook.js";
 import { makeTempDir, rejection, testPlugins, writeFiles, yaml } from "./fixtures/plan/helpers.js";
 import { memoryRunbook, VIRTUAL_DIR } from "./fixtures/plan/memory.js";
@@ -327,6 +328,47 @@ describe("assemblePlan", () => {
     expect(plan.runbookHash).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(plan.files[0]?.sha256).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(plan.runbookHash).not.toBe(plan.files[0]?.sha256);
+  });
+});
+
+describe("assemblePlan without I/O", () => {
+  it("plans a loaded runbook built by hand, from a folder that does not exist", async () => {
+    const runbook: Runbook = {
+      name: "by hand",
+      description: "no file, no store, no module",
+      artifacts: {
+        old: { reuse: { from_run: "run-1", artifact: "rows" }, output: false, optional: false },
+        total: { inputs: ["old"], process: { type: "count" }, output: true, optional: false },
+      },
+    };
+    const loaded: LoadedRunbook = {
+      root: {
+        absPath: "/nowhere/runbook.yaml",
+        realPath: "/nowhere/runbook.yaml",
+        relPath: "runbook.yaml",
+        baseDir: "/nowhere",
+        bytes: Buffer.from("written"),
+        text: "written",
+        displayFile: "runbook.yaml",
+        locate: () => undefined,
+        runbook,
+        diagnostics: [],
+        includes: new Map(),
+      },
+      children: new Map(),
+      plugins: testPlugins,
+      reuse: [{ from_run: "run-1", artifact: "rows", schema: { name: "rows", version: "1.0.0" } }],
+      secrets: new Map(),
+    };
+    const { plan, registry } = await assemblePlan(loaded);
+    expect(plan.artifacts.map((a) => [a.id, a.schema?.name, a.baseDir])).toEqual([
+      ["old", "rows", "/nowhere"],
+      ["total", "count", "/nowhere"],
+    ]);
+    expect(plan.files).toEqual([
+      { path: "runbook.yaml", sha256: expect.stringMatching(/^sha256:/), text: "written" },
+    ]);
+    expect(registry.processors.has("count")).toBe(true);
   });
 });
 
