@@ -338,7 +338,12 @@ describe("assemblePlan without I/O", () => {
       description: "no file, no store, no module",
       artifacts: {
         old: { reuse: { from_run: "run-1", artifact: "rows" }, output: false, optional: false },
-        total: { inputs: ["old"], process: { type: "count" }, output: true, optional: false },
+        total: {
+          inputs: ["old"],
+          process: { type: "count", properties: {} },
+          output: true,
+          optional: false,
+        },
       },
     };
     const loaded: LoadedRunbook = {
