@@ -336,6 +336,8 @@ describe("assemblePlan without I/O", () => {
     const runbook: Runbook = {
       name: "by hand",
       description: "no file, no store, no module",
+      config: { max_concurrency: 10, max_child_depth: 3, template_paths: [] },
+      plugins: [],
       artifacts: {
         old: { reuse: { from_run: "run-1", artifact: "rows" }, output: false, optional: false },
         total: {
