@@ -16,7 +16,9 @@ export interface RunbookFile extends DiagnosticTarget {
   relPath: string;
   /** Absolute folder of the file. */
   baseDir: string;
+  /** The file's bytes, as hashed into the plan's `runbookHash`. */
   bytes: Uint8Array;
+  /** Its text as written (no substitution): what a run persists. Empty if not UTF-8. */
   text: string;
   /** Undefined when the file did not parse; what could be salvaged when `partial` is set. */
   runbook?: Runbook;
