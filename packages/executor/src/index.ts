@@ -6,11 +6,17 @@ export {
 } from "./errors.js";
 export {
   type ArtifactDescription,
+  assemblePlan,
+  type ChildLookup,
   type ComponentRegistry,
   createRegistry,
   describePlan,
   type LoadedPlugin,
+  type LoadedRunbook,
+  type LoadedRunbookFile,
   loadPluginModules,
+  loadRunbook,
+  type PartialFile,
   type PlanDescription,
   PlanDiagnosticCode,
   type PlanOptions,
@@ -18,8 +24,11 @@ export {
   planRunbook,
   type RegisteredConnector,
   type RegisteredProcessor,
+  type ReuseLookup,
+  type RunbookFile,
   resolvePluginModule,
   runbookHash,
+  type UnreadableChild,
   validatePluginShape,
 } from "./plan/index.js";
 export {

@@ -3,20 +3,15 @@ import { join } from "node:path";
 import type { Runbook } from "@wct/runbook-schema";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ExecutorErrorCode } from "../src/errors.js";
+import { assemblePlan } from "../src/plan/assemble.js";
 import { PlanDiagnosticCode } from "../src/plan/codes.js";
-import { planParsedRunbook, planRunbook } from "../src/plan/plan-runbook.js";
+import { planRunbook } from "../src/plan/plan-runbook.js";
 import { makeTempDir, rejection, testPlugins, writeFiles, yaml } from "./fixtures/plan/helpers.js";
+import { memoryRunbook, VIRTUAL_DIR } from "./fixtures/plan/memory.js";
 
-let dir: string;
-let cleanup: () => Promise<void>;
-
-beforeEach(async () => {
-  ({ dir, cleanup } = await makeTempDir());
-});
-
-afterEach(async () => {
-  await cleanup();
-});
+// Inlining is tested through assemblePlan with the runbooks in memory; links, template
+// paths, unreadable files and plugins go through the load step on disk (at the end).
+const dir = VIRTUAL_DIR;
 
 /** A child runbook counting its one input `rows`. */
 const counter = yaml`
@@ -47,9 +42,8 @@ const parent = (path: string, extra = "") => yaml`
       child_runbook: { path: ${JSON.stringify(path)} }
 `;
 
-async function plan(files: Record<string, string>, root = "runbook.yaml") {
-  await writeFiles(dir, files);
-  return planRunbook(join(dir, root), { plugins: testPlugins });
+function plan(files: Record<string, string>, root = "runbook.yaml") {
+  return assemblePlan(memoryRunbook(files, { root }));
 }
 
 async function diagnosticsOf(files: Record<string, string>, root = "runbook.yaml") {
@@ -131,7 +125,10 @@ describe("child runbooks", () => {
       "runbook.yaml": parent("sub/counter.yaml"),
       "sub/counter.yaml": counter,
     });
-    const second = await plan({ "sub/counter.yaml": `${counter}# changed\n` });
+    const second = await plan({
+      "runbook.yaml": parent("sub/counter.yaml"),
+      "sub/counter.yaml": `${counter}# changed\n`,
+    });
     expect(second.plan.files[0]?.sha256).toBe(first.plan.files[0]?.sha256);
     expect(second.plan.files[1]?.sha256).not.toBe(first.plan.files[1]?.sha256);
     expect(second.plan.runbookHash).not.toBe(first.plan.runbookHash);
@@ -190,12 +187,7 @@ describe("child runbooks", () => {
           counted: { inputs: ["data"], child_runbook: { path }, output: false, optional: false },
         },
       };
-      const error = await rejection(
-        planParsedRunbook(
-          { path: join(dir, "runbook.yaml"), text: "", runbook },
-          { plugins: testPlugins },
-        ),
-      );
+      const error = await rejection(assemblePlan(memoryRunbook({}, { rootRunbook: runbook })));
       expect(error.diagnostics.map((d) => [d.code, d.path])).toEqual([
         [PlanDiagnosticCode.ChildPath, "artifacts.counted.child_runbook.path"],
       ]);
@@ -203,7 +195,6 @@ describe("child runbooks", () => {
   );
 
   it("reports an id that inlining makes collide with another", async () => {
-    await writeFiles(dir, { "counter.yaml": counter });
     const runbook: Runbook = {
       name: "p",
       description: "d",
@@ -225,62 +216,11 @@ describe("child runbooks", () => {
       },
     };
     const error = await rejection(
-      planParsedRunbook(
-        { path: join(dir, "runbook.yaml"), text: "", runbook },
-        { plugins: testPlugins },
-      ),
+      assemblePlan(memoryRunbook({ "counter.yaml": counter }, { rootRunbook: runbook })),
     );
     expect(error.diagnostics.map((d) => [d.code, d.file])).toEqual([
       [PlanDiagnosticCode.DuplicateArtifact, join(dir, "counter.yaml")],
     ]);
-  });
-
-  it("refuses a symlink that leaves the runbook's folder", async () => {
-    const outside = await makeTempDir();
-    try {
-      await writeFile(join(outside.dir, "counter.yaml"), counter);
-      await writeFiles(dir, { "runbook.yaml": parent("link.yaml") });
-      await symlink(join(outside.dir, "counter.yaml"), join(dir, "link.yaml"));
-      const diagnostics = await diagnosticsOf({});
-      expect(diagnostics.map((d) => [d.code, d.path, d.line])).toEqual([
-        [PlanDiagnosticCode.ChildPath, "artifacts.counted.child_runbook.path", 9],
-      ]);
-    } finally {
-      await outside.cleanup();
-    }
-  });
-
-  it("follows a symlink that stays inside the folder", async () => {
-    await writeFiles(dir, { "runbook.yaml": parent("link.yaml"), "real/counter.yaml": counter });
-    await symlink(join(dir, "real/counter.yaml"), join(dir, "link.yaml"));
-    const { plan: result } = await plan({});
-    expect(result.files.map((f) => f.path)).toEqual(["runbook.yaml", "link.yaml"]);
-  });
-
-  it("finds a child in template_paths relative to the root runbook", async () => {
-    const { plan: result } = await plan(
-      {
-        "project/runbook.yaml": parent(
-          "counter.yaml",
-          "config: { template_paths: [../templates] }",
-        ),
-        "templates/counter.yaml": counter,
-      },
-      "project/runbook.yaml",
-    );
-    expect(result.files.map((f) => f.path)).toEqual(["runbook.yaml", "../templates/counter.yaml"]);
-    expect(result.artifacts.find((a) => a.id === "counted__total")?.baseDir).toBe(
-      join(dir, "templates"),
-    );
-  });
-
-  it("prefers the runbook's own folder over template_paths", async () => {
-    const { plan: result } = await plan({
-      "runbook.yaml": parent("counter.yaml", "config: { template_paths: [templates] }"),
-      "counter.yaml": counter,
-      "templates/counter.yaml": "not even yaml: [",
-    });
-    expect(result.files.map((f) => f.path)).toEqual(["runbook.yaml", "counter.yaml"]);
   });
 
   it("reports a child that is nowhere to be found", async () => {
@@ -530,6 +470,7 @@ describe("child runbooks", () => {
         'path: "counter.yaml"',
         'path: "counter.yaml", output: totl',
       ),
+      "counter.yaml": twoOutputs,
     });
     expect(unknown).toEqual([
       expect.objectContaining({
@@ -543,6 +484,7 @@ describe("child runbooks", () => {
         'path: "counter.yaml"',
         'path: "counter.yaml", output: copied',
       ),
+      "counter.yaml": twoOutputs,
     });
     expect(chosen.artifacts.find((a) => a.id === "counted")?.inputs).toEqual(["counted__copy"]);
   });
@@ -574,9 +516,102 @@ describe("child runbooks", () => {
       ],
     ]);
   });
+});
 
+describe("child runbooks on disk (the load step)", () => {
+  let disk: string;
+  let cleanup: () => Promise<void>;
+
+  beforeEach(async () => {
+    ({ dir: disk, cleanup } = await makeTempDir());
+  });
+
+  afterEach(async () => {
+    await cleanup();
+  });
+
+  async function planOnDisk(files: Record<string, string>, root = "runbook.yaml") {
+    await writeFiles(disk, files);
+    return planRunbook(join(disk, root), { plugins: testPlugins });
+  }
+
+  async function diskDiagnosticsOf(files: Record<string, string>) {
+    const error = await rejection(planOnDisk(files));
+    expect(error.code).toBe(ExecutorErrorCode.RunbookInvalid);
+    return error.diagnostics;
+  }
+
+  it("neither reports nor imports anything of a child past max_child_depth", async () => {
+    const diagnostics = await diskDiagnosticsOf({
+      "runbook.yaml": parent("one.yaml", "config: { max_child_depth: 1 }"),
+      "one.yaml": yaml`
+        name: one
+        description: wraps the counter
+        inputs:
+          rows: {}
+        outputs:
+          out: { artifact: inner }
+        artifacts:
+          inner:
+            inputs: rows
+            child_runbook: { path: deep.yaml }
+      `,
+      "deep.yaml": counter.replace(
+        "description: counts rows",
+        "description: counts rows\nplugins: [./missing-plugin.mjs]\nbogus: 1",
+      ),
+    });
+    expect(diagnostics.map((d) => [d.code, d.file])).toEqual([
+      [PlanDiagnosticCode.ChildDepth, join(disk, "one.yaml")],
+    ]);
+  });
+
+  it("refuses a symlink that leaves the runbook's folder", async () => {
+    const outside = await makeTempDir();
+    try {
+      await writeFile(join(outside.dir, "counter.yaml"), counter);
+      await writeFiles(disk, { "runbook.yaml": parent("link.yaml") });
+      await symlink(join(outside.dir, "counter.yaml"), join(disk, "link.yaml"));
+      const diagnostics = await diskDiagnosticsOf({});
+      expect(diagnostics.map((d) => [d.code, d.path, d.line])).toEqual([
+        [PlanDiagnosticCode.ChildPath, "artifacts.counted.child_runbook.path", 9],
+      ]);
+    } finally {
+      await outside.cleanup();
+    }
+  });
+  it("follows a symlink that stays inside the folder", async () => {
+    await writeFiles(disk, { "runbook.yaml": parent("link.yaml"), "real/counter.yaml": counter });
+    await symlink(join(disk, "real/counter.yaml"), join(disk, "link.yaml"));
+    const { plan: result } = await planOnDisk({});
+    expect(result.files.map((f) => f.path)).toEqual(["runbook.yaml", "link.yaml"]);
+  });
+  it("finds a child in template_paths relative to the root runbook", async () => {
+    const { plan: result } = await planOnDisk(
+      {
+        "project/runbook.yaml": parent(
+          "counter.yaml",
+          "config: { template_paths: [../templates] }",
+        ),
+        "templates/counter.yaml": counter,
+      },
+      "project/runbook.yaml",
+    );
+    expect(result.files.map((f) => f.path)).toEqual(["runbook.yaml", "../templates/counter.yaml"]);
+    expect(result.artifacts.find((a) => a.id === "counted__total")?.baseDir).toBe(
+      join(disk, "templates"),
+    );
+  });
+  it("prefers the runbook's own folder over template_paths", async () => {
+    const { plan: result } = await planOnDisk({
+      "runbook.yaml": parent("counter.yaml", "config: { template_paths: [templates] }"),
+      "counter.yaml": counter,
+      "templates/counter.yaml": "not even yaml: [",
+    });
+    expect(result.files.map((f) => f.path)).toEqual(["runbook.yaml", "counter.yaml"]);
+  });
   it("loads a child's plugins relative to the child's folder", async () => {
-    const { plan: result, registry } = await plan({
+    const { plan: result, registry } = await planOnDisk({
       "package.json": '{"type":"module"}',
       "runbook.yaml": parent("sub/child.yaml"),
       "sub/plugins/upper.js": `export default {
@@ -596,15 +631,12 @@ describe("child runbooks", () => {
           up: { inputs: rows, process: { type: upper } }
       `,
     });
-    expect(registry.processors.get("upper")?.source).toBe(join(dir, "sub/plugins/upper.js"));
+    expect(registry.processors.get("upper")?.source).toBe(join(disk, "sub/plugins/upper.js"));
     expect(result.artifacts.find((a) => a.id === "counted__up")?.component).toBe("upper");
   });
-});
-
-describe("child runbook files that are not runbooks", () => {
   it("reports a child path that is a folder", async () => {
-    await mkdir(join(dir, "kid.yaml"));
-    const diagnostics = await diagnosticsOf({ "runbook.yaml": parent("./kid.yaml") });
+    await mkdir(join(disk, "kid.yaml"));
+    const diagnostics = await diskDiagnosticsOf({ "runbook.yaml": parent("./kid.yaml") });
     expect(diagnostics.map((d) => [d.code, d.line])).toEqual([
       [PlanDiagnosticCode.ChildNotFound, 9],
     ]);
@@ -612,10 +644,10 @@ describe("child runbook files that are not runbooks", () => {
 
   it("reports a child that is not valid UTF-8 at its first bad byte", async () => {
     await writeFile(
-      join(dir, "kid.yaml"),
+      join(disk, "kid.yaml"),
       Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x3a, 0x20, 0xff, 0x0a]),
     );
-    const diagnostics = await diagnosticsOf({ "runbook.yaml": parent("./kid.yaml") });
+    const diagnostics = await diskDiagnosticsOf({ "runbook.yaml": parent("./kid.yaml") });
     expect(diagnostics).toContainEqual(
       expect.objectContaining({ code: "ERR_YAML_SYNTAX", line: 1, column: 7 }),
     );

@@ -4,31 +4,23 @@ import { fileURLToPath } from "node:url";
 import type { Plugin } from "@wct/plugin-api";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ExecutorErrorCode } from "../src/errors.js";
+import { ExecutorError, ExecutorErrorCode } from "../src/errors.js";
+import { assemblePlan } from "../src/plan/assemble.js";
 import { PlanDiagnosticCode } from "../src/plan/codes.js";
 import { planRunbook } from "../src/plan/plan-runbook.js";
 import type { LoadedPlugin } from "../src/plan/registry.js";
 import { makeTempDir, rejection, testPlugins, writeFiles, yaml } from "./fixtures/plan/helpers.js";
+import { memoryRunbook, VIRTUAL_DIR } from "./fixtures/plan/memory.js";
 
-let dir: string;
-let cleanup: () => Promise<void>;
-
-beforeEach(async () => {
-  ({ dir, cleanup } = await makeTempDir());
-});
-
-afterEach(async () => {
-  await cleanup();
-});
+// Planning logic is tested through assemblePlan from memory; "the load step" at the
+// end goes through the disk.
+const dir = VIRTUAL_DIR;
 
 async function diagnosticsOf(
   files: Record<string, string>,
-  options: { plugins?: LoadedPlugin[]; env?: Record<string, string> } = {},
+  options: { plugins?: LoadedPlugin[]; env?: Record<string, string>; pluginError?: unknown } = {},
 ) {
-  await writeFiles(dir, files);
-  const error = await rejection(
-    planRunbook(join(dir, "runbook.yaml"), { plugins: testPlugins, env: {}, ...options }),
-  );
+  const error = await rejection(assemblePlan(memoryRunbook(files, options)));
   expect(error.code).toBe(ExecutorErrorCode.RunbookInvalid);
   return error.diagnostics;
 }
@@ -187,9 +179,14 @@ describe("planning a runbook that fails its schema", () => {
     expect(summary(diagnostics)).toEqual(["ERR_INVALID_VALUE plugins 3"]);
   });
 
-  it("adds a plugin that cannot be loaded to the diagnostics instead of failing alone", async () => {
-    const diagnostics = await diagnosticsOf({
-      "runbook.yaml": yaml`
+  it("adds a plugin that could not be loaded to the diagnostics instead of failing alone", async () => {
+    const loadError = new ExecutorError(
+      ExecutorErrorCode.PluginLoad,
+      "cannot load ./missing-plugin.mjs",
+    );
+    const diagnostics = await diagnosticsOf(
+      {
+        "runbook.yaml": yaml`
         name: partial
         description: a plugin that is not there
         plugins: [./missing-plugin.mjs]
@@ -198,8 +195,30 @@ describe("planning a runbook that fails its schema", () => {
             source: { type: test_source, properties: { root: /data } }
             output: maybe
       `,
-    });
+      },
+      { pluginError: loadError },
+    );
     expect(diagnostics.map((d) => d.code)).toEqual(["ERR_PLUGIN_LOAD", "ERR_INVALID_VALUE"]);
+  });
+
+  it("throws a plugin that could not be loaded alone when the runbook is valid", async () => {
+    const loadError = new ExecutorError(
+      ExecutorErrorCode.PluginLoad,
+      "cannot load ./missing-plugin.mjs",
+    );
+    const loaded = memoryRunbook(
+      {
+        "runbook.yaml": yaml`
+          name: whole
+          description: a plugin that is not there
+          plugins: [./missing-plugin.mjs]
+          artifacts:
+            rows: { source: { type: test_source, properties: { root: /data } } }
+        `,
+      },
+      { pluginError: loadError },
+    );
+    await expect(assemblePlan(loaded)).rejects.toBe(loadError);
   });
 
   it("checks the valid artifacts of a child runbook that fails its schema", async () => {
@@ -342,3 +361,34 @@ const builtinLookalikes: LoadedPlugin[] = [
     } satisfies Plugin,
   },
 ];
+
+describe("the load step of a runbook that fails its schema", () => {
+  let disk: string;
+  let cleanup: () => Promise<void>;
+
+  beforeEach(async () => {
+    ({ dir: disk, cleanup } = await makeTempDir());
+  });
+
+  afterEach(async () => {
+    await cleanup();
+  });
+
+  it("adds a plugin that cannot be loaded to the diagnostics instead of failing alone", async () => {
+    await writeFiles(disk, {
+      "runbook.yaml": yaml`
+        name: partial
+        description: a plugin that is not there
+        plugins: [./missing-plugin.mjs]
+        artifacts:
+          rows:
+            source: { type: test_source, properties: { root: /data } }
+            output: maybe
+      `,
+    });
+    const error = await rejection(
+      planRunbook(join(disk, "runbook.yaml"), { plugins: testPlugins, env: {} }),
+    );
+    expect(error.diagnostics.map((d) => d.code)).toEqual(["ERR_PLUGIN_LOAD", "ERR_INVALID_VALUE"]);
+  });
+});

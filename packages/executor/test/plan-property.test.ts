@@ -1,12 +1,12 @@
-import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ArtifactDefinition, Runbook } from "@wct/runbook-schema";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ExecutorError, ExecutorErrorCode } from "../src/errors.js";
+import { assemblePlan } from "../src/plan/assemble.js";
 import { PlanDiagnosticCode } from "../src/plan/codes.js";
-import { planParsedRunbook, planRunbook } from "../src/plan/plan-runbook.js";
-import { makeTempDir, testPlugins } from "./fixtures/plan/helpers.js";
+import type { ReuseLookup } from "../src/plan/loaded.js";
+import { memoryRunbook, VIRTUAL_DIR } from "./fixtures/plan/memory.js";
 
 const idArbitrary = fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,6}$/);
 const sourceTypes = ["test_source", "other_source", "missing_source"];
@@ -136,23 +136,24 @@ const knownCodes = new Set<string>([
   "ERR_REUSE_RUN_NOT_FOUND",
 ]);
 
-function plan(runbook: Runbook, withResolver: boolean) {
-  return planParsedRunbook(
-    { path: "/nonexistent/generated.yaml", text: "", runbook },
-    {
-      plugins: testPlugins,
-      ...(withResolver
-        ? {
-            resolveReuse: async (ref: { from_run: string; artifact: string }) => {
-              if (ref.artifact.length % 3 === 0) {
-                throw Object.assign(new Error("no such run"), { code: "ERR_REUSE_RUN_NOT_FOUND" });
-              }
-              return { name: "rows", version: "1.0.0" };
-            },
-          }
-        : {}),
-    },
-  );
+/** Plans a generated runbook; `withLookups`: what a store would say of its reuse references. */
+function plan(runbook: Runbook, withLookups: boolean) {
+  const reuse: ReuseLookup[] = [];
+  for (const def of Object.values(runbook.artifacts)) {
+    if (def.reuse === undefined || !withLookups) continue;
+    const ref = { from_run: def.reuse.from_run, artifact: def.reuse.artifact };
+    reuse.push(
+      ref.artifact.length % 3 === 0
+        ? { ...ref, error: { code: "ERR_REUSE_RUN_NOT_FOUND", message: "no such run" } }
+        : { ...ref, schema: { name: "rows", version: "1.0.0" } },
+    );
+  }
+  return assemblePlan(memoryRunbook({}, { rootRunbook: runbook, reuse }));
+}
+
+/** Plans the text of a generated runbook file, with positions, from memory. */
+function planFile(text: string) {
+  return assemblePlan(memoryRunbook({ "generated.yaml": text }, { root: "generated.yaml" }));
 }
 
 function expectTopological(artifacts: { id: string; inputs: string[] }[]): void {
@@ -166,12 +167,12 @@ function expectTopological(artifacts: { id: string; inputs: string[] }[]): void 
 describe("planner on random graphs", () => {
   it("returns a plan or throws ERR_RUNBOOK_INVALID with diagnostics, and finds every cycle", async () => {
     await fc.assert(
-      fc.asyncProperty(graphArbitrary, fc.boolean(), async (shapes, withResolver) => {
+      fc.asyncProperty(graphArbitrary, fc.boolean(), async (shapes, withLookups) => {
         const runbook = toRunbook(shapes);
         const cyclic = hasCycle(runbook);
         let result: Awaited<ReturnType<typeof plan>> | undefined;
         try {
-          result = await plan(runbook, withResolver);
+          result = await plan(runbook, withLookups);
         } catch (error) {
           expect(error).toBeInstanceOf(ExecutorError);
           const executorError = error as ExecutorError;
@@ -216,29 +217,17 @@ describe("planner on random graphs", () => {
 });
 
 describe("planner on random runbook files", () => {
-  let dir: string;
-  let cleanup: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ dir, cleanup } = await makeTempDir());
-  });
-
-  afterAll(async () => {
-    await cleanup();
-  });
+  const path = join(VIRTUAL_DIR, "generated.yaml");
 
   it("parses and plans generated files, or reports diagnostics with positions", async () => {
-    let counter = 0;
     await fc.assert(
       fc.asyncProperty(graphArbitrary, async (shapes) => {
         const runbook = toRunbook(shapes);
         // JSON is YAML: the real parser reads it, with positions.
         const { config: _config, plugins: _plugins, ...written } = runbook;
-        const path = join(dir, `generated-${counter++}.yaml`);
-        await writeFile(path, JSON.stringify(written, null, 2));
-        let planned: Awaited<ReturnType<typeof planRunbook>> | undefined;
+        let planned: Awaited<ReturnType<typeof planFile>> | undefined;
         try {
-          planned = await planRunbook(path, { plugins: testPlugins });
+          planned = await planFile(JSON.stringify(written, null, 2));
         } catch (error) {
           expect(error).toBeInstanceOf(ExecutorError);
           const executorError = error as ExecutorError;
@@ -261,7 +250,6 @@ describe("planner on random runbook files", () => {
   });
 
   it("reports a schema mistake with the planner's problems, never a reference to it as unknown", async () => {
-    let counter = 0;
     await fc.assert(
       fc.asyncProperty(graphArbitrary, fc.nat(), async (shapes, pick) => {
         const runbook = toRunbook(shapes);
@@ -271,11 +259,9 @@ describe("planner on random runbook files", () => {
           ...written.artifacts,
           [brokenId]: { ...written.artifacts[brokenId], bogus: 1 },
         };
-        const path = join(dir, `partial-${counter++}.yaml`);
-        await writeFile(path, JSON.stringify({ ...written, artifacts }, null, 2));
         let error: unknown;
         try {
-          await planRunbook(path, { plugins: testPlugins });
+          await planFile(JSON.stringify({ ...written, artifacts }, null, 2));
         } catch (caught) {
           error = caught;
         }

@@ -1,30 +1,27 @@
 import { join } from "node:path";
+import type { Runbook } from "@wct/runbook-schema";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ExecutorErrorCode } from "../src/errors.js";
+import { assemblePlan, runbookHash } from "../src/plan/assemble.js";
 import { PlanDiagnosticCode } from "../src/plan/codes.js";
 import { describePlan } from "../src/plan/describe.js";
-import { planRunbook, runbookHash } from "../src/plan/plan-runbook.js";
+import type { LoadedRunbook, ReuseLookup } from "../src/plan/loaded.js";
+import { planRunbook } from "../src/plan/plan-runbook.js";
 import { makeTempDir, rejection, testPlugins, writeFiles, yaml } from "./fixtures/plan/helpers.js";
+import { memoryRunbook, VIRTUAL_DIR } from "./fixtures/plan/memory.js";
 
-let dir: string;
-let cleanup: () => Promise<void>;
+// Planning logic is tested through assemblePlan with runbooks held in memory (in a
+// folder that does not exist); "the load step" below goes through the disk.
+const dir = VIRTUAL_DIR;
 
-beforeEach(async () => {
-  ({ dir, cleanup } = await makeTempDir());
-});
-
-afterEach(async () => {
-  await cleanup();
-});
-
-/** Writes `runbook.yaml` (and any other files) and plans it with the test plugin. */
-async function planText(
+/** Plans `runbook.yaml` (and any other files) from memory with the test plugin. */
+function planText(
   text: string,
   extra: Record<string, string> = {},
   env: Record<string, string> = {},
+  reuse: ReuseLookup[] = [],
 ) {
-  await writeFiles(dir, { "runbook.yaml": text, ...extra });
-  return planRunbook(join(dir, "runbook.yaml"), { plugins: testPlugins, env });
+  return assemblePlan(memoryRunbook({ "runbook.yaml": text, ...extra }, { env, reuse }));
 }
 
 async function diagnosticsOf(text: string, extra: Record<string, string> = {}) {
@@ -39,7 +36,7 @@ const header = "name: test\ndescription: planner test\n";
 const rb = (strings: TemplateStringsArray, ...values: unknown[]) =>
   header + yaml(strings, ...values);
 
-describe("planRunbook", () => {
+describe("assemblePlan", () => {
   it("plans artifacts in topological order with their kinds, schemas and properties", async () => {
     const { plan } = await planText(rb`
       config:
@@ -108,7 +105,7 @@ describe("planRunbook", () => {
         a: { source: { type: test_source, properties: { root: x } } }
     `;
     const first = await planText(text);
-    const second = await planRunbook(join(dir, "runbook.yaml"), { plugins: testPlugins });
+    const second = await planText(text);
     expect(second.plan).toEqual(first.plan);
   });
 
@@ -312,21 +309,12 @@ describe("planRunbook", () => {
     expect(diagnostics.every((d) => d.file === join(dir, "runbook.yaml"))).toBe(true);
   });
 
-  it("refuses a runbook file that does not exist with ERR_RUNBOOK_NOT_FOUND", async () => {
-    const error = await rejection(planRunbook(join(dir, "missing.yaml"), { plugins: testPlugins }));
-    expect(error.code).toBe(ExecutorErrorCode.RunbookNotFound);
-  });
-
   it("puts substituted values in properties but keeps the text as written", async () => {
     const text = rb`
       artifacts:
         rows: { source: { type: test_source, properties: { root: "\${DATA_ROOT}" } } }
     `;
-    await writeFiles(dir, { "runbook.yaml": text });
-    const { plan } = await planRunbook(join(dir, "runbook.yaml"), {
-      plugins: testPlugins,
-      env: { DATA_ROOT: "/secret/place" },
-    });
+    const { plan } = await planText(text, {}, { DATA_ROOT: "/secret/place" });
     expect(plan.artifacts[0]?.properties.root).toBe("/secret/place");
     expect(plan.files[0]?.text).toBe(text);
     expect(plan.files[0]?.text).not.toContain("/secret/place");
@@ -340,6 +328,54 @@ describe("planRunbook", () => {
     expect(plan.runbookHash).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(plan.files[0]?.sha256).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(plan.runbookHash).not.toBe(plan.files[0]?.sha256);
+  });
+});
+
+describe("assemblePlan without I/O", () => {
+  it("plans a loaded runbook built by hand, from a folder that does not exist", async () => {
+    const runbook: Runbook = {
+      name: "by hand",
+      description: "no file, no store, no module",
+      config: { max_concurrency: 10, max_child_depth: 3, template_paths: [] },
+      plugins: [],
+      artifacts: {
+        old: { reuse: { from_run: "run-1", artifact: "rows" }, output: false, optional: false },
+        total: {
+          inputs: ["old"],
+          process: { type: "count", properties: {} },
+          output: true,
+          optional: false,
+        },
+      },
+    };
+    const loaded: LoadedRunbook = {
+      root: {
+        absPath: "/nowhere/runbook.yaml",
+        realPath: "/nowhere/runbook.yaml",
+        relPath: "runbook.yaml",
+        baseDir: "/nowhere",
+        bytes: Buffer.from("written"),
+        text: "written",
+        displayFile: "runbook.yaml",
+        locate: () => undefined,
+        runbook,
+        diagnostics: [],
+        includes: new Map(),
+      },
+      children: new Map(),
+      plugins: testPlugins,
+      reuse: [{ from_run: "run-1", artifact: "rows", schema: { name: "rows", version: "1.0.0" } }],
+      secrets: new Map(),
+    };
+    const { plan, registry } = await assemblePlan(loaded);
+    expect(plan.artifacts.map((a) => [a.id, a.schema?.name, a.baseDir])).toEqual([
+      ["old", "rows", "/nowhere"],
+      ["total", "count", "/nowhere"],
+    ]);
+    expect(plan.files).toEqual([
+      { path: "runbook.yaml", sha256: expect.stringMatching(/^sha256:/), text: "written" },
+    ]);
+    expect(registry.processors.has("count")).toBe(true);
   });
 });
 
@@ -365,17 +401,12 @@ describe("reuse", () => {
         process: { type: count }
   `;
 
-  it("takes the schema from the resolver, once per reference, and passes it downstream", async () => {
-    await writeFiles(dir, { "runbook.yaml": text });
-    const calls: unknown[] = [];
-    const { plan } = await planRunbook(join(dir, "runbook.yaml"), {
-      plugins: testPlugins,
-      resolveReuse: async (ref) => {
-        calls.push(ref);
-        return { name: "rows", version: "1.0.0" };
-      },
-    });
-    expect(calls).toEqual([{ from_run: "run-1", artifact: "rows" }]);
+  const rows = { name: "rows", version: "1.0.0" };
+
+  it("takes the schema the load step found and passes it downstream", async () => {
+    const { plan } = await planText(text, {}, {}, [
+      { from_run: "run-1", artifact: "rows", schema: rows },
+    ]);
     const byId = Object.fromEntries(plan.artifacts.map((a) => [a.id, a]));
     expect(byId.old).toMatchObject({
       kind: "reuse",
@@ -385,29 +416,25 @@ describe("reuse", () => {
   });
 
   it("checks downstream schemas against the resolved schema", async () => {
-    await writeFiles(dir, { "runbook.yaml": text });
     const error = await rejection(
-      planRunbook(join(dir, "runbook.yaml"), {
-        plugins: testPlugins,
-        resolveReuse: async () => ({ name: "other", version: "1.0.0" }),
-      }),
+      planText(text, {}, {}, [
+        { from_run: "run-1", artifact: "rows", schema: { name: "other", version: "1.0.0" } },
+      ]),
     );
     expect(error.diagnostics.map((d) => [d.code, d.path])).toEqual([
       [PlanDiagnosticCode.SchemaMismatch, "artifacts.total.inputs"],
     ]);
   });
 
-  it("turns a resolver error into a diagnostic with its code", async () => {
-    await writeFiles(dir, { "runbook.yaml": text });
+  it("turns a reuse lookup's error into a diagnostic with its code at each reference", async () => {
     const error = await rejection(
-      planRunbook(join(dir, "runbook.yaml"), {
-        plugins: testPlugins,
-        resolveReuse: async () => {
-          throw Object.assign(new Error("no run run-1"), {
-            code: ExecutorErrorCode.ReuseRunNotFound,
-          });
+      planText(text, {}, {}, [
+        {
+          from_run: "run-1",
+          artifact: "rows",
+          error: { code: ExecutorErrorCode.ReuseRunNotFound, message: "no run run-1" },
         },
-      }),
+      ]),
     );
     expect(error.code).toBe(ExecutorErrorCode.RunbookInvalid);
     expect(error.diagnostics.map((d) => [d.code, d.path, d.line])).toEqual([
@@ -416,9 +443,8 @@ describe("reuse", () => {
     ]);
   });
 
-  it("leaves schemas null without a resolver", async () => {
-    await writeFiles(dir, { "runbook.yaml": text });
-    const { plan } = await planRunbook(join(dir, "runbook.yaml"), { plugins: testPlugins });
+  it("leaves schemas null without a reuse lookup", async () => {
+    const { plan } = await planText(text);
     const byId = Object.fromEntries(plan.artifacts.map((a) => [a.id, a]));
     expect(byId.old?.schema).toBeNull();
     expect(byId.copy?.schema).toBeNull();
@@ -457,5 +483,87 @@ describe("describePlan", () => {
       optional: false,
       inputs: ["all"],
     });
+  });
+});
+
+describe("the load step (planRunbook)", () => {
+  let tmp: string;
+  let cleanup: () => Promise<void>;
+
+  beforeEach(async () => {
+    ({ dir: tmp, cleanup } = await makeTempDir());
+  });
+
+  afterEach(async () => {
+    await cleanup();
+  });
+
+  const text = rb`
+    artifacts:
+      rows: { source: { type: test_source, properties: { root: "\${DATA_ROOT}" } } }
+      old: { reuse: { from_run: run-1, artifact: rows } }
+      again: { reuse: { from_run: run-1, artifact: rows } }
+      total: { inputs: [old], process: { type: count } }
+  `;
+
+  it("plans a runbook file as assemblePlan plans the same text from memory", async () => {
+    await writeFiles(tmp, { "runbook.yaml": text });
+    const env = { DATA_ROOT: "/data" };
+    const rows = { name: "rows", version: "1.0.0" };
+    const fromDisk = await planRunbook(join(tmp, "runbook.yaml"), {
+      plugins: testPlugins,
+      env,
+      resolveReuse: async () => rows,
+    });
+    const fromMemory = await planText(text, {}, env, [
+      { from_run: "run-1", artifact: "rows", schema: rows },
+    ]);
+    const placeless = (plan: typeof fromDisk.plan) => ({
+      ...plan,
+      runbookPath: "",
+      artifacts: plan.artifacts.map((a) => ({ ...a, baseDir: "" })),
+    });
+    expect(placeless(fromDisk.plan)).toEqual(placeless(fromMemory.plan));
+    expect(fromDisk.plan.runbookPath).toBe(join(tmp, "runbook.yaml"));
+  });
+
+  it("asks the resolver once per reuse reference", async () => {
+    await writeFiles(tmp, { "runbook.yaml": text });
+    const calls: unknown[] = [];
+    await planRunbook(join(tmp, "runbook.yaml"), {
+      plugins: testPlugins,
+      env: { DATA_ROOT: "/data" },
+      resolveReuse: async (ref) => {
+        calls.push(ref);
+        return { name: "rows", version: "1.0.0" };
+      },
+    });
+    expect(calls).toEqual([{ from_run: "run-1", artifact: "rows" }]);
+  });
+
+  it("turns a resolver error with a code into a diagnostic and rethrows one without", async () => {
+    await writeFiles(tmp, { "runbook.yaml": text });
+    const planWith = (error: Error) =>
+      planRunbook(join(tmp, "runbook.yaml"), {
+        plugins: testPlugins,
+        env: { DATA_ROOT: "/data" },
+        resolveReuse: async () => {
+          throw error;
+        },
+      });
+    const coded = await rejection(
+      planWith(Object.assign(new Error("gone"), { code: ExecutorErrorCode.ReuseRunNotFound })),
+    );
+    expect(coded.diagnostics.map((d) => d.code)).toEqual([
+      ExecutorErrorCode.ReuseRunNotFound,
+      ExecutorErrorCode.ReuseRunNotFound,
+    ]);
+    const plain = new Error("store offline");
+    await expect(planWith(plain)).rejects.toBe(plain);
+  });
+
+  it("refuses a runbook file that does not exist with ERR_RUNBOOK_NOT_FOUND", async () => {
+    const error = await rejection(planRunbook(join(tmp, "missing.yaml"), { plugins: testPlugins }));
+    expect(error.code).toBe(ExecutorErrorCode.RunbookNotFound);
   });
 });

@@ -1,9 +1,9 @@
-import { join } from "node:path";
 import type { Plugin, StandardSchemaV1 } from "@wct/plugin-api";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ExecutorErrorCode } from "../src/errors.js";
-import { planRunbook } from "../src/plan/plan-runbook.js";
-import { makeTempDir, rejection, writeFiles } from "./fixtures/plan/helpers.js";
+import { assemblePlan } from "../src/plan/assemble.js";
+import { rejection } from "./fixtures/plan/helpers.js";
+import { memoryRunbook } from "./fixtures/plan/memory.js";
 
 // A Standard Schema that is not zod: validates asynchronously and reports paths as
 // PathSegment objects, both of which the spec allows.
@@ -41,29 +41,19 @@ const runbook = (limit: string) =>
     "",
   ].join("\n");
 
-let dir: string;
-let cleanup: () => Promise<void>;
-beforeEach(async () => {
-  ({ dir, cleanup } = await makeTempDir());
-});
-afterEach(async () => {
-  await cleanup();
-});
+const planText = (text: string) =>
+  assemblePlan(
+    memoryRunbook({ "runbook.yaml": text }, { plugins: [{ plugin, source: "inline" }] }),
+  );
 
 describe("properties validated by any Standard Schema", () => {
   it("plans with the value an asynchronous Standard Schema returns", async () => {
-    await writeFiles(dir, { "runbook.yaml": runbook("3") });
-    const { plan } = await planRunbook(join(dir, "runbook.yaml"), {
-      plugins: [{ plugin, source: "inline" }],
-    });
+    const { plan } = await planText(runbook("3"));
     expect(plan.artifacts[0]?.properties).toEqual({ limit: 6 });
   });
 
   it("reports its issues at the dot path of their path segments", async () => {
-    await writeFiles(dir, { "runbook.yaml": runbook('"three"') });
-    const error = await rejection(
-      planRunbook(join(dir, "runbook.yaml"), { plugins: [{ plugin, source: "inline" }] }),
-    );
+    const error = await rejection(planText(runbook('"three"')));
     expect(error.code).toBe(ExecutorErrorCode.RunbookInvalid);
     expect(error.diagnostics).toContainEqual(
       expect.objectContaining({

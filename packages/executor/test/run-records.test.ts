@@ -78,6 +78,61 @@ describe("run records", () => {
     expect(records).toHaveLength(2);
   });
 
+  it("keeps the fields it does not know in run.json and state.json", async () => {
+    const store = createMemoryStore();
+    await runPlan(makePlan([{ id: "a", component: "emit" }]), {
+      store,
+      registry: createHarness().registry,
+      runId: "r1",
+    });
+    const run = await store.getJson<Record<string, unknown>>("r1", "_system/run");
+    const state = await store.getJson<Record<string, unknown>>("r1", "_system/state");
+    await store.saveJson("r1", "_system/run", { ...run, from_a_newer_wct: { x: 1 } });
+    await store.saveJson("r1", "_system/state", { ...state, shards: [1, 2] });
+    const info = await readRunInfo(store, "r1");
+    expect(info.run).toMatchObject({ run_id: "r1", from_a_newer_wct: { x: 1 } });
+    expect(info.state).toMatchObject({ completed: ["a"], shards: [1, 2] });
+  });
+
+  it("reads a state.json written before digests, durations and errors were recorded", async () => {
+    const store = createMemoryStore();
+    await runPlan(makePlan([{ id: "a", component: "emit" }]), {
+      store,
+      registry: createHarness().registry,
+      runId: "r1",
+    });
+    await store.saveJson("r1", "_system/state", {
+      completed: ["a"],
+      failed: [],
+      skipped: [],
+      not_started: [],
+      last_checkpoint: "2026-01-01T00:00:00.000Z",
+    });
+    const { state } = await readRunInfo(store, "r1");
+    expect(state).toMatchObject({ digests: {}, durations_ms: {}, errors: {} });
+  });
+
+  it.each([
+    ["run.json without attempts", "_system/run", { drop: "attempts" }],
+    ["run.json whose status is not a string", "_system/run", { set: ["status", 3] }],
+    ["state.json whose completed is not a list", "_system/state", { set: ["completed", "a"] }],
+    ["state.json listing a number as an artifact id", "_system/state", { set: ["failed", [7]] }],
+  ] as const)("refuses a %s as ERR_RUN_CORRUPT", async (_, key, change) => {
+    const store = createMemoryStore();
+    await runPlan(makePlan([{ id: "a", component: "emit" }]), {
+      store,
+      registry: createHarness().registry,
+      runId: "r1",
+    });
+    const record = { ...(await store.getJson<Record<string, unknown>>("r1", key)) };
+    if ("drop" in change) delete record[change.drop];
+    else record[change.set[0]] = change.set[1];
+    await store.saveJson("r1", key, record);
+    await expect(readRunInfo(store, "r1")).rejects.toMatchObject({
+      code: ExecutorErrorCode.RunCorrupt,
+    });
+  });
+
   it("reads a run's metadata and state", async () => {
     const store = createMemoryStore();
     await runPlan(makePlan([{ id: "a", component: "emit" }]), {

@@ -4,6 +4,7 @@ import { allowedKeysAt } from "@wct/runbook-schema";
 import { PlanDiagnosticCode } from "./codes.js";
 import { type DiagnosticList, didYouMean } from "./diagnostics.js";
 import type { FlatArtifact, InputSchemaExpectation } from "./flatten.js";
+import type { ReuseLookup } from "./loaded.js";
 import type { ComponentRegistry } from "./registry.js";
 
 /**
@@ -12,8 +13,6 @@ import type { ComponentRegistry } from "./registry.js";
  * error was already reported on the way: checks that depend on it are skipped).
  */
 export type SchemaState = SchemaRef | null | "broken";
-
-export type ReuseResolver = (ref: { from_run: string; artifact: string }) => Promise<SchemaRef>;
 
 /**
  * Looks up each artifact's component and validates its properties. Returns the
@@ -123,17 +122,18 @@ export async function checkComponents(
 /**
  * Works out every artifact's output schema in `order` (a topological order of the
  * artifacts not on a cycle) and reports what does not fit. Artifacts left out of
- * `order` stay `broken`.
+ * `order` stay `broken`. A `reuse` artifact takes the schema `reuse` holds for it
+ * (`null` when it holds none: no resolver was given).
  */
-export async function checkSchemas(
+export function checkSchemas(
   artifacts: ReadonlyArray<FlatArtifact>,
   order: ReadonlyArray<number>,
   registry: ComponentRegistry,
-  resolveReuse: ReuseResolver | undefined,
+  reuse: ReadonlyArray<ReuseLookup>,
   expectations: ReadonlyArray<InputSchemaExpectation>,
   diagnostics: DiagnosticList,
-): Promise<Map<string, SchemaState>> {
-  const reuseSchemas = await resolveReuses(artifacts, resolveReuse);
+): Map<string, SchemaState> {
+  const reuseSchemas = new Map(reuse.map((lookup) => [reuseKey(lookup), lookup]));
   const schemas = new Map<string, SchemaState>();
   for (const artifact of artifacts) schemas.set(artifact.id, "broken");
   for (const index of order) {
@@ -154,34 +154,8 @@ export async function checkSchemas(
   return schemas;
 }
 
-type ReuseOutcome = { schema: SchemaRef | null } | { error: unknown };
-
-async function resolveReuses(
-  artifacts: ReadonlyArray<FlatArtifact>,
-  resolveReuse: ReuseResolver | undefined,
-): Promise<Map<string, ReuseOutcome>> {
-  const outcomes = new Map<string, ReuseOutcome>();
-  for (const artifact of artifacts) {
-    const ref = artifact.kind === "reuse" ? artifact.def.reuse : undefined;
-    if (ref === undefined) continue;
-    const key = reuseKey(ref);
-    if (outcomes.has(key)) continue;
-    if (resolveReuse === undefined) {
-      outcomes.set(key, { schema: null });
-      continue;
-    }
-    try {
-      const schema = await resolveReuse({ from_run: ref.from_run, artifact: ref.artifact });
-      outcomes.set(key, { schema: { name: schema.name, version: schema.version } });
-    } catch (error) {
-      if (typeof (error as { code?: unknown } | null)?.code !== "string") throw error;
-      outcomes.set(key, { error });
-    }
-  }
-  return outcomes;
-}
-
-function reuseKey(ref: { from_run: string; artifact: string }): string {
+/** Identifies a `reuse` reference: its run (as written) and artifact. */
+export function reuseKey(ref: { from_run: string; artifact: string }): string {
   return `${ref.from_run}\u0000${ref.artifact}`;
 }
 
@@ -189,7 +163,7 @@ function schemaOf(
   artifact: FlatArtifact,
   schemas: ReadonlyMap<string, SchemaState>,
   registry: ComponentRegistry,
-  reuseSchemas: ReadonlyMap<string, ReuseOutcome>,
+  reuseSchemas: ReadonlyMap<string, ReuseLookup>,
   diagnostics: DiagnosticList,
 ): SchemaState {
   const at = `artifacts.${artifact.localId}`;
@@ -271,7 +245,7 @@ function schemaOf(
       const outcome = reuseSchemas.get(reuseKey(ref));
       if (outcome === undefined) return null;
       if ("error" in outcome) {
-        const error = outcome.error as { code: string; message?: unknown };
+        const error = outcome.error;
         const field = error.code === "ERR_REUSE_ARTIFACT_NOT_FOUND" ? "artifact" : "from_run";
         diagnostics.add(
           artifact.file,

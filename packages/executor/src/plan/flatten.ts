@@ -1,63 +1,16 @@
-import { readFile, stat } from "node:fs/promises";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { relative, sep } from "node:path";
 import {
   type ArtifactDefinition,
   CONFIG_DEFAULTS,
   type OutputSchemaRef,
-  type ParseOptions,
-  type ParseResult,
   type Runbook,
 } from "@wct/runbook-schema";
 import { MAX_SEGMENT_LENGTH } from "@wct/store-core";
 import type { ArtifactKind } from "../types.js";
-import { type ChildSearchRoot, childPathProblem, resolveChildPath } from "./child-path.js";
+import { childPathProblem } from "./child-path.js";
 import { PlanDiagnosticCode } from "./codes.js";
-import { decodeRunbook } from "./decode.js";
 import { type DiagnosticList, type DiagnosticTarget, didYouMean } from "./diagnostics.js";
-
-/** Parses one runbook file's text (`parseRunbook` of `@wct/runbook-schema`). */
-export type ParseRunbook = (text: string, options: ParseOptions) => ParseResult;
-
-/** One runbook file taking part in a plan. */
-export interface RunbookFile extends DiagnosticTarget {
-  /** Absolute path, as reached (links not resolved). */
-  absPath: string;
-  /** Absolute path with links resolved: identifies the file for cycles and reuse. */
-  realPath: string;
-  /** Relative to the root runbook's folder, `/`-separated. */
-  relPath: string;
-  /** Absolute folder of the file. */
-  baseDir: string;
-  bytes: Uint8Array;
-  text: string;
-  /** Undefined when the file did not parse; what could be salvaged when `partial` is set. */
-  runbook?: Runbook;
-  /**
-   * Set when the file did not validate but parts of it could be salvaged: `runbook`
-   * then holds only what validated on its own. The plan is only checked, never made.
-   */
-  partial?: PartialFile;
-}
-
-/** What is missing from the `runbook` of a file that validated only in part. */
-export interface PartialFile {
-  /** Ids of artifacts the file declares that did not validate (already reported). */
-  invalidArtifacts: ReadonlySet<string>;
-  /** `inputs` of invalid artifacts that validated on their own, by id: still checked. */
-  invalidArtifactInputs: ReadonlyMap<string, ReadonlyArray<string>>;
-  /** Fields not taken as written (`plugins`, `inputs`, `config.template_paths`, ...). */
-  invalidFields: ReadonlySet<string>;
-}
-
-/** The {@link PartialFile} of a failed parse, or undefined when nothing was salvaged. */
-export function partialFileOf(parsed: ParseResult): PartialFile | undefined {
-  if (parsed.ok || parsed.partial === undefined) return undefined;
-  return {
-    invalidArtifacts: new Set(parsed.partial.invalidArtifacts),
-    invalidArtifactInputs: new Map(Object.entries(parsed.partial.invalidArtifactInputs)),
-    invalidFields: new Set(parsed.partial.invalidFields),
-  };
-}
+import type { LoadedRunbook, LoadedRunbookFile, RunbookFile } from "./loaded.js";
 
 /** An artifact after child runbooks are inlined, before components are consulted. */
 export interface FlatArtifact {
@@ -96,17 +49,14 @@ export interface FlattenResult {
   inputSchemaExpectations: InputSchemaExpectation[];
 }
 
+/** What flattening builds up while it walks the root and its children. */
 interface FlattenContext {
-  parse: ParseRunbook;
-  env: Record<string, string | undefined> | undefined;
-  root: RunbookFile;
-  /** Folder of the root runbook as the caller named it, for diagnostics' `file`. */
-  rootDisplayDir: string;
+  loaded: LoadedRunbook;
   maxChildDepth: number;
-  templateRoots: ChildSearchRoot[];
   diagnostics: DiagnosticList;
   files: RunbookFile[];
-  byRealPath: Map<string, RunbookFile | null>;
+  /** Real paths of the files already in `files`. */
+  included: Set<string>;
   artifacts: FlatArtifact[];
   depth: number;
   inputSchemaExpectations: InputSchemaExpectation[];
@@ -118,35 +68,66 @@ interface FlattenContext {
  */
 type Binding = { artifact: string } | { unmapped: "optional" | "broken" };
 
-/** Inlines every child runbook of `root` (already parsed), reporting problems to `diagnostics`. */
-export async function flattenRunbook(
-  root: RunbookFile & { runbook: Runbook },
-  options: {
-    parse: ParseRunbook;
-    env: Record<string, string | undefined> | undefined;
-    rootDisplayDir: string;
-    diagnostics: DiagnosticList;
-  },
-): Promise<FlattenResult> {
-  const config = root.runbook.config;
+/** One runbook being inlined: the root, or a child at `depth` under `prefix`. */
+interface Scope {
+  file: LoadedRunbookFile;
+  runbook: Runbook;
+  /** Prepended to the file's ids (`<directive>__`), empty for the root. */
+  prefix: string;
+  /** What the child's input names stand for; empty for the root. */
+  bindings: ReadonlyMap<string, Binding>;
+  depth: number;
+  /** The files from the root down to this one, for cycles and depth messages. */
+  chain: ReadonlyArray<RunbookFile>;
+  /** The directive that includes this file, or undefined for the root. */
+  includedBy: { target: DiagnosticTarget; path: string; id: string } | undefined;
+  /** Ids an input may name here: artifacts (valid or not) and input names. */
+  known: ReadonlyArray<string>;
+}
+
+/** A `child_runbook` directive being inlined. */
+interface Directive {
+  scope: Scope;
+  localId: string;
+  /** Flattened id of the directive. */
+  id: string;
+  def: ArtifactDefinition & { child_runbook: NonNullable<ArtifactDefinition["child_runbook"]> };
+  /** Where diagnostics about the directive's `child_runbook` point. */
+  at: string;
+  /** Parent ids of the directive's `inputs` entries, by the name written. */
+  resolvedByName: ReadonlyMap<string, string>;
+  /** Its inputs that are optional inputs of its own runbook, left unmapped. */
+  droppedOptional: ReadonlyArray<string>;
+}
+
+/**
+ * Inlines every child runbook of the root of `loaded` (which must have parsed at
+ * least in part), reporting problems to `diagnostics`. Pure: child runbooks come from
+ * `loaded.children`, looked up by where `loaded` says each path was found.
+ */
+export function flattenRunbook(loaded: LoadedRunbook, diagnostics: DiagnosticList): FlattenResult {
+  const root = loaded.root;
+  const runbook = root.runbook;
+  if (runbook === undefined) throw new Error("flattenRunbook: the root runbook did not parse");
   const context: FlattenContext = {
-    parse: options.parse,
-    env: options.env,
-    root,
-    rootDisplayDir: options.rootDisplayDir,
-    maxChildDepth: config?.max_child_depth ?? CONFIG_DEFAULTS.max_child_depth,
-    templateRoots: (config?.template_paths ?? []).map((dir) => ({
-      dir: resolve(root.baseDir, dir),
-      label: `template path "${dir}"`,
-    })),
-    diagnostics: options.diagnostics,
+    loaded,
+    maxChildDepth: runbook.config?.max_child_depth ?? CONFIG_DEFAULTS.max_child_depth,
+    diagnostics,
     files: [root],
-    byRealPath: new Map([[root.realPath, root]]),
+    included: new Set([root.realPath]),
     artifacts: [],
     depth: 0,
     inputSchemaExpectations: [],
   };
-  await inline(context, root, root.runbook, "", new Map(), 0, [root], undefined);
+  inline(context, {
+    file: root,
+    runbook,
+    prefix: "",
+    bindings: new Map(),
+    depth: 0,
+    chain: [root],
+    includedBy: undefined,
+  });
   reportBadIds(context);
   return {
     files: context.files,
@@ -168,125 +149,144 @@ export function kindOf(def: ArtifactDefinition): ArtifactKind | undefined {
   return undefined;
 }
 
-async function inline(
-  context: FlattenContext,
-  file: RunbookFile,
-  runbook: Runbook,
-  prefix: string,
-  bindings: ReadonlyMap<string, Binding>,
-  depth: number,
-  chain: ReadonlyArray<RunbookFile>,
-  includedBy: { target: DiagnosticTarget; path: string; id: string } | undefined,
-): Promise<void> {
-  const artifacts = runbook.artifacts ?? {};
-  const localIds = Object.keys(artifacts);
-  const local = new Set(localIds);
+/** Adds the artifacts of one runbook file (and, depth first, of its children). */
+function inline(context: FlattenContext, where: Omit<Scope, "known">): void {
+  const localIds = Object.keys(where.runbook.artifacts ?? {});
   // Declared but invalid (already reported): known ids, just not usable.
-  const invalid = file.partial?.invalidArtifacts ?? new Set<string>();
-  const known = [...localIds, ...invalid, ...bindings.keys()];
-  for (const localId of localIds) {
-    const def = artifacts[localId]!;
-    const at = `artifacts.${localId}`;
-    const id = prefix + localId;
-    const kind = kindOf(def);
-    let broken = false;
-    if (kind === undefined) {
-      context.diagnostics.add(
-        file,
-        PlanDiagnosticCode.UnknownComponent,
-        `Artifact "${localId}" declares none of source, inputs, reuse: say how it is produced.`,
-        at,
-      );
-      broken = true;
-    }
-    const inputs: string[] = [];
-    /** Parent ids of this artifact's `inputs` entries, by the name written. */
-    const resolvedByName = new Map<string, string>();
-    const written = def.inputs ?? [];
-    let droppedOptional: string[] = [];
-    written.forEach((ref, index) => {
-      if (local.has(ref)) {
-        inputs.push(prefix + ref);
-        resolvedByName.set(ref, prefix + ref);
-        return;
-      }
-      if (invalid.has(ref)) {
-        broken = true;
-        return;
-      }
-      const binding = bindings.get(ref);
-      if (binding !== undefined) {
-        if ("artifact" in binding) {
-          inputs.push(binding.artifact);
-          resolvedByName.set(ref, binding.artifact);
-        } else if (binding.unmapped === "optional") {
-          droppedOptional = [...droppedOptional, ref];
-        } else {
-          broken = true;
-        }
-        return;
-      }
-      broken = true;
-      if (includedBy === undefined && runbook.inputs !== undefined && ref in runbook.inputs) {
-        context.diagnostics.add(
-          file,
-          PlanDiagnosticCode.UnknownArtifact,
-          `Artifact "${localId}" takes "${ref}", an input of this child runbook: only a runbook that includes it (child_runbook) can provide it.`,
-          `${at}.inputs.${index}`,
-          "plan the parent runbook instead",
-        );
-        return;
-      }
-      const where = bindings.size > 0 ? "artifact or input of this runbook" : "artifact";
-      context.diagnostics.add(
-        file,
-        PlanDiagnosticCode.UnknownArtifact,
-        `Artifact "${localId}" takes input "${ref}", but there is no ${where} "${ref}".`,
-        `${at}.inputs.${index}`,
-        didYouMean(
-          ref,
-          known.filter((candidate) => candidate !== localId),
-        ) ?? `known ids: ${known.join(", ") || "(none)"}`,
-      );
-    });
-    // A directive's own inputs only feed its input_mapping, so it may be left with none.
-    const noInputsLeft = written.length > 0 && inputs.length === 0 && droppedOptional.length > 0;
-    if (noInputsLeft && !broken && !def.child_runbook) {
-      broken = true;
-      context.diagnostics.add(
-        includedBy?.target ?? file,
-        PlanDiagnosticCode.ChildMapping,
-        `Artifact "${localId}" of ${file.relPath} takes only the optional input(s) ${droppedOptional.map((n) => `"${n}"`).join(", ")}, which ${includedBy ? `"${includedBy.id}"` : "the directive"} does not map: it would have no inputs.`,
-        includedBy ? `${includedBy.path}.child_runbook.input_mapping` : `${at}.inputs`,
-        `map ${droppedOptional.map((n) => `"${n}"`).join(", ")} in input_mapping`,
-      );
-    }
-    if (def.child_runbook && def.inputs) {
-      const output = await includeChild(
-        context,
-        file,
-        localId,
-        id,
-        def,
-        resolvedByName,
-        droppedOptional,
-        depth,
-        chain,
-      );
-      context.artifacts.push({
-        id,
-        localId,
-        file,
-        def,
-        kind: "passthrough",
-        inputs: output === undefined ? [] : [output],
-        broken: broken || output === undefined,
-      });
-      continue;
-    }
-    context.artifacts.push({ id, localId, file, def, kind: kind ?? "passthrough", inputs, broken });
+  const invalid = where.file.partial?.invalidArtifacts ?? new Set<string>();
+  const known = [...localIds, ...invalid, ...where.bindings.keys()];
+  const scope: Scope = { ...where, known };
+  for (const localId of localIds) inlineArtifact(context, scope, localId);
+  checkInvalidArtifactInputs(context, scope);
+}
+
+function inlineArtifact(context: FlattenContext, scope: Scope, localId: string): void {
+  const { file, prefix, includedBy } = scope;
+  const def = scope.runbook.artifacts![localId]!;
+  const at = `artifacts.${localId}`;
+  const id = prefix + localId;
+  const kind = kindOf(def);
+  let broken = false;
+  if (kind === undefined) {
+    context.diagnostics.add(
+      file,
+      PlanDiagnosticCode.UnknownComponent,
+      `Artifact "${localId}" declares none of source, inputs, reuse: say how it is produced.`,
+      at,
+    );
+    broken = true;
   }
-  checkInvalidArtifactInputs(context, file, runbook, bindings, known, includedBy !== undefined);
+  const resolved = resolveInputs(context, scope, localId, def.inputs ?? []);
+  broken ||= resolved.broken;
+  const { inputs, droppedOptional } = resolved;
+  // A directive's own inputs only feed its input_mapping, so it may be left with none.
+  const noInputsLeft =
+    (def.inputs ?? []).length > 0 && inputs.length === 0 && droppedOptional.length > 0;
+  if (noInputsLeft && !broken && !def.child_runbook) {
+    broken = true;
+    const names = droppedOptional.map((n) => `"${n}"`).join(", ");
+    context.diagnostics.add(
+      includedBy?.target ?? file,
+      PlanDiagnosticCode.ChildMapping,
+      `Artifact "${localId}" of ${file.relPath} takes only the optional input(s) ${names}, which ${includedBy ? `"${includedBy.id}"` : "the directive"} does not map: it would have no inputs.`,
+      includedBy ? `${includedBy.path}.child_runbook.input_mapping` : `${at}.inputs`,
+      `map ${names} in input_mapping`,
+    );
+  }
+  if (def.child_runbook && def.inputs) {
+    const output = includeChild(context, {
+      scope,
+      localId,
+      id,
+      def: { ...def, child_runbook: def.child_runbook },
+      at: `${at}.child_runbook`,
+      resolvedByName: resolved.byName,
+      droppedOptional,
+    });
+    context.artifacts.push({
+      id,
+      localId,
+      file,
+      def,
+      kind: "passthrough",
+      inputs: output === undefined ? [] : [output],
+      broken: broken || output === undefined,
+    });
+    return;
+  }
+  context.artifacts.push({ id, localId, file, def, kind: kind ?? "passthrough", inputs, broken });
+}
+
+/**
+ * Flattened ids of an artifact's `inputs`, by the name written too; the optional
+ * inputs of a child left unmapped are dropped. Unknown names are reported.
+ */
+function resolveInputs(
+  context: FlattenContext,
+  scope: Scope,
+  localId: string,
+  written: ReadonlyArray<string>,
+): { inputs: string[]; byName: Map<string, string>; droppedOptional: string[]; broken: boolean } {
+  const local = scope.runbook.artifacts ?? {};
+  const invalid = scope.file.partial?.invalidArtifacts;
+  const inputs: string[] = [];
+  const byName = new Map<string, string>();
+  const droppedOptional: string[] = [];
+  let broken = false;
+  written.forEach((ref, index) => {
+    if (Object.hasOwn(local, ref)) {
+      inputs.push(scope.prefix + ref);
+      byName.set(ref, scope.prefix + ref);
+      return;
+    }
+    if (invalid?.has(ref)) {
+      broken = true;
+      return;
+    }
+    const binding = scope.bindings.get(ref);
+    if (binding === undefined) {
+      broken = true;
+      reportUnknownInput(context, scope, localId, ref, index);
+    } else if ("artifact" in binding) {
+      inputs.push(binding.artifact);
+      byName.set(ref, binding.artifact);
+    } else if (binding.unmapped === "optional") {
+      droppedOptional.push(ref);
+    } else {
+      broken = true;
+    }
+  });
+  return { inputs, byName, droppedOptional, broken };
+}
+
+function reportUnknownInput(
+  context: FlattenContext,
+  scope: Scope,
+  localId: string,
+  ref: string,
+  index: number,
+): void {
+  const { file, runbook } = scope;
+  const path = `artifacts.${localId}.inputs.${index}`;
+  if (scope.includedBy === undefined && runbook.inputs !== undefined && ref in runbook.inputs) {
+    context.diagnostics.add(
+      file,
+      PlanDiagnosticCode.UnknownArtifact,
+      `Artifact "${localId}" takes "${ref}", an input of this child runbook: only a runbook that includes it (child_runbook) can provide it.`,
+      path,
+      "plan the parent runbook instead",
+    );
+    return;
+  }
+  const where = scope.bindings.size > 0 ? "artifact or input of this runbook" : "artifact";
+  const candidates = scope.known.filter((candidate) => candidate !== localId);
+  context.diagnostics.add(
+    file,
+    PlanDiagnosticCode.UnknownArtifact,
+    `Artifact "${localId}" takes input "${ref}", but there is no ${where} "${ref}".`,
+    path,
+    didYouMean(ref, candidates) ?? `known ids: ${scope.known.join(", ") || "(none)"}`,
+  );
 }
 
 /**
@@ -294,88 +294,82 @@ async function inline(
  * reason (a misspelt key), so that fixing that reason does not reveal a new problem.
  * Such an artifact is never planned; only its references are checked.
  */
-function checkInvalidArtifactInputs(
-  context: FlattenContext,
-  file: RunbookFile,
-  runbook: Runbook,
-  bindings: ReadonlyMap<string, Binding>,
-  known: ReadonlyArray<string>,
-  included: boolean,
-): void {
-  const partial = file.partial;
+function checkInvalidArtifactInputs(context: FlattenContext, scope: Scope): void {
+  const partial = scope.file.partial;
   if (partial === undefined) return;
-  const local = new Set(Object.keys(runbook.artifacts ?? {}));
+  const local = scope.runbook.artifacts ?? {};
   for (const [localId, written] of partial.invalidArtifactInputs) {
     written.forEach((ref, index) => {
-      if (local.has(ref) || partial.invalidArtifacts.has(ref) || bindings.has(ref)) return;
-      if (!included && runbook.inputs !== undefined && ref in runbook.inputs) {
-        context.diagnostics.add(
-          file,
-          PlanDiagnosticCode.UnknownArtifact,
-          `Artifact "${localId}" takes "${ref}", an input of this child runbook: only a runbook that includes it (child_runbook) can provide it.`,
-          `artifacts.${localId}.inputs.${index}`,
-          "plan the parent runbook instead",
-        );
-        return;
-      }
-      const where = bindings.size > 0 ? "artifact or input of this runbook" : "artifact";
-      context.diagnostics.add(
-        file,
-        PlanDiagnosticCode.UnknownArtifact,
-        `Artifact "${localId}" takes input "${ref}", but there is no ${where} "${ref}".`,
-        `artifacts.${localId}.inputs.${index}`,
-        didYouMean(
-          ref,
-          known.filter((candidate) => candidate !== localId),
-        ) ?? `known ids: ${known.join(", ") || "(none)"}`,
-      );
+      if (Object.hasOwn(local, ref) || partial.invalidArtifacts.has(ref)) return;
+      if (scope.bindings.has(ref)) return;
+      reportUnknownInput(context, scope, localId, ref, index);
     });
   }
 }
 
 /**
- * Loads, checks and inlines the child runbook of directive `localId`. Returns the
- * flattened id of the child artifact the directive passes through, or undefined when
- * that cannot be known (already reported).
+ * Checks and inlines the child runbook of a directive. Returns the flattened id of the
+ * child artifact the directive passes through, or undefined when that cannot be known
+ * (already reported).
  */
-async function includeChild(
-  context: FlattenContext,
-  file: RunbookFile,
-  localId: string,
-  id: string,
-  def: ArtifactDefinition,
-  resolvedByName: ReadonlyMap<string, string>,
-  droppedOptional: ReadonlyArray<string>,
-  depth: number,
-  chain: ReadonlyArray<RunbookFile>,
-): Promise<string | undefined> {
-  const ref = def.child_runbook!;
-  const at = `artifacts.${localId}.child_runbook`;
-  const report = (code: string, message: string, path: string, hint?: string) =>
-    context.diagnostics.add(file, code, message, path, hint);
-
-  const problem = childPathProblem(ref.path);
-  if (problem !== undefined) {
-    report(
-      PlanDiagnosticCode.ChildPath,
-      `Child runbook path "${ref.path}" of "${localId}" ${problem}.`,
-      `${at}.path`,
+function includeChild(context: FlattenContext, directive: Directive): string | undefined {
+  const child = findChild(context, directive);
+  const runbook = child?.runbook;
+  if (child === undefined || runbook === undefined) return undefined; // reported
+  const { scope, id, localId } = directive;
+  const inlineChild = (bindings: ReadonlyMap<string, Binding>) =>
+    inline(context, {
+      file: child,
+      runbook,
+      prefix: `${id}__`,
+      bindings,
+      depth: scope.depth + 1,
+      chain: [...scope.chain, child],
+      includedBy: { target: scope.file, path: `artifacts.${localId}`, id: localId },
+    });
+  const childFields = child.partial?.invalidFields;
+  if (childFields?.has("inputs") || childFields?.has("outputs")) {
+    // The child's interface is not as written (already reported): check its valid
+    // artifacts, but not how the directive maps to it.
+    inlineChild(
+      new Map(Object.keys(runbook.inputs ?? {}).map((name) => [name, { unmapped: "broken" }])),
     );
     return undefined;
   }
-  const roots: ChildSearchRoot[] = [
-    { dir: file.baseDir, label: `the folder of ${file.relPath}` },
-    ...context.templateRoots,
-  ];
-  const found = await resolveChildPath(ref.path, roots);
-  const rootFields = context.root.partial?.invalidFields;
+  const usable = checkChildInterface(context, directive, child, runbook);
+  const bindings = bindChildInputs(context, directive, child, runbook);
+  const output = childOutputArtifact(context, directive, child, runbook);
+  inlineChild(bindings);
+  return usable ? output : undefined;
+}
+
+/**
+ * The child runbook a directive names, once it is known to be found, readable, inside
+ * its folder, not on a cycle and not too deep; undefined otherwise (reported). A child
+ * reached for the first time joins the plan's files, with its parse problems.
+ */
+function findChild(context: FlattenContext, directive: Directive): LoadedRunbookFile | undefined {
+  const { scope, localId, at } = directive;
+  const path = directive.def.child_runbook.path;
+  const report = (code: string, message: string, hint?: string) =>
+    context.diagnostics.add(scope.file, code, message, `${at}.path`, hint);
+
+  const problem = childPathProblem(path);
+  if (problem !== undefined) {
+    report(
+      PlanDiagnosticCode.ChildPath,
+      `Child runbook path "${path}" of "${localId}" ${problem}.`,
+    );
+    return undefined;
+  }
+  const found = scope.file.includes.get(path) ?? { status: "not-found", searched: [] };
+  const rootFields = context.loaded.root.partial?.invalidFields;
   if (found.status === "not-found") {
     // Looked for in template paths that are not the ones written: say nothing.
     if (rootFields?.has("config.template_paths")) return undefined;
     report(
       PlanDiagnosticCode.ChildNotFound,
-      `Child runbook "${ref.path}" of "${localId}" was not found; looked at ${found.searched.join(", ")}.`,
-      `${at}.path`,
+      `Child runbook "${path}" of "${localId}" was not found; looked at ${found.searched.join(", ")}.`,
       "check the path, or add its folder to config.template_paths of the root runbook",
     );
     return undefined;
@@ -383,82 +377,65 @@ async function includeChild(
   if (found.status === "escapes") {
     report(
       PlanDiagnosticCode.ChildPath,
-      `Child runbook "${ref.path}" of "${localId}" resolves to ${found.realPath}, outside ${found.root.label} (${found.root.dir}); links may not leave it.`,
-      `${at}.path`,
+      `Child runbook "${path}" of "${localId}" resolves to ${found.realPath}, outside ${found.root.label} (${found.root.dir}); links may not leave it.`,
     );
     return undefined;
   }
+  const chain = scope.chain;
   const cycleStart = chain.findIndex((member) => member.realPath === found.realPath);
   if (cycleStart !== -1) {
-    const names = [
-      ...chain.slice(cycleStart).map((member) => member.relPath),
-      chain[cycleStart]!.relPath,
-    ];
+    const names = [...chain.slice(cycleStart), chain[cycleStart]!].map((f) => f.relPath);
     report(
       PlanDiagnosticCode.ChildCycle,
       `Child runbooks include each other in a cycle: ${names.join(" -> ")}.`,
-      `${at}.path`,
     );
     return undefined;
   }
-  const childDepth = depth + 1;
+  const child =
+    found.realPath === context.loaded.root.realPath
+      ? context.loaded.root
+      : context.loaded.children.get(found.realPath);
+  const childDepth = scope.depth + 1;
   if (childDepth > context.maxChildDepth) {
     if (rootFields?.has("config.max_child_depth")) return undefined;
     const names = [...chain.map((member) => member.relPath), relativeToRoot(context, found.path)];
     report(
       PlanDiagnosticCode.ChildDepth,
       `Child runbooks nest ${childDepth} deep (${names.join(" -> ")}), deeper than max_child_depth ${context.maxChildDepth}.`,
-      `${at}.path`,
       "raise config.max_child_depth in the root runbook, or flatten the nesting",
     );
     return undefined;
   }
-  const child = await loadChild(context, found.path, found.realPath);
-  if (child === undefined) {
-    const isFolder = await stat(found.path).then(
-      (s) => s.isDirectory(),
-      () => false,
-    );
+  if (child === undefined || "unreadable" in child) {
     report(
       PlanDiagnosticCode.ChildNotFound,
-      isFolder
-        ? `Child runbook "${ref.path}" of "${localId}" is a folder (${found.path}), not a runbook file.`
-        : `Child runbook "${ref.path}" of "${localId}" could not be read (${found.path}).`,
-      `${at}.path`,
+      child?.isFolder
+        ? `Child runbook "${path}" of "${localId}" is a folder (${found.path}), not a runbook file.`
+        : `Child runbook "${path}" of "${localId}" could not be read (${found.path}).`,
     );
     return undefined;
+  }
+  if (!context.included.has(child.realPath)) {
+    context.included.add(child.realPath);
+    context.files.push(child);
+    context.diagnostics.push(...child.diagnostics);
   }
   context.depth = Math.max(context.depth, childDepth);
-  const runbook = child.runbook;
-  if (runbook === undefined) return undefined; // its parse diagnostics are reported
-  const childFields = child.partial?.invalidFields;
-  if (childFields?.has("inputs") || childFields?.has("outputs")) {
-    // The child's interface is not as written (already reported): check its valid
-    // artifacts, but not how the directive maps to it.
-    const unknownBindings = new Map<string, Binding>(
-      Object.keys(runbook.inputs ?? {}).map((name) => [name, { unmapped: "broken" }]),
-    );
-    await inline(
-      context,
-      child,
-      runbook,
-      `${id}__`,
-      unknownBindings,
-      childDepth,
-      [...chain, child],
-      {
-        target: file,
-        path: `artifacts.${localId}`,
-        id: localId,
-      },
-    );
-    return undefined;
-  }
+  return child;
+}
 
+/** Whether the child declares the inputs and outputs that make it includable (else reported). */
+function checkChildInterface(
+  context: FlattenContext,
+  directive: Directive,
+  child: RunbookFile,
+  runbook: Runbook,
+): boolean {
+  const { scope, localId, at } = directive;
   let usable = true;
-  const declaredInputs = runbook.inputs;
-  if (declaredInputs === undefined) {
-    report(
+  if (runbook.inputs === undefined) {
+    context.diagnostics.add(
+      scope.file,
       PlanDiagnosticCode.ChildMapping,
       `${child.relPath} is not a child runbook: it declares no "inputs".`,
       `${at}.path`,
@@ -466,35 +443,45 @@ async function includeChild(
     );
     usable = false;
   }
-  const declaredOutputs = runbook.outputs;
-  if (declaredOutputs === undefined || Object.keys(declaredOutputs).length === 0) {
-    report(
+  if (runbook.outputs === undefined || Object.keys(runbook.outputs).length === 0) {
+    context.diagnostics.add(
+      scope.file,
       PlanDiagnosticCode.ChildOutput,
       `${child.relPath} declares no "outputs": the directive "${localId}" has nothing to pass through.`,
       `${at}.path`,
     );
     usable = false;
   }
+  return usable;
+}
 
-  // Child input name -> what it stands for.
+/**
+ * What each input of the child stands for: the directive's input its `input_mapping`
+ * (or the one obvious pairing) gives it, or why it has none. Mapped inputs with an
+ * `input_schema` are recorded for the schema checks.
+ */
+function bindChildInputs(
+  context: FlattenContext,
+  directive: Directive,
+  child: RunbookFile,
+  runbook: Runbook,
+): Map<string, Binding> {
   const bindings = new Map<string, Binding>();
-  const inputNames = Object.keys(declaredInputs ?? {});
+  const declared = runbook.inputs;
+  if (declared === undefined) return bindings;
+  const { scope, localId, at, def } = directive;
+  const ref = def.child_runbook;
+  const report = (code: string, message: string, path: string, hint?: string) =>
+    context.diagnostics.add(scope.file, code, message, path, hint);
+  const inputNames = Object.keys(declared);
   const directiveInputs = def.inputs ?? [];
-  // Without input_mapping, one directive input feeds the child's only input, or its
-  // only required one (optional ones then stay unmapped).
-  const requiredNames = inputNames.filter((name) => !declaredInputs?.[name]?.optional);
-  const implicitInput =
-    inputNames.length === 1
-      ? inputNames[0]
-      : requiredNames.length === 1
-        ? requiredNames[0]
-        : undefined;
+
   const bind = (name: string, parentRef: string, path: string) => {
-    const artifact = resolvedByName.get(parentRef);
-    if (artifact === undefined && droppedOptional.includes(parentRef)) {
+    const artifact = directive.resolvedByName.get(parentRef);
+    if (artifact === undefined && directive.droppedOptional.includes(parentRef)) {
       // An optional input of the including runbook, left unmapped by its own parent:
       // fine for an optional input of this child, a gap for a required one.
-      if (declaredInputs?.[name]?.optional) {
+      if (declared[name]?.optional) {
         bindings.set(name, { unmapped: "optional" });
         return;
       }
@@ -508,10 +495,10 @@ async function includeChild(
       return;
     }
     bindings.set(name, artifact === undefined ? { unmapped: "broken" } : { artifact });
-    const expected = declaredInputs?.[name]?.input_schema;
+    const expected = declared[name]?.input_schema;
     if (artifact !== undefined && expected !== undefined) {
       context.inputSchemaExpectations.push({
-        target: file,
+        target: scope.file,
         path,
         inputName: name,
         childFile: child.relPath,
@@ -520,153 +507,122 @@ async function includeChild(
       });
     }
   };
-  if (declaredInputs !== undefined) {
-    if (ref.input_mapping !== undefined) {
-      for (const [name, parentRef] of Object.entries(ref.input_mapping)) {
-        const path = `${at}.input_mapping.${name}`;
-        if (!(name in declaredInputs)) {
-          report(
-            PlanDiagnosticCode.ChildMapping,
-            `input_mapping of "${localId}" maps "${name}", but ${child.relPath} declares no input "${name}" (it declares ${inputNames.map((n) => `"${n}"`).join(", ") || "none"}).`,
-            path,
-            didYouMean(name, inputNames),
-          );
-          continue;
-        }
-        if (!directiveInputs.includes(parentRef)) {
-          report(
-            PlanDiagnosticCode.ChildMapping,
-            `input_mapping of "${localId}" maps "${name}" to "${parentRef}", which is not one of its inputs (${directiveInputs.join(", ")}).`,
-            path,
-            didYouMean(parentRef, directiveInputs) ??
-              `add "${parentRef}" to inputs of "${localId}"`,
-          );
-          bindings.set(name, { unmapped: "broken" });
-          continue;
-        }
-        bind(name, parentRef, path);
-      }
-    } else if (implicitInput !== undefined && directiveInputs.length === 1) {
-      bind(implicitInput, directiveInputs[0]!, `${at}`);
-    } else if (inputNames.length > 0) {
-      report(
-        PlanDiagnosticCode.ChildMapping,
-        `"${localId}" must say which of its inputs (${directiveInputs.join(", ")}) feeds which input of ${child.relPath} (${inputNames.join(", ")}).`,
-        at,
-        "add input_mapping: {<child input>: <artifact id>}",
-      );
-      for (const name of inputNames) bindings.set(name, { unmapped: "broken" });
-    }
-    for (const name of inputNames) {
-      if (bindings.has(name)) continue;
-      if (declaredInputs[name]!.optional) {
-        bindings.set(name, { unmapped: "optional" });
+
+  // Without input_mapping, one directive input feeds the child's only input, or its
+  // only required one (optional ones then stay unmapped).
+  const requiredNames = inputNames.filter((name) => !declared[name]?.optional);
+  const implicitInput =
+    inputNames.length === 1
+      ? inputNames[0]
+      : requiredNames.length === 1
+        ? requiredNames[0]
+        : undefined;
+  if (ref.input_mapping !== undefined) {
+    for (const [name, parentRef] of Object.entries(ref.input_mapping)) {
+      const path = `${at}.input_mapping.${name}`;
+      if (!(name in declared)) {
+        report(
+          PlanDiagnosticCode.ChildMapping,
+          `input_mapping of "${localId}" maps "${name}", but ${child.relPath} declares no input "${name}" (it declares ${inputNames.map((n) => `"${n}"`).join(", ") || "none"}).`,
+          path,
+          didYouMean(name, inputNames),
+        );
         continue;
       }
-      report(
-        PlanDiagnosticCode.ChildMapping,
-        `Input "${name}" of ${child.relPath} is required, but "${localId}" does not map it.`,
-        ref.input_mapping !== undefined ? `${at}.input_mapping` : at,
-        `add "${name}: <artifact id>" to input_mapping`,
-      );
-      bindings.set(name, { unmapped: "broken" });
-    }
-  }
-
-  let outputArtifact: string | undefined;
-  if (declaredOutputs !== undefined && Object.keys(declaredOutputs).length > 0) {
-    const outputNames = Object.keys(declaredOutputs);
-    let outputName = ref.output;
-    if (outputName === undefined) {
-      if (outputNames.length === 1) outputName = outputNames[0]!;
-      else
+      if (!directiveInputs.includes(parentRef)) {
         report(
-          PlanDiagnosticCode.ChildOutput,
-          `${child.relPath} declares several outputs (${outputNames.join(", ")}); "${localId}" must name one.`,
-          at,
-          "add output: <name> under child_runbook",
+          PlanDiagnosticCode.ChildMapping,
+          `input_mapping of "${localId}" maps "${name}" to "${parentRef}", which is not one of its inputs (${directiveInputs.join(", ")}).`,
+          path,
+          didYouMean(parentRef, directiveInputs) ?? `add "${parentRef}" to inputs of "${localId}"`,
         );
-    }
-    if (outputName !== undefined) {
-      const declared = declaredOutputs[outputName];
-      if (declared === undefined) {
-        report(
-          PlanDiagnosticCode.ChildOutput,
-          `${child.relPath} declares no output "${outputName}" (it declares ${outputNames.join(", ")}).`,
-          `${at}.output`,
-          didYouMean(outputName, outputNames),
-        );
-      } else if (child.partial?.invalidArtifacts.has(declared.artifact)) {
-        // Declared but invalid: already reported in the child.
-      } else if (!(declared.artifact in (runbook.artifacts ?? {}))) {
-        context.diagnostics.add(
-          child,
-          PlanDiagnosticCode.ChildOutput,
-          `Output "${outputName}" names artifact "${declared.artifact}", which ${child.relPath} does not declare.`,
-          `outputs.${outputName}.artifact`,
-          didYouMean(declared.artifact, Object.keys(runbook.artifacts ?? {})),
-        );
-      } else {
-        outputArtifact = `${id}__${declared.artifact}`;
+        bindings.set(name, { unmapped: "broken" });
+        continue;
       }
+      bind(name, parentRef, path);
     }
+  } else if (implicitInput !== undefined && directiveInputs.length === 1) {
+    bind(implicitInput, directiveInputs[0]!, at);
+  } else if (inputNames.length > 0) {
+    report(
+      PlanDiagnosticCode.ChildMapping,
+      `"${localId}" must say which of its inputs (${directiveInputs.join(", ")}) feeds which input of ${child.relPath} (${inputNames.join(", ")}).`,
+      at,
+      "add input_mapping: {<child input>: <artifact id>}",
+    );
+    for (const name of inputNames) bindings.set(name, { unmapped: "broken" });
   }
-
-  await inline(context, child, runbook, `${id}__`, bindings, childDepth, [...chain, child], {
-    target: file,
-    path: `artifacts.${localId}`,
-    id: localId,
-  });
-  return usable ? outputArtifact : undefined;
+  for (const name of inputNames) {
+    if (bindings.has(name)) continue;
+    if (declared[name]!.optional) {
+      bindings.set(name, { unmapped: "optional" });
+      continue;
+    }
+    report(
+      PlanDiagnosticCode.ChildMapping,
+      `Input "${name}" of ${child.relPath} is required, but "${localId}" does not map it.`,
+      ref.input_mapping !== undefined ? `${at}.input_mapping` : at,
+      `add "${name}: <artifact id>" to input_mapping`,
+    );
+    bindings.set(name, { unmapped: "broken" });
+  }
+  return bindings;
 }
 
-async function loadChild(
+/**
+ * Flattened id of the child artifact behind the output the directive chooses (its
+ * `output`, or the only one), or undefined when there is none to choose (reported).
+ */
+function childOutputArtifact(
   context: FlattenContext,
-  absPath: string,
-  realPath: string,
-): Promise<RunbookFile | undefined> {
-  const cached = context.byRealPath.get(realPath);
-  if (cached !== undefined) return cached ?? undefined;
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(absPath);
-  } catch {
-    context.byRealPath.set(realPath, null);
+  directive: Directive,
+  child: RunbookFile,
+  runbook: Runbook,
+): string | undefined {
+  const declared = runbook.outputs;
+  if (declared === undefined || Object.keys(declared).length === 0) return undefined;
+  const { scope, localId, at, id } = directive;
+  const outputNames = Object.keys(declared);
+  const outputName =
+    directive.def.child_runbook.output ?? (outputNames.length === 1 ? outputNames[0]! : undefined);
+  if (outputName === undefined) {
+    context.diagnostics.add(
+      scope.file,
+      PlanDiagnosticCode.ChildOutput,
+      `${child.relPath} declares several outputs (${outputNames.join(", ")}); "${localId}" must name one.`,
+      at,
+      "add output: <name> under child_runbook",
+    );
     return undefined;
   }
-  const relPath = relativeToRoot(context, absPath);
-  const displayFile = join(context.rootDisplayDir, ...relPath.split("/"));
-  const decoded = decodeRunbook(bytes, displayFile);
-  const text = "text" in decoded ? decoded.text : "";
-  const parsed =
-    "text" in decoded ? context.parse(text, { file: displayFile, env: context.env }) : undefined;
-  const file: RunbookFile = {
-    absPath,
-    realPath,
-    relPath,
-    baseDir: dirname(absPath),
-    bytes,
-    text,
-    displayFile,
-    locate: parsed?.locate ?? (() => undefined),
-  };
-  if ("diagnostic" in decoded) context.diagnostics.push(decoded.diagnostic);
-  else if (parsed?.ok) file.runbook = parsed.runbook;
-  else if (parsed !== undefined) {
-    context.diagnostics.push(...parsed.diagnostics);
-    const partial = partialFileOf(parsed);
-    if (partial !== undefined && parsed.partial !== undefined) {
-      file.runbook = parsed.partial.runbook;
-      file.partial = partial;
-    }
+  const output = declared[outputName];
+  if (output === undefined) {
+    context.diagnostics.add(
+      scope.file,
+      PlanDiagnosticCode.ChildOutput,
+      `${child.relPath} declares no output "${outputName}" (it declares ${outputNames.join(", ")}).`,
+      `${at}.output`,
+      didYouMean(outputName, outputNames),
+    );
+    return undefined;
   }
-  context.byRealPath.set(realPath, file);
-  context.files.push(file);
-  return file;
+  // Declared but invalid: already reported in the child.
+  if (child.partial?.invalidArtifacts.has(output.artifact)) return undefined;
+  if (!(output.artifact in (runbook.artifacts ?? {}))) {
+    context.diagnostics.add(
+      child,
+      PlanDiagnosticCode.ChildOutput,
+      `Output "${outputName}" names artifact "${output.artifact}", which ${child.relPath} does not declare.`,
+      `outputs.${outputName}.artifact`,
+      didYouMean(output.artifact, Object.keys(runbook.artifacts ?? {})),
+    );
+    return undefined;
+  }
+  return `${id}__${output.artifact}`;
 }
 
 function relativeToRoot(context: FlattenContext, absPath: string): string {
-  return relative(context.root.baseDir, absPath).split(sep).join("/");
+  return relative(context.loaded.root.baseDir, absPath).split(sep).join("/");
 }
 
 /** Inlined ids that collide, or that grow longer than a store key segment allows. */

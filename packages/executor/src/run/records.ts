@@ -5,10 +5,9 @@ import {
   type ArtifactStore,
   errorProblem,
   isStoreError,
-  type Message,
-  messageDigest,
   RUN_TOMBSTONE_KEY,
 } from "@wct/store-core";
+import { z } from "zod";
 import { ExecutorError, ExecutorErrorCode } from "../errors.js";
 import { mapWithLimit } from "./concurrency.js";
 import { LOCK_KEY, RUN_KEY, STATE_KEY } from "./layout.js";
@@ -67,28 +66,47 @@ function corrupt(runId: string, what: string, error: unknown): ExecutorError {
   );
 }
 
-function isRunMetadata(value: unknown): value is RunMetadata {
-  const v = value as RunMetadata;
-  return (
-    v !== null &&
-    typeof v === "object" &&
-    typeof v.run_id === "string" &&
-    typeof v.runbook_hash === "string" &&
-    typeof v.started_at === "string" &&
-    typeof v.status === "string" &&
-    Array.isArray(v.attempts)
-  );
-}
+// Only what every version of wct has written is required, and unknown keys are kept
+// (loose objects), so that records of newer and older versions stay readable: see
+// "Persistence" in packages/executor/README.md.
+const runMetadataSchema = z.looseObject({
+  run_id: z.string(),
+  runbook_hash: z.string(),
+  started_at: z.string(),
+  status: z.string(),
+  attempts: z.array(z.unknown()),
+});
 
-function isRunState(value: unknown): value is RunState {
-  const v = value as RunState;
-  return (
-    v !== null &&
-    typeof v === "object" &&
-    Array.isArray(v.completed) &&
-    Array.isArray(v.failed) &&
-    Array.isArray(v.skipped) &&
-    Array.isArray(v.not_started)
+const artifactIds = z.array(z.string());
+
+const runStateSchema = z.looseObject({
+  completed: artifactIds,
+  failed: artifactIds,
+  skipped: artifactIds,
+  not_started: artifactIds,
+});
+
+/**
+ * The record `value` as `T` when `schema` accepts it; otherwise the `ERR_RUN_CORRUPT`
+ * error naming the key and each problem at its dot path (`attempts: expected array`).
+ */
+function parseRecord<T>(
+  schema: z.ZodType,
+  value: unknown,
+  store: ArtifactStore,
+  runId: string,
+  key: string,
+  what: string,
+): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data as T;
+  const problems = result.error.issues
+    .map((issue) => `${issue.path.map(String).join(".") || "(the whole record)"}: ${issue.message}`)
+    .join("; ");
+  throw corrupt(
+    runId,
+    what,
+    new Error(`${store.describe(runId, key)} is not a run ${what} (${problems})`),
   );
 }
 
@@ -107,14 +125,7 @@ export async function readRunMetadata(store: ArtifactStore, runId: string): Prom
     }
     throw corrupt(runId, "metadata", error);
   }
-  if (!isRunMetadata(value)) {
-    throw corrupt(
-      runId,
-      "metadata",
-      new Error(`${store.describe(runId, RUN_KEY)} is not run metadata`),
-    );
-  }
-  return value;
+  return parseRecord<RunMetadata>(runMetadataSchema, value, store, runId, RUN_KEY, "metadata");
 }
 
 /** `state.json` of a run, or `undefined` when there is none yet. `ERR_RUN_CORRUPT` when unreadable. */
@@ -129,18 +140,12 @@ export async function readRunState(
     if (isStoreError(error, "ERR_ARTIFACT_NOT_FOUND")) return undefined;
     throw corrupt(runId, "state", error);
   }
-  if (!isRunState(value)) {
-    throw corrupt(
-      runId,
-      "state",
-      new Error(`${store.describe(runId, STATE_KEY)} is not a run state`),
-    );
-  }
+  const state = parseRecord<RunState>(runStateSchema, value, store, runId, STATE_KEY, "state");
   return {
-    ...value,
-    digests: value.digests ?? {},
-    durations_ms: value.durations_ms ?? {},
-    errors: value.errors ?? {},
+    ...state,
+    digests: state.digests ?? {},
+    durations_ms: state.durations_ms ?? {},
+    errors: state.errors ?? {},
   };
 }
 
