@@ -17,7 +17,7 @@ afterEach(() => removeDir(dir));
 
 /** A runbook with the test plugin, the given `config:` body and `artifacts:` body. */
 function runbook(artifacts: string, config = "{}"): string {
-  return `name: review\ndescription: review\nplugins: [./test-plugin.mjs]\nconfig: ${config}\nartifacts:\n${artifacts}`;
+  return `name: bad-input\ndescription: bad input\nplugins: [./test-plugin.mjs]\nconfig: ${config}\nartifacts:\n${artifacts}`;
 }
 
 const ONE = "  a:\n    source: {type: numbers}\n";
@@ -110,7 +110,7 @@ describe("files that are not runbooks", () => {
   });
 
   it("reports a value of the wrong type once, not also against its length", async () => {
-    writeFileSync(join(dir, "rb.yaml"), runbook(ONE).replace("name: review", "name: []"));
+    writeFileSync(join(dir, "rb.yaml"), runbook(ONE).replace("name: bad-input", "name: []"));
     const { code, report } = await validateJson("rb.yaml");
     expect(code).toBe(2);
     expect(report.diagnostics.map((d) => [d.code, d.path])).toEqual([

@@ -220,4 +220,3 @@ describe("wct inspect", () => {
     expect(result.stderr).toContain("ERR_ARTIFACT_NOT_FOUND");
   });
 });
-

@@ -18,7 +18,7 @@ import {
 } from "./fixtures/run/helpers.js";
 
 const RUN = "0190c2a4-7a1b-7c3d-8e4f-00000000a001";
-const CHILD = fileURLToPath(new URL("./fixtures/run/review-lease-child.ts", import.meta.url));
+const CHILD = fileURLToPath(new URL("./fixtures/run/lease-child.ts", import.meta.url));
 
 let childScript = "";
 beforeAll(async () => {
@@ -41,7 +41,7 @@ function leaseChild(baseDir: string) {
 
 let base: string;
 beforeEach(async () => {
-  base = await mkdtemp(join(tmpdir(), "wct-review-lease-"));
+  base = await mkdtemp(join(tmpdir(), "wct-lease-takeover-"));
 });
 afterEach(async () => {
   await rm(base, { recursive: true, force: true });
@@ -59,7 +59,7 @@ async function runWithLockBytes(bytes: string) {
   return { store, plan: makePlan([{ id: "a", component: "emit" }]) };
 }
 
-describe("leases (review)", () => {
+describe("taking over a lease", () => {
   it("takes over a lock file that is not JSON instead of refusing the run until someone edits files", async () => {
     const { store, plan } = await runWithLockBytes('{"pid": 4242, "hostn');
     const log = eventLog();
