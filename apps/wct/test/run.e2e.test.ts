@@ -10,8 +10,8 @@ import {
   TEST_PLUGIN,
   tempDir,
   waitForFile,
-  wct,
 } from "./helpers.js";
+import { wctInProcess } from "./in-process.js";
 
 const RUNBOOK = `name: e2e
 description: end-to-end test runbook
@@ -53,7 +53,7 @@ afterEach(() => removeDir(dir));
 
 async function failedRun(): Promise<string> {
   writeFileSync(join(dir, "fail"), "");
-  const first = await wct(["run", "rb.yaml"], { cwd: dir, env });
+  const first = await wctInProcess(["run", "rb.yaml"], { cwd: dir, env });
   expect(first.code).toBe(1);
   rmSync(join(dir, "fail"));
   rmSync(trace, { recursive: true, force: true });
@@ -73,7 +73,7 @@ describe("wct run", () => {
     expect(readRunJson(store, runId).status).toBe("interrupted");
     expect(existsSync(join(store, "runs", runId, "_system", "lock.json"))).toBe(false);
     writeFileSync(join(dir, "go"), "");
-    const resumed = await wct(["run", "rb.yaml", "--resume", runId], { cwd: dir, env });
+    const resumed = await wctInProcess(["run", "rb.yaml", "--resume", runId], { cwd: dir, env });
     expect(resumed.code).toBe(0);
     expect(readArtifact(store, runId, "c")).toMatchObject({ content: [6] });
   });
@@ -83,7 +83,7 @@ describe("wct run", () => {
     rmSync(join(dir, "go"));
     const first = startWct(["run", "rb.yaml", "--resume", runId], { cwd: dir, env });
     await waitForFile(join(dir, "b-started"));
-    const second = await wct(["run", "rb.yaml", "--resume", runId], { cwd: dir, env });
+    const second = await wctInProcess(["run", "rb.yaml", "--resume", runId], { cwd: dir, env });
     expect(second.code).toBe(3);
     expect(second.stderr).toContain("ERR_RUN_LOCKED");
     expect(second.stderr).toContain(String(first.child.pid));
@@ -99,13 +99,13 @@ describe("wct run", () => {
     victim.child.kill("SIGKILL");
     await victim.done;
     expect(readRunJson(store, runId).status).toBe("running");
-    const listed = JSON.parse((await wct(["runs", "--json"], { cwd: dir, env })).stdout);
+    const listed = JSON.parse((await wctInProcess(["runs", "--json"], { cwd: dir, env })).stdout);
     expect(listed.find((r: { run_id: string }) => r.run_id === runId)).toMatchObject({
       status: "running",
       stale: true,
     });
     writeFileSync(join(dir, "go"), "");
-    const resumed = await wct(["run", "rb.yaml", "--resume", runId], { cwd: dir, env });
+    const resumed = await wctInProcess(["run", "rb.yaml", "--resume", runId], { cwd: dir, env });
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toMatch(/took over/);
     expect(readRunJson(store, runId).status).toBe("completed");

@@ -3,6 +3,11 @@ import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { type ParseResult, parseRunbook } from "../src/index.js";
 
+// Runs per property in the default loop; WCT_FUZZ_RUNS_SCALE=10 (say) soaks. fast-check
+// prints the seed and path of any failure; replay it with { seed, path } in fc.assert.
+const SCALE = Number(process.env.WCT_FUZZ_RUNS_SCALE ?? 1);
+const runs = (n: number) => ({ numRuns: Math.max(1, Math.round(n * SCALE)) });
+
 const VALID = `name: scan
 description: fuzz base
 config:
@@ -110,16 +115,14 @@ describe("parseRunbook on arbitrary input", () => {
   it("returns a result for arbitrary strings", () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 200 }), (text) => void checkedParse(text)),
-      {
-        numRuns: 1000,
-      },
+      runs(250),
     );
   });
 
   it("returns a result for YAML-ish token soup", () => {
     fc.assert(
       fc.property(yamlish, (text) => void checkedParse(text)),
-      { numRuns: 1500 },
+      runs(400),
     );
   });
 
@@ -151,7 +154,7 @@ describe("parseRunbook on arbitrary input", () => {
         // `undefined` and functions stringify to nothing.
         if (typeof text === "string") checkedParse(text);
       }),
-      { numRuns: 1000 },
+      runs(250),
     );
   });
 
@@ -166,7 +169,7 @@ describe("parseRunbook on arbitrary input", () => {
         }
         checkedParse(text);
       }),
-      { numRuns: 2000 },
+      runs(500),
     );
   });
 
