@@ -95,30 +95,36 @@ beforeAll(async () => {
 afterAll(() => removeDir(dir));
 
 describe("kill -9 then resume", () => {
-  it("runs killed with SIGKILL at seeded moments each resume to the artifacts of a clean run", async () => {
-    const random = mulberry32(SEED);
-    for (let i = 0; i < TRIALS; i++) {
-      const storeName = `store${i}`;
-      const store = join(dir, storeName);
-      const killAfter = 1 + Math.floor(random() * 2 * IDS.length);
-      const what = `WCT_CRASH_SEED=${SEED} trial ${i} (killed after ${killAfter} lines)`;
-      const runId = runIdFrom((await runAndKill(storeName, killAfter)).join("\n"));
-      expectEveryFileParses(store, what);
-      if (i % KILL_RESUME_EVERY === 0) {
-        // The resume takes over the dead process's lease, then dies holding it too.
-        await runAndKill(storeName, 1 + Math.floor(random() * IDS.length), runId);
-        expectEveryFileParses(store, `${what}, resume killed`);
+  it(
+    "runs killed with SIGKILL at seeded moments each resume to the artifacts of a clean run",
+    async () => {
+      const random = mulberry32(SEED);
+      for (let i = 0; i < TRIALS; i++) {
+        const storeName = `store${i}`;
+        const store = join(dir, storeName);
+        const killAfter = 1 + Math.floor(random() * 2 * IDS.length);
+        const what = `WCT_CRASH_SEED=${SEED} trial ${i} (killed after ${killAfter} lines)`;
+        const runId = runIdFrom((await runAndKill(storeName, killAfter)).join("\n"));
+        expectEveryFileParses(store, what);
+        if (i % KILL_RESUME_EVERY === 0) {
+          // The resume takes over the dead process's lease, then dies holding it too.
+          await runAndKill(storeName, 1 + Math.floor(random() * IDS.length), runId);
+          expectEveryFileParses(store, `${what}, resume killed`);
+        }
+        // Resuming needs no process of its own: the killed ones are gone.
+        const resumed = await wctInProcess(
+          ["run", "rb.yaml", "--store", storeName, "--resume", runId],
+          { cwd: dir },
+        );
+        expect(resumed.code, `${what}: ${resumed.stderr}`).toBe(0);
+        const got = Object.fromEntries(
+          IDS.map((id) => [id, readArtifact(store, runId, id).content]),
+        );
+        expect(got, what).toEqual(expected);
+        expectEveryFileParses(store, `${what}, resumed`);
+        expect(existsSync(join(store, "runs", runId, "_system", "lock.json")), what).toBe(false);
       }
-      // Resuming needs no process of its own: the killed ones are gone.
-      const resumed = await wctInProcess(
-        ["run", "rb.yaml", "--store", storeName, "--resume", runId],
-        { cwd: dir },
-      );
-      expect(resumed.code, `${what}: ${resumed.stderr}`).toBe(0);
-      const got = Object.fromEntries(IDS.map((id) => [id, readArtifact(store, runId, id).content]));
-      expect(got, what).toEqual(expected);
-      expectEveryFileParses(store, `${what}, resumed`);
-      expect(existsSync(join(store, "runs", runId, "_system", "lock.json")), what).toBe(false);
-    }
-  }, 240_000);
+    },
+    Math.max(240_000, TRIALS * 40_000),
+  );
 });
