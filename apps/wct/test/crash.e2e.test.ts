@@ -125,6 +125,7 @@ describe("kill -9 then resume", () => {
         expect(existsSync(join(store, "runs", runId, "_system", "lock.json")), what).toBe(false);
       }
     },
+    // Bounded, with room for a loaded machine and for soak runs of many trials.
     Math.max(240_000, TRIALS * 40_000),
   );
 });

@@ -146,6 +146,7 @@ describe("fs store crash safety", () => {
       // Temporary files left behind prove some kills landed inside a write.
       expect(leftoverTempFiles, `WCT_CRASH_SEED=${SEED}`).toBeGreaterThan(0);
     },
+    // Bounded, with room for a loaded machine and for soak runs of many trials.
     Math.max(120_000, KILLS * 20_000),
   );
 });
