@@ -10,8 +10,6 @@ export interface InProcessResult {
 export interface InProcessOptions {
   cwd: string;
   env?: Record<string, string | undefined>;
-  /** Receives the interrupt handler `wct run` subscribes, to stop a run as SIGINT would. */
-  onInterrupt?: (handler: (signal: string) => void) => void;
 }
 
 /**
@@ -42,10 +40,7 @@ export async function wctInProcess(
     version: "0.0.0-test",
     builtinPlugins,
     openStore,
-    onInterrupt: (handler) => {
-      options.onInterrupt?.(handler);
-      return () => {};
-    },
+    onInterrupt: () => () => {},
   };
   const saved = new Map<string, string | undefined>();
   for (const [name, value] of Object.entries(env)) {
