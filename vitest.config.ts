@@ -5,6 +5,14 @@ import { defineConfig } from "vitest/config";
 // drive the built `wct` binary; their global setup builds it once.
 const conditions = ["@wct/source", "node", "import", "module", "default"];
 
+const UNIT = [
+  "packages/*/test/**/*.test.ts",
+  "apps/*/test/**/*.test.ts",
+  "examples/**/test/**/*.test.ts",
+];
+/** Test files that call vi.mock(): they run isolated (see the unit-isolated project). */
+const MOCKING = ["packages/store-fs/test/list-unreadable.test.ts"];
+
 export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: ["@wct/source"] } },
@@ -12,17 +20,31 @@ export default defineConfig({
     // .ci/run reads the JSON report to print "N passed, N failed".
     reporters: process.env.WCT_TEST_REPORT ? ["default", "json"] : ["default"],
     outputFile: process.env.WCT_TEST_REPORT ? { json: process.env.WCT_TEST_REPORT } : {},
+    // Two cores, and many tests wait on child processes or the disk: a worker more
+    // than there are cores keeps both busy while one waits.
+    maxWorkers: 3,
     projects: [
       {
         extends: true,
         test: {
           name: "unit",
-          include: [
-            "packages/*/test/**/*.test.ts",
-            "apps/*/test/**/*.test.ts",
-            "examples/**/test/**/*.test.ts",
-          ],
-          exclude: ["**/*.e2e.test.ts", "**/node_modules/**"],
+          include: UNIT,
+          exclude: ["**/*.e2e.test.ts", "**/node_modules/**", ...MOCKING],
+          // Files share their worker's module cache: importing the workspace (zod, yaml,
+          // the executor, plugins) once per worker instead of once per file is most of
+          // the CPU the unit tests used. Tests leave no global state behind (env stubs
+          // are undone, in-process CLI calls restore process.env).
+          isolate: false,
+          testTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // vi.mock() of a module replaces it in the worker's module cache: such files
+          // get a fresh module graph each, so the mock reaches no other file.
+          name: "unit-isolated",
+          include: MOCKING,
           testTimeout: 30_000,
         },
       },

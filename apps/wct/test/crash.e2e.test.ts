@@ -1,4 +1,8 @@
-import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+// The one kill -9 scenario of a whole run: `wct run` (and sometimes the resume of it)
+// killed at seeded moments, then resumed to the artifacts of a clean run. The store's
+// own torn-write test is packages/store-fs/test/crash-safety.test.ts. Soak runs:
+// WCT_CRASH_TRIALS=200 WCT_CRASH_SEED=<n> pnpm vitest run apps/wct/test/crash.e2e.test.ts
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -9,8 +13,15 @@ import {
   startWct,
   TEST_PLUGIN,
   tempDir,
-  wct,
 } from "./helpers.js";
+import { wctInProcess } from "./in-process.js";
+
+/** How many runs are killed: a few by default, as many as a soak run wants. */
+const TRIALS = Number(process.env.WCT_CRASH_TRIALS ?? 6);
+/** Fixes every kill moment; printed with any failure so it can be replayed. */
+const SEED = Number(process.env.WCT_CRASH_SEED ?? 20261126);
+/** Every how many trials the resume itself is killed too (its lease taken over again). */
+const KILL_RESUME_EVERY = 3;
 
 // 24 artifacts: four sources, each feeding a chain of five sums.
 function crashRunbook(): string {
@@ -48,6 +59,24 @@ function mulberry32(seed: number): () => number {
   };
 }
 
+/** Starts `wct run` (or its resume), SIGKILLs it after `lines` progress lines. */
+async function runAndKill(store: string, lines: number, resume?: string): Promise<string[]> {
+  const args = ["run", "rb.yaml", "--store", store, ...(resume ? ["--resume", resume] : [])];
+  const run = startWct(args, { cwd: dir });
+  // Plain progress lines: "run <id> started", then started/completed per artifact.
+  const seen = await run.stderrLines(lines);
+  run.child.kill("SIGKILL");
+  const killed = await run.done;
+  return seen.length > 0 ? seen : killed.stderr.split("\n");
+}
+
+/** Every stored file parses; hidden files are the store's temporary files, never data. */
+function expectEveryFileParses(store: string, what: string): void {
+  for (const file of filesBelow(store).filter((f) => !basename(f).startsWith("."))) {
+    expect(() => JSON.parse(readFileSync(file, "utf8")), `${what}: ${file} parses`).not.toThrow();
+  }
+}
+
 let dir: string;
 let expected: Record<string, unknown>;
 
@@ -55,7 +84,7 @@ beforeAll(async () => {
   dir = tempDir();
   copyFileSync(TEST_PLUGIN, join(dir, "test-plugin.mjs"));
   writeFileSync(join(dir, "rb.yaml"), crashRunbook());
-  const clean = await wct(["run", "rb.yaml", "--store", "clean"], { cwd: dir });
+  const clean = await wctInProcess(["run", "rb.yaml", "--store", "clean"], { cwd: dir });
   expect(clean.code).toBe(0);
   const cleanId = runIdFrom(clean.stderr);
   expected = Object.fromEntries(
@@ -66,31 +95,37 @@ beforeAll(async () => {
 afterAll(() => removeDir(dir));
 
 describe("kill -9 then resume", () => {
-  it("20 runs killed with SIGKILL at random moments each resume to the same artifacts as a clean run", async () => {
-    const random = mulberry32(20261126);
-    for (let i = 0; i < 20; i++) {
-      const storeName = `store${i}`;
-      const run = startWct(["run", "rb.yaml", "--store", storeName], { cwd: dir });
-      // Plain progress lines: "run <id> started", then started/completed per artifact.
-      const killAfter = 1 + Math.floor(random() * 2 * IDS.length);
-      const lines = await run.stderrLines(killAfter);
-      run.child.kill("SIGKILL");
-      const killed = await run.done;
-      const runId = runIdFrom(lines.join("\n") || killed.stderr);
-      const store = join(dir, storeName);
-      // Hidden files are the store's temporary files: never read as data.
-      for (const file of filesBelow(store).filter((f) => !basename(f).startsWith("."))) {
-        expect(() => JSON.parse(readFileSync(file, "utf8")), `${file} parses`).not.toThrow();
+  it(
+    "runs killed with SIGKILL at seeded moments each resume to the artifacts of a clean run",
+    async () => {
+      const random = mulberry32(SEED);
+      for (let i = 0; i < TRIALS; i++) {
+        const storeName = `store${i}`;
+        const store = join(dir, storeName);
+        const killAfter = 1 + Math.floor(random() * 2 * IDS.length);
+        const what = `WCT_CRASH_SEED=${SEED} trial ${i} (killed after ${killAfter} lines)`;
+        const runId = runIdFrom((await runAndKill(storeName, killAfter)).join("\n"));
+        expectEveryFileParses(store, what);
+        if (i % KILL_RESUME_EVERY === 0) {
+          // The resume takes over the dead process's lease, then dies holding it too.
+          await runAndKill(storeName, 1 + Math.floor(random() * IDS.length), runId);
+          expectEveryFileParses(store, `${what}, resume killed`);
+        }
+        // Resuming needs no process of its own: the killed ones are gone.
+        const resumed = await wctInProcess(
+          ["run", "rb.yaml", "--store", storeName, "--resume", runId],
+          { cwd: dir },
+        );
+        expect(resumed.code, `${what}: ${resumed.stderr}`).toBe(0);
+        const got = Object.fromEntries(
+          IDS.map((id) => [id, readArtifact(store, runId, id).content]),
+        );
+        expect(got, what).toEqual(expected);
+        expectEveryFileParses(store, `${what}, resumed`);
+        expect(existsSync(join(store, "runs", runId, "_system", "lock.json")), what).toBe(false);
       }
-      const resumed = await wct(["run", "rb.yaml", "--store", storeName, "--resume", runId], {
-        cwd: dir,
-      });
-      expect(
-        resumed.code,
-        `iteration ${i} (killed after ${killAfter} lines): ${resumed.stderr}`,
-      ).toBe(0);
-      const got = Object.fromEntries(IDS.map((id) => [id, readArtifact(store, runId, id).content]));
-      expect(got).toEqual(expected);
-    }
-  }, 240_000);
+    },
+    // Bounded, with room for a loaded machine and for soak runs of many trials.
+    Math.max(240_000, TRIALS * 40_000),
+  );
 });

@@ -47,15 +47,15 @@ export function startWct(
     stderr += d;
     for (const w of waiters.splice(0)) w();
   });
+  // Set before the waiters run at close: one waiting for more lines than the process
+  // printed must then resolve, not wait for output that never comes.
+  let ended = false;
   const done = new Promise<WctResult>((resolve) => {
     child.on("close", (code, signal) => {
+      ended = true;
       for (const w of waiters.splice(0)) w();
       resolve({ code, signal, stdout, stderr });
     });
-  });
-  let ended = false;
-  done.then(() => {
-    ended = true;
   });
   return {
     child,

@@ -1,17 +1,10 @@
-// Hostile input, stores and plugins (issue 14): each case reproduces one defect found
-// by a black-box audit, through the built binary, and checks codes, exit codes and
-// what the store holds afterwards (never message text).
+// Hostile plugins and processes (issue 14) where the process itself matters: failures
+// that escape a component (uncaught exceptions, process.exit), signals during
+// shutdown, kill -9, and a store another user cannot read. The other hostile cases run
+// in-process (hostile.test.ts). Each checks codes, exit codes and what the store holds
+// afterwards (never message text).
 import { execFileSync, spawnSync } from "node:child_process";
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -26,6 +19,7 @@ import {
   waitForFile,
   wct,
 } from "./helpers.js";
+import { wctInProcess } from "./in-process.js";
 
 let dir: string;
 let store: string;
@@ -52,177 +46,10 @@ async function completedRun(): Promise<string> {
     join(dir, "rb.yaml"),
     runbook("  a:\n    source: {type: numbers}\n  b:\n    inputs: a\n    process: {type: sum}\n"),
   );
-  const result = await wct(["run", "rb.yaml", "--store", store], { cwd: dir });
+  const result = await wctInProcess(["run", "rb.yaml", "--store", store], { cwd: dir });
   expect(result.code).toBe(0);
   return runIdFrom(result.stderr);
 }
-
-function mkfifo(path: string): void {
-  rmSync(path, { force: true });
-  execFileSync("mkfifo", [path]);
-}
-
-describe("a secret substituted into the runbook", () => {
-  const SECRET = "hunter2-s3cr3t";
-  const env = { SECRET_X: SECRET };
-
-  function expectNowhere(...outputs: string[]): void {
-    for (const text of outputs) expect(text).not.toContain(SECRET);
-    for (const file of filesBelow(store)) {
-      expect(readFileSync(file, "utf8"), file).not.toContain(SECRET);
-    }
-  }
-
-  it("in a missing path is neither stored nor printed by run, --json and inspect", async () => {
-    writeFileSync(
-      join(dir, "rb.yaml"),
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the runbook text as written
-      'name: s\ndescription: s\nartifacts:\n  a:\n    source: {type: filesystem, properties: {path: "./missing-${SECRET_X}"}}\n',
-    );
-    const run = await wct(["run", "rb.yaml", "--store", store], { cwd: dir, env });
-    expect(run.code).toBe(1);
-    const runId = runIdFrom(run.stderr);
-    const json = await wct(["run", "rb.yaml", "--json", "--store", store], { cwd: dir, env });
-    expect(json.code).toBe(1);
-    expect(JSON.parse(json.stdout).artifacts[0].error.code).toBe("ERR_COMPONENT_FAILED");
-    const inspectRun = await wct(["inspect", runId, "--store", store], { cwd: dir });
-    const inspectArtifact = await wct(["inspect", runId, "a", "--json", "--store", store], {
-      cwd: dir,
-    });
-    expect(JSON.parse(inspectArtifact.stdout).execution.status).toBe("failed");
-    expectNowhere(
-      run.stdout,
-      run.stderr,
-      json.stdout,
-      json.stderr,
-      inspectRun.stdout,
-      inspectArtifact.stdout,
-    );
-  });
-
-  it("in timeout, output_schema and reuse.from_run is not echoed by validation errors", async () => {
-    writeFileSync(
-      join(dir, "rb.yaml"),
-      runbook(
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: the runbook text as written
-        '  a:\n    source: {type: numbers}\n    timeout: ${SECRET_X}\n    output_schema: "${SECRET_X}/not a version"\n  b:\n    reuse: {from_run: "${SECRET_X}", artifact: a}\n',
-      ),
-    );
-    for (const args of [
-      ["validate", "rb.yaml", "--store", store],
-      ["validate", "rb.yaml", "--json", "--store", store],
-      ["run", "rb.yaml", "--store", store],
-      ["run", "rb.yaml", "--json", "--store", store],
-    ]) {
-      const result = await wct(args, { cwd: dir, env });
-      expect(result.code, args.join(" ")).toBe(2);
-      expect(result.stdout + result.stderr).toContain("ERR_RUNBOOK_INVALID");
-      expectNowhere(result.stdout, result.stderr);
-    }
-  });
-});
-
-describe("a store entry that is not a regular file", () => {
-  it("state.json as a FIFO: runs lists the run as unreadable, inspect fails, neither hangs", async () => {
-    const runId = await completedRun();
-    mkfifo(systemFile(runId, "state.json"));
-    const runs = await wct(["runs", "--json", "--store", store], { cwd: dir });
-    expect(runs.code).toBe(0);
-    const listed = JSON.parse(runs.stdout).find((r: { run_id: string }) => r.run_id === runId);
-    expect(listed.status).toBe("unreadable");
-    expect(listed.reason).toContain("ERR_NOT_A_FILE");
-    const inspect = await wct(["inspect", runId, "--store", store], { cwd: dir });
-    expect(inspect.code).toBe(2);
-    expect(inspect.stderr).toContain("[ERR_RUN_CORRUPT]");
-    expect(inspect.stderr).not.toMatch(NO_STACK);
-  });
-
-  it("an artifact as a FIFO: inspect refuses it, resume produces it again", async () => {
-    const runId = await completedRun();
-    mkfifo(join(store, "runs", runId, "a.json"));
-    const inspect = await wct(["inspect", runId, "a", "--store", store], { cwd: dir });
-    expect(inspect.code).toBe(1);
-    expect(inspect.stderr).toContain("[ERR_NOT_A_FILE]");
-    const resumed = await wct(["run", "rb.yaml", "--resume", runId, "--json", "--store", store], {
-      cwd: dir,
-    });
-    expect(resumed.code).toBe(0);
-    const a = JSON.parse(resumed.stdout).artifacts.find((x: { id: string }) => x.id === "a");
-    expect(a.kept).toBe(false);
-    expect(readRunJson(store, runId)["status"]).toBe("completed");
-  });
-
-  it("lock.json as a FIFO: resume says the lock is unusable instead of hanging", async () => {
-    const runId = await completedRun();
-    mkfifo(systemFile(runId, "lock.json"));
-    const resumed = await wct(["run", "rb.yaml", "--resume", runId, "--store", store], {
-      cwd: dir,
-    });
-    expect(resumed.code).toBe(1);
-    expect(resumed.stderr).toContain("[ERR_LOCK_UNUSABLE]");
-  });
-});
-
-describe("a lock.json that cannot be a live lease", () => {
-  it("a folder: resume says so (ERR_LOCK_UNUSABLE), not that another process holds it", async () => {
-    const runId = await completedRun();
-    mkdirSync(systemFile(runId, "lock.json"));
-    const resumed = await wct(["run", "rb.yaml", "--resume", runId, "--store", store], {
-      cwd: dir,
-    });
-    expect(resumed.code).toBe(1);
-    expect(resumed.stderr).toContain("[ERR_LOCK_UNUSABLE]");
-    rmSync(systemFile(runId, "lock.json"), { recursive: true });
-    const again = await wct(["run", "rb.yaml", "--resume", runId, "--store", store], { cwd: dir });
-    expect(again.code).toBe(0);
-  });
-
-  it("a dangling symbolic link: resume says so (ERR_LOCK_UNUSABLE)", async () => {
-    const runId = await completedRun();
-    symlinkSync(join(dir, "nowhere"), systemFile(runId, "lock.json"));
-    const resumed = await wct(["run", "rb.yaml", "--resume", runId, "--store", store], {
-      cwd: dir,
-    });
-    expect(resumed.code).toBe(1);
-    expect(resumed.stderr).toContain("[ERR_LOCK_UNUSABLE]");
-  });
-});
-
-describe("inspect of an artifact edited after it was saved", () => {
-  it("warns that the bytes do not match the recorded digest", async () => {
-    const runId = await completedRun();
-    const file = join(store, "runs", runId, "a.json");
-    const clean = await wct(["inspect", runId, "a", "--store", store], { cwd: dir });
-    expect(clean.stderr).not.toContain("ERR_DIGEST_MISMATCH");
-    const message = JSON.parse(readFileSync(file, "utf8"));
-    message.content = [7, 7, 7];
-    writeFileSync(file, JSON.stringify(message));
-    for (const args of [
-      ["inspect", runId, "a", "--store", store],
-      ["inspect", runId, "a", "--json", "--store", store],
-    ]) {
-      const edited = await wct(args, { cwd: dir });
-      expect(edited.code).toBe(0);
-      expect(edited.stderr).toContain("[ERR_DIGEST_MISMATCH]");
-    }
-  });
-});
-
-describe("a plugin returning undefined inside an array", () => {
-  it("fails the artifact with ERR_INVALID_OUTPUT instead of storing null", async () => {
-    writeFileSync(
-      join(dir, "holes.mjs"),
-      `export default { name: "holes", connectors: [{ type: "holes", description: "d", outputSchema: { name: "s", version: "1.0.0" }, async extract() { return { list: [1, undefined, 3], sparse: [1, , 3] }; } }] };\n`,
-    );
-    writeFileSync(
-      join(dir, "rb.yaml"),
-      "name: h\ndescription: h\nplugins: [./holes.mjs]\nartifacts:\n  a:\n    source: {type: holes}\n",
-    );
-    const result = await wct(["run", "rb.yaml", "--json", "--store", store], { cwd: dir });
-    expect(result.code).toBe(1);
-    expect(JSON.parse(result.stdout).artifacts[0].error.code).toBe("ERR_INVALID_OUTPUT");
-  });
-});
 
 describe("a plugin whose failure escapes its component", () => {
   const PLUGIN = `const S = { name: "s", version: "1.0.0" };
@@ -315,7 +142,6 @@ describe("a second signal during shutdown", () => {
       ["SIGINT", "SIGTERM", "after the first is handled"],
       ["SIGINT", "SIGINT", "at once"],
       ["SIGTERM", "SIGINT", "after the first is handled"],
-      ["SIGTERM", "SIGTERM", "after the first is handled"],
     ];
   it("still marks the run interrupted and releases its lock, exit 130, in every trial", async () => {
     writeFileSync(
@@ -382,7 +208,8 @@ describe("temporary files left by killed writers", () => {
       const runId = runIdFrom(lines.join("\n"));
       writeFileSync(join(store, "runs", runId, `.a.json.${dead}.0badf00d1.tmp`), "{");
       writeFileSync(systemFile(runId, `.state.json.${dead}.0badf00d2.tmp`), "{");
-      const resumed = await wct(["run", "rb.yaml", "--resume", runId, "--store", store], {
+      // The resume needs no process of its own: the killed writer's is gone.
+      const resumed = await wctInProcess(["run", "rb.yaml", "--resume", runId, "--store", store], {
         cwd: dir,
       });
       expect(resumed.code, resumed.stderr).toBe(0);

@@ -7,12 +7,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { bundleChild } from "../../../scripts/test-child.js";
 import { createFsStore } from "../src/index.js";
-import { CHILD_KEYS, CHILD_RUN_ID } from "./fixtures/writer-child.js";
+import { CHILD_KEYS, CHILD_RUN_ID, mulberry32 } from "./fixtures/writer-child.js";
 
-const CHILD_SCRIPT = fileURLToPath(new URL("./fixtures/writer-child.ts", import.meta.url));
-const KILLS = 20;
+// The store-level scenario (a torn write); a whole run killed and resumed is
+// apps/wct/test/crash.e2e.test.ts. Soak: WCT_CRASH_TRIALS=200 WCT_CRASH_SEED=<n>.
+const KILLS = Number(process.env.WCT_CRASH_TRIALS ?? 6);
+const SEED = Number(process.env.WCT_CRASH_SEED ?? 20261129);
+
+let childScript = "";
+beforeAll(async () => {
+  childScript = await bundleChild(
+    fileURLToPath(new URL("./fixtures/writer-child.ts", import.meta.url)),
+  );
+});
 
 interface ChildValue {
   n: number;
@@ -40,24 +50,21 @@ function isCompleteValue(value: unknown): boolean {
 
 /**
  * When to kill the writer, once it has printed "ready" and then `afterSaves` more
- * completed writes: at once (it is then encoding or starting its next write), or on
- * the next change it makes in the run's folder (it is then inside a write: a temporary
- * file appeared, or, for a store that writes in place, the key's file changed).
+ * completed writes: at once (it is then encoding or starting its next write), or once
+ * its next temporary file appears in the run's folder (it is then inside a write).
  */
 interface KillMoment {
   afterSaves: number;
   onNextChange: boolean;
 }
 
-async function killWriter(baseDir: string, moment: KillMoment): Promise<void> {
+async function killWriter(baseDir: string, moment: KillMoment, seed: number): Promise<void> {
   const runDir = join(baseDir, "runs", CHILD_RUN_ID);
   await mkdir(runDir, { recursive: true, mode: 0o700 });
   const watcher = watch(runDir);
-  const child = spawn(
-    process.execPath,
-    ["--conditions=@wct/source", "--import", "tsx", CHILD_SCRIPT, baseDir],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const child = spawn(process.execPath, [childScript, baseDir, String(seed)], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const exited = once(child, "exit");
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
@@ -71,7 +78,15 @@ async function killWriter(baseDir: string, moment: KillMoment): Promise<void> {
       else if (line.startsWith("saved ")) saves++;
       if (ready && saves >= moment.afterSaves) break;
     }
-    if (ready && moment.onNextChange) await Promise.race([once(watcher, "change"), exited]);
+    if (ready && moment.onNextChange) {
+      for (;;) {
+        const [, name] = (await Promise.race([once(watcher, "change"), exited])) as [
+          string,
+          string | undefined,
+        ];
+        if (name === undefined || name.endsWith(".tmp")) break;
+      }
+    }
     child.kill("SIGKILL");
     const [, signal] = await exited;
     expect(signal, `the writer died on its own: ${stderr}`).toBe("SIGKILL");
@@ -95,30 +110,43 @@ describe("fs store crash safety", () => {
     await rm(baseDir, { recursive: true, force: true });
   });
 
-  it("a writer killed with SIGKILL mid-write leaves only complete values and no listed temp file", async () => {
-    let leftoverTempFiles = 0;
-    for (let kill = 0; kill < KILLS; kill++) {
-      await killWriter(baseDir, {
-        afterSaves: Math.floor(Math.random() * 4),
-        onNextChange: kill % 4 !== 3,
-      });
+  it(
+    "a writer killed with SIGKILL mid-write leaves only complete values and no listed temp file",
+    async () => {
+      const random = mulberry32(SEED);
+      let leftoverTempFiles = 0;
+      for (let kill = 0; kill < KILLS; kill++) {
+        const what = `WCT_CRASH_SEED=${SEED} kill ${kill}`;
+        await killWriter(
+          baseDir,
+          { afterSaves: Math.floor(random() * 4), onNextChange: kill % 4 !== 3 },
+          Math.floor(random() * 2 ** 31),
+        );
 
-      const files = await filesUnder(join(baseDir, "runs"));
-      const hidden = files.filter((file) => file.split("/").pop()?.startsWith("."));
-      leftoverTempFiles = Math.max(leftoverTempFiles, hidden.length);
-      for (const file of files.filter((f) => !hidden.includes(f))) {
-        const text = await readFile(file, "utf8");
-        expect(parsesWhole(text), `${file} is torn after kill ${kill}`).toBe(true);
-      }
+        const files = await filesUnder(join(baseDir, "runs"));
+        const hidden = files.filter((file) => file.split("/").pop()?.startsWith("."));
+        leftoverTempFiles = Math.max(leftoverTempFiles, hidden.length);
+        for (const file of files.filter((f) => !hidden.includes(f))) {
+          const text = await readFile(file, "utf8");
+          expect(parsesWhole(text), `${what}: ${file} is torn`).toBe(true);
+        }
 
-      const store = createFsStore({ baseDir });
-      const keys = await store.listKeys(CHILD_RUN_ID);
-      for (const key of keys) {
-        expect(CHILD_KEYS.includes(key) || /^created\/\d+_\d+$/.test(key), key).toBe(true);
-        expect(isCompleteValue(await store.getJson(CHILD_RUN_ID, key)), key).toBe(true);
+        const store = createFsStore({ baseDir });
+        const keys = await store.listKeys(CHILD_RUN_ID);
+        for (const key of keys) {
+          expect(
+            CHILD_KEYS.includes(key) || /^created\/\d+_\d+$/.test(key),
+            `${what}: ${key}`,
+          ).toBe(true);
+          expect(isCompleteValue(await store.getJson(CHILD_RUN_ID, key)), `${what}: ${key}`).toBe(
+            true,
+          );
+        }
       }
-    }
-    // Temporary files left behind prove some kills landed inside a write.
-    expect(leftoverTempFiles).toBeGreaterThan(0);
-  }, 60_000);
+      // Temporary files left behind prove some kills landed inside a write.
+      expect(leftoverTempFiles, `WCT_CRASH_SEED=${SEED}`).toBeGreaterThan(0);
+    },
+    // Bounded, with room for a loaded machine and for soak runs of many trials.
+    Math.max(120_000, KILLS * 20_000),
+  );
 });

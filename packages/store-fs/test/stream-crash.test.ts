@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { bundleChild } from "../../../scripts/test-child.js";
 import { createFsStore } from "../src/index.js";
 import { STREAM_CHILD_RECORDS, STREAM_CHILD_RUN_ID } from "./fixtures/stream-writer-child.js";
 import { useTempDir } from "./temp-dir.js";
@@ -17,11 +18,9 @@ const KILLS = 3;
 async function killMidStream(baseDir: string): Promise<string[]> {
   const runDir = join(baseDir, "runs", STREAM_CHILD_RUN_ID);
   await mkdir(runDir, { recursive: true, mode: 0o700 });
-  const child = spawn(
-    process.execPath,
-    ["--conditions=@wct/source", "--import", "tsx", CHILD_SCRIPT, baseDir],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const child = spawn(process.execPath, [await bundleChild(CHILD_SCRIPT), baseDir], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const exited = once(child, "exit");
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => {

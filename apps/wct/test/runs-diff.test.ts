@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { removeDir, runIdFrom, tempDir, wct } from "./helpers.js";
+import { removeDir, runIdFrom, tempDir } from "./helpers.js";
+import { wctInProcess } from "./in-process.js";
 
 const RUNBOOK = `name: diff
 description: scans one folder for personal data
@@ -28,7 +29,7 @@ afterEach(() => removeDir(dir));
 
 async function scan(text: string): Promise<string> {
   writeFileSync(join(dir, "src", "contacts.txt"), text);
-  const result = await wct(["run", "rb.yaml"], { cwd: dir, env });
+  const result = await wctInProcess(["run", "rb.yaml"], { cwd: dir, env });
   expect(result.code).toBe(0);
   return runIdFrom(result.stderr);
 }
@@ -59,7 +60,9 @@ describe("wct runs diff", () => {
     const second = await scan(
       "intro line added above\nowner email: alice.jones@example.com\ncc robert.smith@corp-mail.net\nops email: ops.team@example.org\n",
     );
-    const result = await wct(["runs", "diff", first.slice(0, 20), second, "--json"], { cwd: dir });
+    const result = await wctInProcess(["runs", "diff", first.slice(0, 20), second, "--json"], {
+      cwd: dir,
+    });
     expect(result.code).toBe(0);
     const diff = JSON.parse(result.stdout) as DiffJson;
     expect(diff.runbook_changed).toBe(false);
@@ -78,13 +81,13 @@ describe("wct runs diff", () => {
   it("two scans of unchanged files show no changed artifact", async () => {
     const first = await scan("owner email: alice.jones@example.com\n");
     const second = await scan("owner email: alice.jones@example.com\n");
-    const result = await wct(["runs", "diff", first, second, "--json"], { cwd: dir });
+    const result = await wctInProcess(["runs", "diff", first, second, "--json"], { cwd: dir });
     const diff = JSON.parse(result.stdout) as DiffJson;
     expect(diff.artifacts.map((a) => [a.id, a.changed])).toEqual([
       ["code", false],
       ["code_findings", false],
     ]);
-    const text = await wct(["runs", "diff", first, second], { cwd: dir });
+    const text = await wctInProcess(["runs", "diff", first, second], { cwd: dir });
     expect(text.code).toBe(0);
     expect(text.stdout).toContain("0 new, 0 gone");
   });
@@ -92,7 +95,7 @@ describe("wct runs diff", () => {
   it("an unknown run exits 2 with close matches", async () => {
     const first = await scan("owner email: alice.jones@example.com\n");
     const typo = `${first.slice(0, 30)}zzzzzz`;
-    const result = await wct(["runs", "diff", typo, first], { cwd: dir });
+    const result = await wctInProcess(["runs", "diff", typo, first], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("[ERR_RUN_NOT_FOUND]");
     expect(result.stderr).toContain(first);

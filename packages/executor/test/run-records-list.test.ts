@@ -15,13 +15,13 @@ import { runAndKill } from "./fixtures/run/kill-child.js";
 
 let base: string;
 beforeEach(async () => {
-  base = await mkdtemp(join(tmpdir(), "wct-review-records-"));
+  base = await mkdtemp(join(tmpdir(), "wct-run-records-"));
 });
 afterEach(async () => {
   await rm(base, { recursive: true, force: true });
 });
 
-describe("run records (review)", () => {
+describe("listing run records", () => {
   it("gives the duration of a run that completed on resume after its first process was killed", async () => {
     const runId = createRunId();
     await runAndKill(base, runId, 5);

@@ -1,9 +1,10 @@
-// Bad input a first-time user may give wct: each case checks the stable code, the
+// Bad input a first-time user may give wct, run in-process: each case checks the stable code, the
 // documented exit code and that nothing is stored by mistake (never message text).
 import { copyFileSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { readRunJson, removeDir, runIdFrom, TEST_PLUGIN, tempDir, wct } from "./helpers.js";
+import { readRunJson, removeDir, runIdFrom, TEST_PLUGIN, tempDir } from "./helpers.js";
+import { wctInProcess } from "./in-process.js";
 
 let dir: string;
 let store: string;
@@ -16,7 +17,7 @@ afterEach(() => removeDir(dir));
 
 /** A runbook with the test plugin, the given `config:` body and `artifacts:` body. */
 function runbook(artifacts: string, config = "{}"): string {
-  return `name: review\ndescription: review\nplugins: [./test-plugin.mjs]\nconfig: ${config}\nartifacts:\n${artifacts}`;
+  return `name: bad-input\ndescription: bad input\nplugins: [./test-plugin.mjs]\nconfig: ${config}\nartifacts:\n${artifacts}`;
 }
 
 const ONE = "  a:\n    source: {type: numbers}\n";
@@ -30,7 +31,7 @@ interface ValidateReport {
 async function validateJson(
   file: string,
 ): Promise<{ code: number | null; report: ValidateReport }> {
-  const result = await wct(["validate", file, "--json", "--store", store], { cwd: dir });
+  const result = await wctInProcess(["validate", file, "--json", "--store", store], { cwd: dir });
   return { code: result.code, report: JSON.parse(result.stdout) as ValidateReport };
 }
 
@@ -52,7 +53,7 @@ describe("runbook values the runtime cannot honour", () => {
       ["ERR_INVALID_VALUE", "config.timeout"],
       ["ERR_INVALID_VALUE", "artifacts.a.timeout"],
     ]);
-    const run = await wct(["run", "rb.yaml", "--store", store], { cwd: dir });
+    const run = await wctInProcess(["run", "rb.yaml", "--store", store], { cwd: dir });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("[ERR_RUNBOOK_INVALID]");
     expect(storedRuns()).toEqual([]);
@@ -64,7 +65,7 @@ describe("runbook values the runtime cannot honour", () => {
     const { code, report } = await validateJson("rb.yaml");
     expect(code).toBe(2);
     expect(report.diagnostics.map((d) => d.code)).toEqual(["ERR_INVALID_ID"]);
-    const run = await wct(["run", "rb.yaml", "--store", store], { cwd: dir });
+    const run = await wctInProcess(["run", "rb.yaml", "--store", store], { cwd: dir });
     expect(run.code).toBe(2);
     expect(storedRuns()).toEqual([]);
   });
@@ -109,7 +110,7 @@ describe("files that are not runbooks", () => {
   });
 
   it("reports a value of the wrong type once, not also against its length", async () => {
-    writeFileSync(join(dir, "rb.yaml"), runbook(ONE).replace("name: review", "name: []"));
+    writeFileSync(join(dir, "rb.yaml"), runbook(ONE).replace("name: bad-input", "name: []"));
     const { code, report } = await validateJson("rb.yaml");
     expect(code).toBe(2);
     expect(report.diagnostics.map((d) => [d.code, d.path])).toEqual([
@@ -137,7 +138,7 @@ describe("--store", () => {
   it("refuses an empty --store instead of using the working folder as the store", async () => {
     writeFileSync(join(dir, "rb.yaml"), runbook(ONE));
     for (const command of [["run", "rb.yaml"], ["validate", "rb.yaml"], ["runs"]]) {
-      const result = await wct([...command, "--store", ""], { cwd: dir });
+      const result = await wctInProcess([...command, "--store", ""], { cwd: dir });
       expect(result.code, command.join(" ")).toBe(2);
       expect(result.stderr).toContain("[ERR_USAGE]");
     }
@@ -146,7 +147,7 @@ describe("--store", () => {
 
   it("treats an empty WCT_STORE as unset (.waivern)", async () => {
     writeFileSync(join(dir, "rb.yaml"), runbook(ONE));
-    const result = await wct(["run", "rb.yaml"], { cwd: dir, env: { WCT_STORE: "" } });
+    const result = await wctInProcess(["run", "rb.yaml"], { cwd: dir, env: { WCT_STORE: "" } });
     expect(result.code).toBe(0);
     expect(existsSync(join(dir, "runs"))).toBe(false);
     expect(existsSync(join(dir, ".waivern", "runs", runIdFrom(result.stderr)))).toBe(true);
@@ -156,22 +157,28 @@ describe("--store", () => {
 describe("wct inspect <run> <artifact>", () => {
   it("refuses a store key that is not an artifact id (no false 'corrupt' report)", async () => {
     writeFileSync(join(dir, "rb.yaml"), runbook(ONE));
-    const runId = runIdFrom((await wct(["run", "rb.yaml", "--store", store], { cwd: dir })).stderr);
+    const runId = runIdFrom(
+      (await wctInProcess(["run", "rb.yaml", "--store", store], { cwd: dir })).stderr,
+    );
     for (const key of ["_system/run", "_system/state", "a/b", ""]) {
-      const result = await wct(["inspect", runId, key, "--store", store], { cwd: dir });
+      const result = await wctInProcess(["inspect", runId, key, "--store", store], { cwd: dir });
       expect(result.code, key).toBe(2);
       expect(result.stderr).toContain("[ERR_USAGE]");
     }
     // The run itself is untouched and still reads back.
     expect(readRunJson(store, runId)["status"]).toBe("completed");
-    const ok = await wct(["inspect", runId, "a", "--json", "--store", store], { cwd: dir });
+    const ok = await wctInProcess(["inspect", runId, "a", "--json", "--store", store], {
+      cwd: dir,
+    });
     expect(ok.code).toBe(0);
   });
 
   it("an unknown artifact keeps its code and exit 2", async () => {
     writeFileSync(join(dir, "rb.yaml"), runbook(ONE));
-    const runId = runIdFrom((await wct(["run", "rb.yaml", "--store", store], { cwd: dir })).stderr);
-    const result = await wct(["inspect", runId, "nope", "--store", store], { cwd: dir });
+    const runId = runIdFrom(
+      (await wctInProcess(["run", "rb.yaml", "--store", store], { cwd: dir })).stderr,
+    );
+    const result = await wctInProcess(["inspect", runId, "nope", "--store", store], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("[ERR_ARTIFACT_NOT_FOUND]");
   });
@@ -188,7 +195,7 @@ describe("usage errors of subcommands", () => {
       ["inspect"],
       ["schema", "extra"],
     ]) {
-      const result = await wct(args, { cwd: dir });
+      const result = await wctInProcess(args, { cwd: dir });
       expect(result.code, args.join(" ")).toBe(2);
       expect(result.stderr, args.join(" ")).toContain("[ERR_USAGE]");
     }
@@ -196,7 +203,7 @@ describe("usage errors of subcommands", () => {
 
   it("--limit takes decimal digits only", async () => {
     for (const limit of ["0x10", "1e3", " 2", "0", "-1", "abc"]) {
-      const result = await wct(["runs", "--limit", limit, "--store", store], { cwd: dir });
+      const result = await wctInProcess(["runs", "--limit", limit, "--store", store], { cwd: dir });
       expect(result.code, limit).toBe(2);
       expect(result.stderr).toContain("[ERR_USAGE]");
     }
@@ -227,7 +234,9 @@ export default {
   for (const type of ["throw_string", "throw_null", "ret_undefined", "ret_bigint"]) {
     it(`${type}: the artifact fails, the run is saved as failed, exit 1`, async () => {
       writeFileSync(join(dir, "rb.yaml"), withType(type));
-      const result = await wct(["run", "rb.yaml", "--json", "--store", store], { cwd: dir });
+      const result = await wctInProcess(["run", "rb.yaml", "--json", "--store", store], {
+        cwd: dir,
+      });
       expect(result.code).toBe(1);
       const summary = JSON.parse(result.stdout);
       expect(summary.artifacts[0].status).toBe("failed");
@@ -236,44 +245,13 @@ export default {
     });
   }
 
-  it("a component whose promise can never settle: clear error, exit 1, run resumable", async () => {
-    // Node used to exit silently with code 13 as soon as nothing was left to wait for.
-    writeFileSync(join(dir, "rb.yaml"), withType("never"));
-    const result = await wct(["run", "rb.yaml", "--store", store], { cwd: dir });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain("[ERR_STALLED]");
-    const runId = runIdFrom(result.stderr);
-    writeFileSync(join(dir, "bad.mjs"), PLUGIN.replace("new Promise(() => {})", "[1]"));
-    const resumed = await wct(["run", "rb.yaml", "--resume", runId, "--store", store], {
-      cwd: dir,
-    });
-    expect(resumed.code).toBe(0);
-    expect(readRunJson(store, runId)["status"]).toBe("completed");
-  });
-
-  it("a plugin whose top-level await never settles: ERR_PLUGIN_LOAD, exit 2", async () => {
-    writeFileSync(join(dir, "stuck.mjs"), "await new Promise(() => {});\nexport default {};\n");
-    writeFileSync(
-      join(dir, "rb.yaml"),
-      "name: t\ndescription: t\nplugins: [./stuck.mjs]\nartifacts:\n  a:\n    source: {type: x}\n",
-    );
-    for (const args of [
-      ["validate", "rb.yaml", "--store", store],
-      ["run", "rb.yaml", "--store", store],
-      ["components", "--plugin", "./stuck.mjs"],
-    ]) {
-      const result = await wct(args, { cwd: dir });
-      expect(result.code, args.join(" ")).toBe(2);
-      expect(result.stderr).toContain("[ERR_PLUGIN_LOAD]");
-    }
-    expect(storedRuns()).toEqual([]);
-  });
-
   // JSON.stringify would store NaN as null and a Map as {}: content never returned.
   for (const type of ["ret_nan", "ret_map"]) {
     it(`${type}: content JSON cannot hold fails the artifact (ERR_INVALID_OUTPUT)`, async () => {
       writeFileSync(join(dir, "rb.yaml"), withType(type));
-      const result = await wct(["run", "rb.yaml", "--json", "--store", store], { cwd: dir });
+      const result = await wctInProcess(["run", "rb.yaml", "--json", "--store", store], {
+        cwd: dir,
+      });
       expect(result.code).toBe(1);
       expect(JSON.parse(result.stdout).artifacts[0].error.code).toBe("ERR_INVALID_OUTPUT");
     });
@@ -282,7 +260,7 @@ export default {
   // Reading `.code` or the message of such a value throws again.
   it("a thrown value whose properties throw fails the artifact, not the run", async () => {
     writeFileSync(join(dir, "rb.yaml"), withType("throw_trap"));
-    const result = await wct(["run", "rb.yaml", "--store", store], { cwd: dir });
+    const result = await wctInProcess(["run", "rb.yaml", "--store", store], { cwd: dir });
     expect(result.code).toBe(1);
     expect(readRunJson(store, runIdFrom(result.stderr))["status"]).toBe("failed");
   });

@@ -5,7 +5,8 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { bundleChild } from "../../../scripts/test-child.js";
 import { ExecutorErrorCode, runPlan } from "../src/index.js";
 import { acquireRunLease, type LeaseRecord } from "../src/run/index.js";
 import {
@@ -17,15 +18,18 @@ import {
 } from "./fixtures/run/helpers.js";
 
 const RUN = "0190c2a4-7a1b-7c3d-8e4f-00000000a001";
-const CHILD = fileURLToPath(new URL("./fixtures/run/review-lease-child.ts", import.meta.url));
+const CHILD = fileURLToPath(new URL("./fixtures/run/lease-child.ts", import.meta.url));
+
+let childScript = "";
+beforeAll(async () => {
+  childScript = await bundleChild(CHILD);
+});
 
 /** A lease-taking child process; `next()` reads its next line of output. */
 function leaseChild(baseDir: string) {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["--conditions=@wct/source", "--import", "tsx", CHILD, baseDir, RUN],
-    { stdio: ["pipe", "pipe", "inherit"] },
-  );
+  const child: ChildProcess = spawn(process.execPath, [childScript, baseDir, RUN], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
   const exited = once(child, "exit");
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   return {
@@ -37,7 +41,7 @@ function leaseChild(baseDir: string) {
 
 let base: string;
 beforeEach(async () => {
-  base = await mkdtemp(join(tmpdir(), "wct-review-lease-"));
+  base = await mkdtemp(join(tmpdir(), "wct-lease-takeover-"));
 });
 afterEach(async () => {
   await rm(base, { recursive: true, force: true });
@@ -55,7 +59,7 @@ async function runWithLockBytes(bytes: string) {
   return { store, plan: makePlan([{ id: "a", component: "emit" }]) };
 }
 
-describe("leases (review)", () => {
+describe("taking over a lease", () => {
   it("takes over a lock file that is not JSON instead of refusing the run until someone edits files", async () => {
     const { store, plan } = await runWithLockBytes('{"pid": 4242, "hostn');
     const log = eventLog();

@@ -19,7 +19,7 @@ function failingStateWrite(store: ArtifactStore, n: number): ArtifactStore {
   return wrapped;
 }
 
-describe("checkpoints (review)", () => {
+describe("checkpoint writes that fail", () => {
   it("a checkpoint that failed once does not stop later checkpoints", async () => {
     let calls = 0;
     const firstFailed = deferred();

@@ -10,13 +10,13 @@ import { runAndKill } from "./fixtures/run/kill-child.js";
 
 let base: string;
 beforeEach(async () => {
-  base = await mkdtemp(join(tmpdir(), "wct-review-resume-"));
+  base = await mkdtemp(join(tmpdir(), "wct-resume-after-kill-"));
 });
 afterEach(async () => {
   await rm(base, { recursive: true, force: true });
 });
 
-describe("resume (review)", () => {
+describe("resume after the owner was killed", () => {
   it("takes over the lease of a killed process and records the takeover in the new attempt", async () => {
     const runId = createRunId();
     const pid = await runAndKill(base, runId, 4);

@@ -5,13 +5,14 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { bundleChild } from "../../../scripts/test-child.js";
 import { createFsStore } from "../src/index.js";
 import { RUN, useTempDir } from "./temp-dir.js";
 
-const CAS_CHILD = fileURLToPath(new URL("./fixtures/review-cas-child.ts", import.meta.url));
+const CAS_CHILD = fileURLToPath(new URL("./fixtures/cas-child.ts", import.meta.url));
 
 describe("fs store guard under races and clock skew", () => {
-  const tmp = useTempDir("review-guard");
+  const tmp = useTempDir("guard-races");
 
   const guardOf = (file: string) => join(dirname(file), ".lock.json.cas");
 
@@ -43,12 +44,9 @@ describe("fs store guard under races and clock skew", () => {
     const baseDir = tmp.path;
     const store = createFsStore({ baseDir });
     await store.saveJson(RUN, "_system/lock", { owner: "first" });
+    const childScript = await bundleChild(CAS_CHILD);
     const children = Array.from({ length: 4 }, () =>
-      spawn(
-        process.execPath,
-        ["--conditions=@wct/source", "--import", "tsx", CAS_CHILD, baseDir, RUN],
-        { stdio: ["pipe", "pipe", "inherit"] },
-      ),
+      spawn(process.execPath, [childScript, baseDir, RUN], { stdio: ["pipe", "pipe", "inherit"] }),
     );
     const exits = children.map((child) => once(child, "exit"));
     try {

@@ -19,8 +19,8 @@ vi.mock("node:fs/promises", async (importOriginal) => {
   return { ...actual, readdir, default: { ...actual, readdir } };
 });
 
-describe("fs store listing (review)", () => {
-  const tmp = useTempDir("review-list");
+describe("fs store listing with an unreadable run", () => {
+  const tmp = useTempDir("list-unreadable");
 
   it("lists the other runs, and the unreadable one, when one run folder cannot be read", async () => {
     const store = createFsStore({ baseDir: tmp.path });

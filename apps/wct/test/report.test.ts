@@ -1,9 +1,10 @@
-// `wct report` through the built binary: formats, baselines, suppressions (including an
+// `wct report`, run in-process: formats, baselines, suppressions (including an
 // expired one) and `--fail-on` exit codes, on real scans of a small source tree.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { removeDir, tempDir, wct } from "./helpers.js";
+import { removeDir, tempDir } from "./helpers.js";
+import { wctInProcess } from "./in-process.js";
 
 const RAW_EMAIL = "jane.doe@corp-mail.io";
 const RAW_CARD = "4539 5787 6362 1486";
@@ -25,13 +26,13 @@ let first: string;
 let second: string;
 
 async function run(): Promise<string> {
-  const result = await wct(["run", "scan.yaml", "--json", "--store", store], { cwd: dir });
+  const result = await wctInProcess(["run", "scan.yaml", "--json", "--store", store], { cwd: dir });
   expect(result.code).toBe(0);
   return (JSON.parse(result.stdout) as { run_id: string }).run_id;
 }
 
 function report(args: string[]) {
-  return wct(["report", ...args, "--store", store], { cwd: dir });
+  return wctInProcess(["report", ...args, "--store", store], { cwd: dir });
 }
 
 interface JsonReport {
@@ -60,7 +61,7 @@ afterAll(() => removeDir(dir));
 
 describe("wct report", () => {
   it("`wct run` prints the command that makes the report", async () => {
-    const result = await wct(["run", "scan.yaml", "--store", store], { cwd: dir });
+    const result = await wctInProcess(["run", "scan.yaml", "--store", store], { cwd: dir });
     expect(result.stdout).toMatch(/wct report [0-9a-f-]{36} --format html --output report.html/);
   });
 
