@@ -148,6 +148,7 @@ describe("acme-shop database", () => {
     const committed = await readDatabase("./acme-shop/customers.db");
     const fresh = await readDatabase(rebuilt);
     expect(fresh.tables).toEqual(committed.tables);
+    expect(fresh.rows).toEqual(committed.rows);
     expect(await readdir(dir)).toEqual(["customers.db"]);
   });
 });

@@ -2,13 +2,14 @@ import { readFileSync } from "node:fs";
 import { definePlugin } from "@wct/plugin-api";
 import { sqliteConnector } from "./connector.js";
 
-export { sqliteConnector } from "./connector.js";
+export { DATABASE_CONTENT_SCHEMA, sqliteConnector } from "./connector.js";
 export { SourceError, SourceErrorCode } from "./errors.js";
 export { type SqliteProperties, sqliteProperties } from "./properties.js";
 export type {
   CellValue,
   ColumnInfo,
   DatabaseContent,
+  RowRecord,
   SampleRow,
   TableContent,
 } from "./types.js";
