@@ -34,6 +34,8 @@ export const ExecutorErrorCode = {
   Interrupted: "ERR_INTERRUPTED",
   InvalidOutput: "ERR_INVALID_OUTPUT",
   MergeInputNotArray: "ERR_MERGE_INPUT_NOT_ARRAY",
+  // Streamed inputs of one merge hold their records under different fields
+  MergeRecordsDiffer: "ERR_MERGE_RECORDS_DIFFER",
   UpstreamFailed: "ERR_UPSTREAM_FAILED",
   // `wct.config.yaml` has problems
   ConfigInvalid: "ERR_CONFIG_INVALID",
@@ -72,6 +74,7 @@ export const ExecutorErrorClass = {
   ERR_INTERRUPTED: "interrupted",
   ERR_INVALID_OUTPUT: "failure",
   ERR_MERGE_INPUT_NOT_ARRAY: "failure",
+  ERR_MERGE_RECORDS_DIFFER: "failure",
   ERR_UPSTREAM_FAILED: "failure",
   ERR_RUN_EXISTS: "input",
   ERR_CONFIG_INVALID: "input",
