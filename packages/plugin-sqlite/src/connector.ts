@@ -1,14 +1,14 @@
 import { stat } from "node:fs/promises";
-import { setImmediate as nextTurn } from "node:timers/promises";
 import { resolve } from "node:path";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { defineConnector, streamContent } from "@wct/plugin-api";
 import {
   countRows,
-  rowCursor,
   listTables,
   openReadOnly,
   type ReadOnlyDatabase,
   readColumns,
+  rowCursor,
 } from "./database.js";
 import { SourceError, SourceErrorCode } from "./errors.js";
 import { sqliteProperties } from "./properties.js";
