@@ -121,6 +121,8 @@ interface ScanContext {
   sink: FindingSink;
   signal: AbortSignal;
   lastYield: number;
+  /** Context prefixes of column names, see {@link columnPrefix}. */
+  prefixes: Map<string, string>;
 }
 
 async function checkpoint(ctx: ScanContext): Promise<void> {
@@ -264,16 +266,34 @@ function scanColumns(ctx: ScanContext, table: TableHead, dbPath: string, counts:
   return columns;
 }
 
-/** Value findings of one row's cells. */
-async function scanRow(
+/** Whether the scan should hand the event loop back now (see {@link checkpoint}). */
+function yieldDue(ctx: ScanContext): boolean {
+  return performance.now() - ctx.lastYield >= YIELD_EVERY_MS;
+}
+
+/**
+ * `identifierWords(column)` as the context put in front of a cell's value, computed once
+ * per column name: a million rows of one table share a handful of columns.
+ */
+function columnPrefix(prefixes: Map<string, string>, column: string): string {
+  let prefix = prefixes.get(column);
+  if (prefix === undefined) {
+    prefix = `${identifierWords(column).join(" ")}: `;
+    prefixes.set(column, prefix);
+  }
+  return prefix;
+}
+
+/** Value findings of one row's cells; synchronous: callers hand the event loop back. */
+function scanRow(
   ctx: ScanContext,
   tableName: string,
   columns: readonly string[],
   row: Record<string, unknown>,
   dbPath: string,
   counts: TableCounts,
-): Promise<void> {
-  await checkpoint(ctx);
+  prefixes: Map<string, string>,
+): void {
   counts.rows++;
   const values = isObject(row.values) ? row.values : {};
   const rowid = typeof row.rowid === "number" ? row.rowid : null;
@@ -290,7 +310,7 @@ async function scanRow(
     counts.bytes += Buffer.byteLength(value, "utf8");
     // The column name goes in front of the value as context: a date in `birth_date`
     // is a date of birth, nine digits in `ssn` are an SSN.
-    const prefix = `${identifierWords(column).join(" ")}: `;
+    const prefix = columnPrefix(prefixes, column);
     const text = prefix + value;
     const matches = scanText(text, {
       ruleSet: ctx.ruleSet,
@@ -318,7 +338,10 @@ async function scanTable(
   await checkpoint(ctx);
   const columns = scanColumns(ctx, table, dbPath, counts);
   const rows = Array.isArray(table.sample_rows) ? table.sample_rows.filter(isObject) : [];
-  for (const row of rows) await scanRow(ctx, table.name, columns, row, dbPath, counts);
+  for (const row of rows) {
+    await checkpoint(ctx);
+    scanRow(ctx, table.name, columns, row, dbPath, counts, ctx.prefixes);
+  }
 }
 
 /**
@@ -359,7 +382,9 @@ async function* scanRows(
       else unlisted.add(name);
       columns = columnsOf.get(name);
     }
-    await scanRow(ctx, name, columns ?? [], row, dbPath, counts);
+    ctx.signal.throwIfAborted();
+    if (yieldDue(ctx)) await checkpoint(ctx);
+    scanRow(ctx, name, columns ?? [], row, dbPath, counts, ctx.prefixes);
     yield;
   }
   start(undefined);
@@ -453,6 +478,7 @@ function scanContext(rawProperties: unknown, signal: AbortSignal): ScanContext {
     sink: new FindingSink(props.max_findings, props.max_evidence),
     signal,
     lastYield: performance.now(),
+    prefixes: new Map(),
   };
 }
 
