@@ -62,6 +62,21 @@ const plugin: Plugin = {
       extract: async () => 7,
     },
     {
+      type: "streamed_slow",
+      description: "opens its stream at once, then takes 60 ms over its records",
+      outputSchema: DATA,
+      extract: async () =>
+        streamContent({
+          recordsField: "rows",
+          records: (async function* () {
+            for (let i = 0; i < 3; i++) {
+              await new Promise((resolve) => setTimeout(resolve, 20));
+              yield { i };
+            }
+          })(),
+        }),
+    },
+    {
       type: "streamed_other",
       description: "streams under another field",
       outputSchema: DATA,
@@ -296,6 +311,22 @@ describe("merge of streamed artifacts", () => {
     expect(written).toBe(2 * COUNT);
     expect(peak).toBeLessThan(64 * 1024 * 1024);
   }, 30_000);
+});
+
+describe("execution record of a streamed artifact", () => {
+  it("stores a duration that covers the whole stream, not the time until it opened", async () => {
+    const store = createMemoryStore();
+    const summary = await runPlan(makePlan([{ id: "slow", component: "streamed_slow" }]), {
+      store,
+      registry,
+    });
+    const stored = await store.get(summary.run_id, "slow");
+    const state = await readRunState(store, summary.run_id);
+    // Each of 3 records waits 20 ms (timers may fire a little early, never 2 ms early).
+    expect(stored.execution.duration_ms).toBeGreaterThanOrEqual(55);
+    expect(stored.execution.duration_ms).toBeLessThanOrEqual(state?.durations_ms.slow ?? 0);
+    expect(stored.execution).toMatchObject({ status: "completed", origin: "source" });
+  });
 });
 
 describe("pass-through and reuse of streamed artifacts", () => {
