@@ -660,7 +660,7 @@ function* drain(ctx: ScanContext): Generator<Finding, void, undefined> {
 export const personalDataProcessor = defineProcessor({
   type: "personal_data",
   description:
-    "Finds personal data (e-mails, phone numbers, IPs, cards, IBANs, national ids, dates of birth, personal-data field names) in files and SQLite samples, with masked evidence and keyed fingerprints.",
+    "Finds personal data (e-mails, phone numbers, IPs, cards, IBANs, national ids, dates of birth, personal-data field names) in files and SQLite rows, with masked evidence and keyed fingerprints.",
   inputSchemas: [[FILE_CONTENT_SCHEMA], [DATABASE_CONTENT_SCHEMA], [DATABASE_CONTENT_V1_SCHEMA]],
   outputSchema: PERSONAL_DATA_FINDING_SCHEMA,
   properties: personalDataPropertiesSchema,
