@@ -13,7 +13,7 @@ import {
 import { SourceError, SourceErrorCode } from "./errors.js";
 import { sqliteProperties } from "./properties.js";
 import { tableFilter } from "./table-filter.js";
-import type { DatabaseContent, RowRecord, SampleRow, TableContent } from "./types.js";
+import type { DatabaseContent, RowRecord, TableContent } from "./types.js";
 
 // Reading rows is synchronous; handing the event loop back this often lets a timeout
 // or Ctrl-C abort the signal while a large table is read.
@@ -25,7 +25,7 @@ export const DATABASE_CONTENT_SCHEMA = { name: "database_content", version: "2.0
 
 interface PlannedTable {
   info: TableContent;
-  rows: () => IterableIterator<SampleRow>;
+  rows: () => IterableIterator<RowRecord>;
 }
 
 /**
@@ -78,7 +78,7 @@ export const sqliteConnector = defineConnector({
               if (signal.aborted) throw signal.reason;
               done++;
               coverage.rows_sampled++;
-              yield { table: name, rowid: row.rowid, values: row.values };
+              yield row;
               if (done % PROGRESS_EVERY_ROWS === 0) {
                 progress?.({ items: done, itemsTotal: rowsTotal, unit: "rows" });
               }
