@@ -4,12 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { isStreamedContent } from "@wct/plugin-api";
+import { isStreamedContent, type RecordInput } from "@wct/plugin-api";
 import {
   type FileContent,
   filesystemConnector,
   filesystemProperties,
 } from "@wct/plugin-filesystem";
+import { findPersonalData, streamPersonalData } from "@wct/plugin-personal-data";
 import { type DatabaseContent, sqliteConnector, sqliteProperties } from "@wct/plugin-sqlite";
 import { parseRunbook } from "@wct/runbook-schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -139,6 +140,49 @@ describe("acme-shop database", () => {
     ]);
   });
 
+  it("gives personal_data, row by row, the findings the 1.0.0 table shape gave", async () => {
+    const v2 = await readDatabase("./acme-shop/customers.db");
+    // database_content/1.0.0 of the same database: each table holding its rows.
+    const v1 = {
+      database: v2.database,
+      tables: v2.tables.map((table) => ({
+        ...table,
+        sample_rows: v2.rows
+          .filter((row) => row.table === table.name)
+          .map(({ rowid, values }) => ({ rowid, values })),
+      })),
+      coverage: v2.coverage,
+    };
+    const before = await findPersonalData(
+      [
+        {
+          id: "db",
+          schema: { name: "database_content", version: "1.0.0" },
+          source: "",
+          content: v1,
+        },
+      ],
+      {},
+    );
+    const out = await sqliteConnector.extract(
+      context(sqliteProperties.parse({ database_path: "./acme-shop/customers.db" })),
+    );
+    if (!isStreamedContent(out)) throw new Error("the sqlite connector streams");
+    const input: RecordInput = {
+      id: "db",
+      schema: sqliteConnector.outputSchema,
+      source: "connector:sqlite",
+      recordsField: out.recordsField,
+      head: out.head,
+      records: () => out.records,
+      summary: async () => out.summary(),
+    };
+    const after = (await materialise(streamPersonalData([input], {}))) as typeof before;
+    expect(before.findings.length).toBeGreaterThan(10);
+    expect(after.findings).toEqual(before.findings);
+    expect(after.summary).toEqual(before.summary);
+  });
+
   it("is what make-sample-db.mjs builds", async () => {
     const rebuilt = join(dir, "customers.db");
     await promisify(execFile)(process.execPath, [
@@ -148,6 +192,7 @@ describe("acme-shop database", () => {
     const committed = await readDatabase("./acme-shop/customers.db");
     const fresh = await readDatabase(rebuilt);
     expect(fresh.tables).toEqual(committed.tables);
+    expect(fresh.rows).toEqual(committed.rows);
     expect(await readdir(dir)).toEqual(["customers.db"]);
   });
 });

@@ -1,5 +1,5 @@
 // `pnpm bench stream`: issue 9's figures, through the built binary. For generated text
-// trees (WCT_BENCH_SIZES, MB, default 100,500,1000) and a SQLite database
+// trees (WCT_BENCH_SIZES, MB, default 100,500,1000; 0 skips them) and a SQLite database
 // (WCT_BENCH_ROWS rows, default 1,000,000; 0 skips it), each scanned for personal data
 // by `wct run`:
 //   - peak RSS of the wct process (getrusage), flat across sizes;
@@ -21,7 +21,12 @@ import { generateTree } from "../../../packages/plugin-personal-data/bench/tree.
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const DIST_MAIN = process.env.WCT_BENCH_DIST ?? join(REPO, "apps/wct/dist/main.js");
-const SIZES = (process.env.WCT_BENCH_SIZES ?? "100,500,1000").split(",").map(Number);
+// 0 (or nothing) leaves the trees out: `WCT_BENCH_SIZES=0` measures the database alone.
+const SIZES = (process.env.WCT_BENCH_SIZES ?? "100,500,1000")
+  .split(",")
+  .filter((size) => size.trim() !== "")
+  .map(Number)
+  .filter((size) => size > 0);
 const ROWS = Number(process.env.WCT_BENCH_ROWS ?? 1_000_000);
 
 if (!process.env.WCT_BENCH_DIST) {

@@ -31,6 +31,8 @@ const executorErrors = defineErrorCodes({
   Interrupted: ["ERR_INTERRUPTED", "interrupted"],
   InvalidOutput: ["ERR_INVALID_OUTPUT", "failure"],
   MergeInputNotArray: ["ERR_MERGE_INPUT_NOT_ARRAY", "failure"],
+  // Streamed inputs of one merge hold their records under different fields
+  MergeRecordsDiffer: ["ERR_MERGE_RECORDS_DIFFER", "failure"],
   UpstreamFailed: ["ERR_UPSTREAM_FAILED", "failure"],
   // `wct.config.yaml` has problems
   ConfigInvalid: ["ERR_CONFIG_INVALID", "input"],

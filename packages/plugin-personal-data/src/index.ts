@@ -25,6 +25,7 @@ export { LineIndex } from "./lines.js";
 export { maskValue } from "./mask.js";
 export {
   DATABASE_CONTENT_SCHEMA,
+  DATABASE_CONTENT_V1_SCHEMA,
   FILE_CONTENT_SCHEMA,
   findPersonalData,
   PERSONAL_DATA_FINDING_SCHEMA,

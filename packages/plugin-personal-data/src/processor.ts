@@ -33,8 +33,10 @@ import { normalizeValue } from "./validators.js";
 
 /** Input schema produced by the filesystem connector. */
 export const FILE_CONTENT_SCHEMA: SchemaRef = { name: "file_content", version: "1.0.0" };
-/** Input schema produced by the SQLite connector. */
-export const DATABASE_CONTENT_SCHEMA: SchemaRef = { name: "database_content", version: "1.0.0" };
+/** Input schema produced by the SQLite connector: rows streamed table by table. */
+export const DATABASE_CONTENT_SCHEMA: SchemaRef = { name: "database_content", version: "2.0.0" };
+/** The earlier SQLite schema (tables holding their sample rows), still read. */
+export const DATABASE_CONTENT_V1_SCHEMA: SchemaRef = { name: "database_content", version: "1.0.0" };
 /** Output schema of the processor. */
 export const PERSONAL_DATA_FINDING_SCHEMA: SchemaRef = {
   name: PERSONAL_DATA_FINDING_SCHEMA_NAME,
@@ -55,9 +57,12 @@ interface Column {
   name: string;
 }
 
-interface Table {
+interface TableHead {
   name: string;
   columns: Column[];
+}
+
+interface Table extends TableHead {
   sample_rows: Array<{ rowid: number | null; values: Record<string, unknown> }>;
 }
 
@@ -117,6 +122,8 @@ interface ScanContext {
   sink: FindingSink;
   signal: AbortSignal;
   lastYield: number;
+  /** Context prefixes of column names, see {@link columnPrefix}. */
+  prefixes: Map<string, string>;
 }
 
 async function checkpoint(ctx: ScanContext): Promise<void> {
@@ -232,13 +239,8 @@ interface TableCounts {
   bytes: number;
 }
 
-async function scanTable(
-  ctx: ScanContext,
-  table: Table,
-  dbPath: string,
-  counts: TableCounts,
-): Promise<void> {
-  await checkpoint(ctx);
+/** Field-name findings of a table's columns; returns the column names. */
+function scanColumns(ctx: ScanContext, table: TableHead, dbPath: string, counts: TableCounts) {
   const fieldNames = ctx.ruleSet.fieldNames;
   const columns = (Array.isArray(table.columns) ? table.columns : [])
     .filter((c) => isObject(c) && typeof c.name === "string")
@@ -262,42 +264,132 @@ async function scanTable(
       tags: [],
     });
   }
+  return columns;
+}
+
+/** Whether the scan should hand the event loop back now (see {@link checkpoint}). */
+function yieldDue(ctx: ScanContext): boolean {
+  return performance.now() - ctx.lastYield >= YIELD_EVERY_MS;
+}
+
+/**
+ * `identifierWords(column)` as the context put in front of a cell's value, computed once
+ * per column name: a million rows of one table share a handful of columns.
+ */
+function columnPrefix(prefixes: Map<string, string>, column: string): string {
+  let prefix = prefixes.get(column);
+  if (prefix === undefined) {
+    prefix = `${identifierWords(column).join(" ")}: `;
+    prefixes.set(column, prefix);
+  }
+  return prefix;
+}
+
+/** Value findings of one row's cells; synchronous: callers hand the event loop back. */
+function scanRow(
+  ctx: ScanContext,
+  tableName: string,
+  columns: readonly string[],
+  row: Record<string, unknown>,
+  dbPath: string,
+  counts: TableCounts,
+  prefixes: Map<string, string>,
+): void {
+  counts.rows++;
+  const values = isObject(row.values) ? row.values : {};
+  const rowid = typeof row.rowid === "number" ? row.rowid : null;
   // Columns named in rows but missing from the table's column list still get scanned.
+  const names = [
+    ...columns.filter((c) => c in values),
+    ...Object.keys(values)
+      .filter((k) => !columns.includes(k))
+      .sort(byCodePoint),
+  ];
+  for (const column of names) {
+    const value = cellText(values[column]);
+    if (value === null || value === "") continue;
+    counts.bytes += Buffer.byteLength(value, "utf8");
+    // The column name goes in front of the value as context: a date in `birth_date`
+    // is a date of birth, nine digits in `ssn` are an SSN.
+    const prefix = columnPrefix(prefixes, column);
+    const text = prefix + value;
+    const matches = scanText(text, {
+      ruleSet: ctx.ruleSet,
+      minConfidence: ctx.props.min_confidence,
+      fieldNames: false,
+      from: prefix.length,
+    });
+    emitMatches(
+      ctx,
+      text,
+      matches,
+      () => ({ kind: "sqlite", path: dbPath, table: tableName, column, rowid }),
+      prefix.length,
+    );
+  }
+}
+
+/** A `database_content/1.0.0` table: its sample rows held in it. */
+async function scanTable(
+  ctx: ScanContext,
+  table: Table,
+  dbPath: string,
+  counts: TableCounts,
+): Promise<void> {
+  await checkpoint(ctx);
+  const columns = scanColumns(ctx, table, dbPath, counts);
   const rows = Array.isArray(table.sample_rows) ? table.sample_rows.filter(isObject) : [];
   for (const row of rows) {
     await checkpoint(ctx);
-    counts.rows++;
-    const values = isObject(row.values) ? row.values : {};
-    const rowid = typeof row.rowid === "number" ? row.rowid : null;
-    const names = [
-      ...columns.filter((c) => c in values),
-      ...Object.keys(values)
-        .filter((k) => !columns.includes(k))
-        .sort(byCodePoint),
-    ];
-    for (const column of names) {
-      const value = cellText(values[column]);
-      if (value === null || value === "") continue;
-      counts.bytes += Buffer.byteLength(value, "utf8");
-      // The column name goes in front of the value as context: a date in `birth_date`
-      // is a date of birth, nine digits in `ssn` are an SSN.
-      const prefix = `${identifierWords(column).join(" ")}: `;
-      const text = prefix + value;
-      const matches = scanText(text, {
-        ruleSet: ctx.ruleSet,
-        minConfidence: ctx.props.min_confidence,
-        fieldNames: false,
-        from: prefix.length,
-      });
-      emitMatches(
-        ctx,
-        text,
-        matches,
-        () => ({ kind: "sqlite", path: dbPath, table: table.name, column, rowid }),
-        prefix.length,
-      );
-    }
+    scanRow(ctx, table.name, columns, row, dbPath, counts, ctx.prefixes);
   }
+}
+
+/**
+ * The rows of a `database_content/2.0.0` input, one at a time, with findings in the
+ * order of the 1.0.0 scan: each table's field names before its first row (tables
+ * without rows in `tables` order), then its rows. Yields after each row, so the caller
+ * can hand the findings on before the next row is pulled; `counts.tables` ends as the
+ * number of tables scanned.
+ */
+async function* scanRows(
+  ctx: ScanContext,
+  tables: readonly TableHead[],
+  rows: AsyncIterable<unknown>,
+  dbPath: string,
+  counts: TableCounts & { tables: number },
+): AsyncGenerator<void, void, undefined> {
+  const columnsOf = new Map<string, string[]>();
+  let started = 0;
+  // Starts every listed table up to `name` (all of them without one), so field names
+  // keep the tables' order.
+  const start = (name: string | undefined): void => {
+    while (started < tables.length) {
+      const table = tables[started]!;
+      started++;
+      columnsOf.set(table.name, scanColumns(ctx, table, dbPath, counts));
+      if (table.name === name) return;
+    }
+  };
+  const listed = new Set(tables.map((t) => t.name));
+  const unlisted = new Set<string>();
+  for await (const row of rows) {
+    if (!isObject(row) || typeof row.table !== "string") continue;
+    const name = row.table;
+    let columns = columnsOf.get(name);
+    if (columns === undefined && !unlisted.has(name)) {
+      if (listed.has(name)) start(name);
+      // A row of a table the head does not list: scanned, without field names.
+      else unlisted.add(name);
+      columns = columnsOf.get(name);
+    }
+    ctx.signal.throwIfAborted();
+    if (yieldDue(ctx)) await checkpoint(ctx);
+    scanRow(ctx, name, columns ?? [], row, dbPath, counts, ctx.prefixes);
+    yield;
+  }
+  start(undefined);
+  counts.tables = columnsOf.size + unlisted.size;
 }
 
 const isTable = (t: unknown): t is Table => isObject(t) && typeof t.name === "string";
@@ -387,6 +479,7 @@ function scanContext(rawProperties: unknown, signal: AbortSignal): ScanContext {
     sink: new FindingSink(props.max_findings, props.max_evidence),
     signal,
     lastYield: performance.now(),
+    prefixes: new Map(),
   };
 }
 
@@ -417,7 +510,7 @@ function closing(
 function unsupported(input: { id: string; schema: SchemaRef }): PersonalDataError {
   return new PersonalDataError(
     PersonalDataErrorCode.UnsupportedInput,
-    `Input "${input.id}" (${formatSchemaRef(input.schema)}) has neither files[] nor tables[]: give the personal_data processor a file_content or database_content artifact.`,
+    `Input "${input.id}" (${formatSchemaRef(input.schema)}) has neither files[] nor rows[] nor tables[]: give the personal_data processor a file_content or database_content artifact.`,
   );
 }
 
@@ -438,6 +531,16 @@ export async function findPersonalData(
     const content = isObject(input.content) ? input.content : {};
     if (Array.isArray(content.files)) {
       coverage.push(await scanFiles(ctx, input, content));
+    } else if (Array.isArray(content.rows)) {
+      const counts = { columns: 0, rows: 0, bytes: 0, tables: 0 };
+      const dbPath = dbPathOf(content.database);
+      const rows = (async function* () {
+        yield* content.rows as unknown[];
+      })();
+      for await (const _ of scanRows(ctx, tableHeadsOf(content.tables), rows, dbPath, counts)) {
+        // Findings stay in the sink: this form returns them all at once.
+      }
+      coverage.push(databaseCoverage(input, content.coverage, counts.tables, counts));
     } else if (Array.isArray(content.tables)) {
       coverage.push(await scanDatabase(ctx, input, content));
     } else {
@@ -447,13 +550,22 @@ export async function findPersonalData(
   return { findings: ctx.sink.findings, ...closing(ctx, coverage) };
 }
 
+function tableHeadsOf(tables: unknown): TableHead[] {
+  return Array.isArray(tables) ? tables.filter(isTable) : [];
+}
+
+type RecordsField = "files" | "tables" | "rows";
+
 /** Which records an input holds: its streamed field, else the array its content has. */
-async function recordsFieldOf(input: RecordInput): Promise<"files" | "tables" | undefined> {
+async function recordsFieldOf(input: RecordInput): Promise<RecordsField | undefined> {
   const field = input.recordsField;
-  if (field === "files" || field === "tables") return field;
+  if (field === "files" || field === "tables" || field === "rows") return field;
   if (field !== undefined) return undefined;
   const rest = await peekPlainFields(input);
-  return Array.isArray(rest.files) ? "files" : Array.isArray(rest.tables) ? "tables" : undefined;
+  if (Array.isArray(rest.files)) return "files";
+  // database_content/2.0.0 lists its tables besides the rows: the rows decide.
+  if (Array.isArray(rest.rows)) return "rows";
+  return Array.isArray(rest.tables) ? "tables" : undefined;
 }
 
 // A plain (not streamed) input: its content's fields tell which kind it is. Plain
@@ -497,6 +609,22 @@ export function streamPersonalData(
           progress?.({ items, bytes: bytesDone, unit: "files" });
         }
         coverage.push(fileCoverage(input, (await input.summary()).coverage, files, bytes));
+      } else if (field === "rows") {
+        const counts = { columns: 0, rows: 0, bytes: 0, tables: 0 };
+        // Streamed, the head lists the tables; plain (small by construction), the content.
+        const fields = input.recordsField === undefined ? await input.summary() : input.head;
+        const dbPath = dbPathOf(fields.database);
+        const tables = tableHeadsOf(fields.tables);
+        const before = bytesDone;
+        for await (const _ of scanRows(ctx, tables, input.records("rows"), dbPath, counts)) {
+          items++;
+          bytesDone = before + counts.bytes;
+          yield* drain(ctx);
+          progress?.({ items, bytes: bytesDone, unit: "rows" });
+        }
+        yield* drain(ctx);
+        const closing = await input.summary();
+        coverage.push(databaseCoverage(input, closing.coverage, counts.tables, counts));
       } else if (field === "tables") {
         const counts: TableCounts = { columns: 0, rows: 0, bytes: 0 };
         const dbPath = dbPathOf(input.head.database ?? (await input.summary()).database);
@@ -533,8 +661,8 @@ function* drain(ctx: ScanContext): Generator<Finding, void, undefined> {
 export const personalDataProcessor = defineProcessor({
   type: "personal_data",
   description:
-    "Finds personal data (e-mails, phone numbers, IPs, cards, IBANs, national ids, dates of birth, personal-data field names) in files and SQLite samples, with masked evidence and keyed fingerprints.",
-  inputSchemas: [[FILE_CONTENT_SCHEMA], [DATABASE_CONTENT_SCHEMA]],
+    "Finds personal data (e-mails, phone numbers, IPs, cards, IBANs, national ids, dates of birth, personal-data field names) in files and SQLite rows, with masked evidence and keyed fingerprints.",
+  inputSchemas: [[FILE_CONTENT_SCHEMA], [DATABASE_CONTENT_SCHEMA], [DATABASE_CONTENT_V1_SCHEMA]],
   outputSchema: PERSONAL_DATA_FINDING_SCHEMA,
   properties: personalDataPropertiesSchema,
   readsInputsAsRecords: true,

@@ -67,3 +67,34 @@ export function databaseInput(
     },
   };
 }
+
+/**
+ * The same tables as {@link databaseInput}, in the `database_content/2.0.0` shape the
+ * sqlite connector streams: tables listed first, then one record per row.
+ */
+export function databaseRowsInput(
+  tables: Parameters<typeof databaseInput>[0],
+  id = "db",
+): InputMessage {
+  const v1 = databaseInput(tables, id).content as {
+    database: unknown;
+    tables: Array<{ name: string; sample_rows: unknown[] }>;
+    coverage: unknown;
+  };
+  return {
+    id,
+    schema: { name: "database_content", version: "2.0.0" },
+    source: "connector:sqlite",
+    content: {
+      database: v1.database,
+      tables: v1.tables.map(({ sample_rows: _, ...table }) => table),
+      rows: v1.tables.flatMap((table) =>
+        (table.sample_rows as Array<Record<string, unknown>>).map((row) => ({
+          table: table.name,
+          ...row,
+        })),
+      ),
+      coverage: v1.coverage,
+    },
+  };
+}

@@ -26,6 +26,7 @@ describe("plugin", () => {
     expect(processor?.type).toBe("personal_data");
     expect(processor?.inputSchemas).toEqual([
       [{ name: "file_content", version: "1.0.0" }],
+      [{ name: "database_content", version: "2.0.0" }],
       [{ name: "database_content", version: "1.0.0" }],
     ]);
     expect(processor?.outputSchema).toEqual({ name: "personal_data_finding", version: "1.0.0" });

@@ -37,6 +37,24 @@ export function asStreamedInput(input: InputMessage, field: string): RecordInput
   };
 }
 
+/** A database_content/2.0.0 input as stored streamed: head `{database, tables}`, rows. */
+export function asStreamedRows(input: InputMessage): RecordInput {
+  const { database, tables, rows, ...rest } = (input.content ?? {}) as Record<string, unknown>;
+  return {
+    id: input.id,
+    schema: input.schema,
+    source: input.source,
+    recordsField: "rows",
+    head: { database, tables },
+    async *records() {
+      if (Array.isArray(rows)) yield* rows;
+    },
+    async summary() {
+      return rest;
+    },
+  };
+}
+
 /** The content as a reader gets it back: streamed records gathered under their field. */
 export async function materialise(out: unknown): Promise<unknown> {
   if (!isStreamedContent(out)) return out;

@@ -1,8 +1,8 @@
 import type { ProgressReport } from "@wct/plugin-api";
 import { describe, expect, it } from "vitest";
 import { findPersonalData, personalDataProcessor, streamPersonalData } from "../src/index.js";
-import { databaseInput, fileInput } from "./helpers.js";
-import { asRecordInput, asStreamedInput, materialise } from "./stream-helpers.js";
+import { databaseInput, databaseRowsInput, fileInput } from "./helpers.js";
+import { asRecordInput, asStreamedInput, asStreamedRows, materialise } from "./stream-helpers.js";
 
 const files = fileInput([
   { path: "a.txt", text: "mail jane@corp.io and call +44 20 7946 0958" },
@@ -16,6 +16,107 @@ const shop = databaseInput([
     rows: [{ rowid: 1, values: { id: 1, email: "amy@shop.io", birth_date: "1990-04-01" } }],
   },
 ]);
+
+const tablesOfShop = [
+  {
+    name: "accounts",
+    columns: ["id", "email", "phone"],
+    rows: [
+      { rowid: 1, values: { id: 1, email: "amy@shop.io", phone: "+44 20 7946 0958" } },
+      { rowid: 2, values: { id: 2, email: null, phone: "nothing" } },
+    ],
+  },
+  { name: "empty_contacts", columns: ["email_address"], rows: [] },
+  {
+    name: "people",
+    columns: ["ssn", "birth_date"],
+    rows: [
+      { rowid: 7, values: { ssn: "078-05-1120", birth_date: "1990-04-01", extra: "bob@x.io" } },
+    ],
+  },
+  { name: "zz_last_empty", columns: ["phone_number"], rows: [] },
+];
+
+/** The findings and coverage with the input's schema version left out. */
+function withoutSchema(out: unknown): unknown {
+  const value = out as { coverage: { inputs: Array<Record<string, unknown>> } };
+  return {
+    ...value,
+    coverage: {
+      ...value.coverage,
+      inputs: value.coverage.inputs.map(({ schema: _, ...rest }) => rest),
+    },
+  };
+}
+
+describe("database rows (database_content/2.0.0)", () => {
+  const v1 = databaseInput(tablesOfShop);
+  const v2 = databaseRowsInput(tablesOfShop);
+
+  it("finds in streamed rows what the scan of the same tables as 1.0.0 finds", async () => {
+    const before = await findPersonalData([v1], {});
+    expect(before.findings.length).toBeGreaterThan(5);
+    const streamed = await materialise(streamPersonalData([asStreamedRows(v2)], {}));
+    expect(withoutSchema(streamed)).toEqual(withoutSchema(before));
+  });
+
+  it("finds in rows stored as one value what it finds in streamed rows", async () => {
+    const streamed = await materialise(streamPersonalData([asStreamedRows(v2)], {}));
+    expect(await materialise(streamPersonalData([asRecordInput(v2)], {}))).toEqual(streamed);
+    expect(await findPersonalData([v2], {})).toEqual(streamed);
+  });
+
+  it("yields a row's findings before the next row is pulled", async () => {
+    let pulled = 0;
+    const input = asStreamedRows(v2);
+    const counting = {
+      ...input,
+      async *records() {
+        for await (const row of input.records()) {
+          pulled++;
+          yield row;
+        }
+      },
+    };
+    const iterator = streamPersonalData([counting], {}).records[Symbol.asyncIterator]();
+    // The field names of accounts come first, then the findings of its first row.
+    const seen: unknown[] = [];
+    for (;;) {
+      const next = await iterator.next();
+      seen.push(next.value);
+      if ((next.value as { type: string }).type !== "field_name") break;
+    }
+    expect(pulled).toBe(1);
+    await iterator.return?.(undefined);
+  });
+
+  it("scans a row of a table the head does not list, without field names", async () => {
+    const input = asStreamedRows(v2);
+    const extra = {
+      ...input,
+      async *records() {
+        yield* input.records();
+        yield { table: "stray", rowid: 1, values: { email: "eve@stray.io" } };
+      },
+    };
+    const out = (await materialise(streamPersonalData([extra], {}))) as {
+      findings: Array<{ type: string; location: { table: string } }>;
+      coverage: { inputs: Array<{ tables_scanned: number }> };
+    };
+    expect(out.findings.filter((f) => f.location.table === "stray").map((f) => f.type)).toEqual([
+      "email",
+    ]);
+    expect(out.coverage.inputs[0]?.tables_scanned).toBe(5);
+  });
+
+  it("reports progress in rows", async () => {
+    const reports: ProgressReport[] = [];
+    await materialise(
+      streamPersonalData([asStreamedRows(v2)], {}, undefined, (r) => reports.push(r)),
+    );
+    expect(reports.at(-1)).toMatchObject({ items: 3, unit: "rows" });
+  });
+});
 
 describe("streamed personal-data scan", () => {
   it("finds in streamed file records what the whole-value scan finds", async () => {

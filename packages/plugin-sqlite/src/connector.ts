@@ -1,5 +1,6 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { defineConnector, SourceError, SourceErrorCode, streamContent } from "@wct/plugin-api";
 import {
   countRows,
@@ -7,79 +8,105 @@ import {
   openReadOnly,
   type ReadOnlyDatabase,
   readColumns,
-  sampleRows,
+  rowCursor,
 } from "./database.js";
 import { sqliteProperties } from "./properties.js";
 import { tableFilter } from "./table-filter.js";
-import type { DatabaseContent } from "./types.js";
+import type { DatabaseContent, RowRecord, TableContent } from "./types.js";
+
+// Reading rows is synchronous; handing the event loop back this often lets a timeout
+// or Ctrl-C abort the signal while a large table is read.
+const YIELD_EVERY_MS = 25;
+const PROGRESS_EVERY_ROWS = 1000;
+
+/** Output schema of the connector: rows streamed table by table (see the README). */
+export const DATABASE_CONTENT_SCHEMA = { name: "database_content", version: "2.0.0" } as const;
+
+interface PlannedTable {
+  info: TableContent;
+  rows: () => IterableIterator<RowRecord>;
+}
 
 /**
- * Reads the tables, columns and sample rows of a SQLite file into
- * `database_content/1.0.0`, streamed one table (with its sample rows) per record.
+ * Reads a SQLite file into `database_content/2.0.0`: the tables with their columns and
+ * row counts first (the head), then one record per row, table by table, read through a
+ * cursor as the engine pulls them, so memory stays flat whatever the table sizes.
  */
 export const sqliteConnector = defineConnector({
   type: "sqlite",
   description:
-    "Reads tables, columns, row counts and sample rows of a SQLite database (opened read-only) into database_content/1.0.0.",
-  outputSchema: { name: "database_content", version: "1.0.0" },
+    "Reads tables, columns, row counts and rows (up to max_rows_per_table per table) of a SQLite database (opened read-only) into database_content/2.0.0, one record per row.",
+  outputSchema: DATABASE_CONTENT_SCHEMA,
   properties: sqliteProperties,
   async extract({ properties, baseDir, signal, log, progress }) {
     if (signal.aborted) throw signal.reason;
     const path = resolve(baseDir, properties.database_path);
     await checkFile(path, properties.database_path);
     const db = open(path, properties.database_path);
-    let tables: ReturnType<typeof listTables>;
-    try {
-      tables = listTables(db);
-    } catch (error) {
-      db.close();
-      throw unreadable(path, properties.database_path, error);
-    }
     const coverage: DatabaseContent["coverage"] = {
       tables_read: 0,
       tables_skipped: [],
       rows_sampled: 0,
     };
-    const isSelected = tableFilter(properties.include_tables, properties.exclude_tables);
-    // One table (with its sample rows) per record, read when it is pulled; the database
-    // closes when the engine has stored the last one or stopped early.
-    async function* read(): AsyncGenerator<DatabaseContent["tables"][number], void, undefined> {
+    let planned: PlannedTable[];
+    try {
+      planned = planTables(db, properties, coverage, path, properties.database_path);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    const rowsTotal = planned.reduce(
+      (total, table) => total + Math.min(table.info.row_count, properties.max_rows_per_table),
+      0,
+    );
+    // Rows are read when they are pulled; the database closes when the engine has
+    // stored the last one or stopped early.
+    async function* read(): AsyncGenerator<RowRecord, void, undefined> {
       try {
+        let lastYield = performance.now();
         let done = 0;
-        for (const table of tables) {
-          await new Promise((next) => setImmediate(next));
+        for (const table of planned) {
           if (signal.aborted) throw signal.reason;
-          done++;
-          if (!isSelected(table.name)) {
-            coverage.tables_skipped.push({ name: table.name, reason: "excluded" });
-            continue;
-          }
-          let record: DatabaseContent["tables"][number];
+          const name = table.info.name;
           try {
-            const columns = readColumns(db, table);
-            const row_count = countRows(db, table);
-            const sample_rows = sampleRows(db, table, columns, properties.max_rows_per_table);
-            record = { name: table.name, row_count, columns, sample_rows };
-          } catch {
-            coverage.tables_skipped.push({ name: table.name, reason: "unreadable" });
+            for (const row of table.rows()) {
+              if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+                await nextTurn();
+                lastYield = performance.now();
+              }
+              if (signal.aborted) throw signal.reason;
+              done++;
+              coverage.rows_sampled++;
+              yield row;
+              if (done % PROGRESS_EVERY_ROWS === 0) {
+                progress?.({ items: done, itemsTotal: rowsTotal, unit: "rows" });
+              }
+            }
+          } catch (error) {
+            if (signal.aborted) throw signal.reason;
+            // SQLite's own failure midway (a damaged page): the rows read stay, the table
+            // is reported, the scan goes on.
+            if (!isSqliteError(error)) throw error;
+            coverage.tables_skipped.push({ name, reason: "unreadable" });
             continue;
           }
           coverage.tables_read++;
-          coverage.rows_sampled += record.sample_rows.length;
-          yield record;
-          progress?.({ items: done, itemsTotal: tables.length, unit: "tables" });
         }
+        progress?.({ items: done, itemsTotal: rowsTotal, unit: "rows" });
       } finally {
         db.close();
       }
     }
     return streamContent({
-      recordsField: "tables",
-      head: { database: { kind: "sqlite", path: properties.database_path } },
+      recordsField: "rows",
+      head: {
+        database: { kind: "sqlite", path: properties.database_path },
+        tables: planned.map((table) => table.info),
+      },
       records: read(),
       summary: () => {
         log.info(
-          `read ${coverage.tables_read} tables (${coverage.rows_sampled} rows sampled) from ${path}; skipped ${coverage.tables_skipped.length} tables`,
+          `read ${coverage.tables_read} tables (${coverage.rows_sampled} rows) from ${path}; skipped ${coverage.tables_skipped.length} tables`,
           {
             database: path,
             tables_read: coverage.tables_read,
@@ -92,6 +119,46 @@ export const sqliteConnector = defineConnector({
     });
   },
 });
+
+/**
+ * The tables to read with their columns and row counts, and a prepared cursor over
+ * their rows; tables left out or unreadable go to `coverage.tables_skipped`.
+ */
+function planTables(
+  db: ReadOnlyDatabase,
+  properties: { max_rows_per_table: number; include_tables?: string[]; exclude_tables: string[] },
+  coverage: DatabaseContent["coverage"],
+  path: string,
+  given: string,
+): PlannedTable[] {
+  let tables: ReturnType<typeof listTables>;
+  try {
+    tables = listTables(db);
+  } catch (error) {
+    throw unreadable(path, given, error);
+  }
+  const isSelected = tableFilter(properties.include_tables, properties.exclude_tables);
+  const planned: PlannedTable[] = [];
+  for (const table of tables) {
+    if (!isSelected(table.name)) {
+      coverage.tables_skipped.push({ name: table.name, reason: "excluded" });
+      continue;
+    }
+    try {
+      const columns = readColumns(db, table);
+      const row_count = countRows(db, table);
+      const rows = rowCursor(db, table, columns, properties.max_rows_per_table);
+      planned.push({ info: { name: table.name, row_count, columns }, rows });
+    } catch {
+      coverage.tables_skipped.push({ name: table.name, reason: "unreadable" });
+    }
+  }
+  return planned;
+}
+
+function isSqliteError(error: unknown): boolean {
+  return error instanceof Error && error.name === "SqliteError";
+}
 
 async function checkFile(path: string, given: string): Promise<void> {
   try {

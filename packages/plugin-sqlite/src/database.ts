@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import type { CellValue, ColumnInfo, SampleRow } from "./types.js";
+import type { CellValue, ColumnInfo, RowRecord } from "./types.js";
 
 /** A connection to the database being scanned. */
 export type ReadOnlyDatabase = Database.Database;
@@ -84,28 +84,37 @@ export function countRows(db: ReadOnlyDatabase, table: TableRef): number {
   return Number(count);
 }
 
-/** Up to `limit` rows of `table`, with their rowid (`null` without one). */
-export function sampleRows(
+/**
+ * Up to `limit` rows of `table` in storage order, as row records (with their rowid,
+ * `null` without one), each call of the returned function reading them afresh one at a time through a
+ * cursor: memory holds one row whatever the table's size. The statement is prepared at once, so a table SQLite cannot read (a virtual
+ * table whose module is missing) throws here, before any row; from the first row on,
+ * the connection is busy until the iterator finishes or is returned.
+ */
+export function rowCursor(
   db: ReadOnlyDatabase,
   table: TableRef,
   columns: ReadonlyArray<ColumnInfo>,
   limit: number,
-): SampleRow[] {
-  if (limit === 0 || columns.length === 0) return [];
+): () => IterableIterator<RowRecord> {
+  if (limit === 0 || columns.length === 0) return () => [][Symbol.iterator]();
   const rowid = table.withoutRowid ? undefined : rowidName(columns);
   const selected = [rowid ?? "NULL", ...columns.map((column) => quoteIdentifier(column.name))];
-  const rows = db
+  const statement = db
     .prepare(`SELECT ${selected.join(", ")} FROM ${quoteIdentifier(table.name)} LIMIT ?`)
     .raw(true)
-    .safeIntegers(true)
-    .all(limit) as unknown[][];
-  return rows.map(([id, ...cells]) => {
-    const values: Record<string, CellValue> = {};
-    columns.forEach((column, i) => {
-      values[column.name] = toCellValue(cells[i]);
-    });
-    return { rowid: id === null || id === undefined ? null : Number(id), values };
-  });
+    .safeIntegers(true);
+  const names = columns.map((column) => column.name);
+  const name = table.name;
+  function* rows(): Generator<RowRecord, void, undefined> {
+    // for...of returns the cursor when the caller stops early, which frees the connection.
+    for (const [id, ...cells] of statement.iterate(limit) as IterableIterator<unknown[]>) {
+      const values: Record<string, CellValue> = {};
+      for (let i = 0; i < names.length; i++) values[names[i]!] = toCellValue(cells[i]);
+      yield { table: name, rowid: id === null || id === undefined ? null : Number(id), values };
+    }
+  }
+  return rows;
 }
 
 /**

@@ -3,12 +3,13 @@ import { definePlugin } from "@wct/plugin-api";
 import { sqliteConnector } from "./connector.js";
 
 export { SourceError, SourceErrorCode } from "@wct/plugin-api";
-export { sqliteConnector } from "./connector.js";
+export { DATABASE_CONTENT_SCHEMA, sqliteConnector } from "./connector.js";
 export { type SqliteProperties, sqliteProperties } from "./properties.js";
 export type {
   CellValue,
   ColumnInfo,
   DatabaseContent,
+  RowRecord,
   SampleRow,
   TableContent,
 } from "./types.js";

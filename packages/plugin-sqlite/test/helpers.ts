@@ -3,7 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ComponentLog, isStreamedContent } from "@wct/plugin-api";
 import Database from "better-sqlite3";
-import { type DatabaseContent, sqliteConnector, sqliteProperties } from "../src/index.js";
+import {
+  type DatabaseContent,
+  type SampleRow,
+  sqliteConnector,
+  sqliteProperties,
+} from "../src/index.js";
 
 /** A temporary folder, removed by `cleanup`. */
 export async function makeTempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
@@ -45,4 +50,11 @@ export async function extract(
     [out.recordsField]: records,
     ...(await out.summary()),
   } as unknown as DatabaseContent;
+}
+
+/** The rows of one table, without their table name. */
+export function rowsOf(content: DatabaseContent, table: string): SampleRow[] {
+  return content.rows
+    .filter((row) => row.table === table)
+    .map(({ rowid, values }) => ({ rowid, values }));
 }

@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { isStreamedContent } from "@wct/plugin-api";
+import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openReadOnly } from "../src/database.js";
 import sqlitePlugin, { SourceErrorCode, sqliteConnector, sqliteProperties } from "../src/index.js";
-import { createDatabase, extract, makeTempDir } from "./helpers.js";
+import { createDatabase, extract, makeTempDir, rowsOf } from "./helpers.js";
 
 let dir: string;
 let dbPath: string;
@@ -42,11 +44,11 @@ afterEach(async () => {
 });
 
 describe("plugin", () => {
-  it("provides the sqlite connector producing database_content/1.0.0", () => {
+  it("provides the sqlite connector producing database_content/2.0.0", () => {
     expect(sqlitePlugin.name).toBe("sqlite");
     expect(sqlitePlugin.connectors).toEqual([sqliteConnector]);
     expect(sqliteConnector.type).toBe("sqlite");
-    expect(sqliteConnector.outputSchema).toEqual({ name: "database_content", version: "1.0.0" });
+    expect(sqliteConnector.outputSchema).toEqual({ name: "database_content", version: "2.0.0" });
   });
 
   it("validates properties strictly with defaults", () => {
@@ -100,11 +102,10 @@ describe("schema", () => {
   });
 });
 
-describe("sample rows", () => {
-  it("samples rows with their rowid and values by column", async () => {
+describe("rows", () => {
+  it("reads rows with their rowid and values by column", async () => {
     const content = await extract({ database_path: "shop.db" }, { baseDir: dir });
-    const users = content.tables.find((t) => t.name === "users");
-    expect(users?.sample_rows[1]).toEqual({
+    expect(rowsOf(content, "users")[1]).toEqual({
       rowid: 2,
       values: {
         id: 2,
@@ -117,12 +118,25 @@ describe("sample rows", () => {
     expect(content.coverage.rows_sampled).toBe(7);
   });
 
-  it("samples at most max_rows_per_table rows per table", async () => {
+  it("streams one record per row, table by table in the order tables are listed", async () => {
+    const content = await extract({ database_path: "shop.db" }, { baseDir: dir });
+    expect(content.rows.map((r) => [r.table, r.rowid])).toEqual([
+      ["orders", 1],
+      ["orders", 2],
+      ["tags", null],
+      ["tags", null],
+      ["users", 1],
+      ["users", 2],
+      ["users", 3],
+    ]);
+  });
+
+  it("reads at most max_rows_per_table rows per table", async () => {
     const content = await extract(
       { database_path: "shop.db", max_rows_per_table: 1 },
       { baseDir: dir },
     );
-    expect(content.tables.map((t) => t.sample_rows.length)).toEqual([0, 1, 1, 1]);
+    expect(content.tables.map((t) => rowsOf(content, t.name).length)).toEqual([0, 1, 1, 1]);
     expect(content.coverage.rows_sampled).toBe(3);
   });
 
@@ -131,14 +145,14 @@ describe("sample rows", () => {
       { database_path: "shop.db", max_rows_per_table: 0 },
       { baseDir: dir },
     );
-    expect(content.tables.every((t) => t.sample_rows.length === 0)).toBe(true);
+    expect(content.rows).toEqual([]);
     expect(content.tables.find((t) => t.name === "users")?.row_count).toBe(3);
   });
 
   it("gives rows of a WITHOUT ROWID table a null rowid", async () => {
     const content = await extract({ database_path: "shop.db" }, { baseDir: dir });
     const tags = content.tables.find((t) => t.name === "tags");
-    expect(tags?.sample_rows).toEqual([
+    expect(rowsOf(content, "tags")).toEqual([
       { rowid: null, values: { name: "new", weight: 1 } },
       { rowid: null, values: { name: "vip", weight: 3 } },
     ]);
@@ -147,8 +161,7 @@ describe("sample rows", () => {
 
   it("replaces a BLOB by a marker with its size", async () => {
     const content = await extract({ database_path: "shop.db" }, { baseDir: dir });
-    const users = content.tables.find((t) => t.name === "users");
-    expect(users?.sample_rows[0]?.values.avatar).toBe("<blob 4 bytes>");
+    expect(rowsOf(content, "users")[0]?.values.avatar).toBe("<blob 4 bytes>");
   });
 
   it("keeps integers beyond 2^53 exact as strings", async () => {
@@ -157,7 +170,7 @@ describe("sample rows", () => {
       "CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (9007199254740993), (42);",
     );
     const content = await extract({ database_path: "big.db" }, { baseDir: dir });
-    expect(content.tables[0]?.sample_rows.map((r) => r.values.n)).toEqual(["9007199254740993", 42]);
+    expect(content.rows.map((r) => r.values.n)).toEqual(["9007199254740993", 42]);
   });
 
   it("reads the real rowid even when a column is called rowid", async () => {
@@ -166,7 +179,7 @@ describe("sample rows", () => {
       "CREATE TABLE t (rowid TEXT, value TEXT); INSERT INTO t VALUES ('not-the-rowid', 'x');",
     );
     const content = await extract({ database_path: "odd.db" }, { baseDir: dir });
-    expect(content.tables[0]?.sample_rows[0]).toEqual({
+    expect(rowsOf(content, "t")[0]).toEqual({
       rowid: 1,
       values: { rowid: "not-the-rowid", value: "x" },
     });
@@ -179,11 +192,14 @@ describe("sample rows", () => {
        INSERT INTO "we""ird; DROP TABLE x" VALUES ('a@example.com', 1);`,
     );
     const content = await extract({ database_path: "quoted.db" }, { baseDir: dir });
-    expect(content.tables[0]).toMatchObject({
-      name: 'we"ird; DROP TABLE x',
-      row_count: 1,
-      sample_rows: [{ rowid: 1, values: { "e mail": "a@example.com", 'sel"ect': 1 } }],
-    });
+    expect(content.tables[0]).toMatchObject({ name: 'we"ird; DROP TABLE x', row_count: 1 });
+    expect(content.rows).toEqual([
+      {
+        table: 'we"ird; DROP TABLE x',
+        rowid: 1,
+        values: { "e mail": "a@example.com", 'sel"ect': 1 },
+      },
+    ]);
   });
 });
 
@@ -262,6 +278,32 @@ describe("errors", () => {
     await expect(
       extract({ database_path: "shop.db" }, { baseDir: dir, signal: controller.signal }),
     ).rejects.toBe(reason);
+  });
+
+  it("stops between rows of one table once aborted, and closes the database", async () => {
+    createDatabase(
+      join(dir, "big.db"),
+      "CREATE TABLE t (v TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) INSERT INTO t SELECT 'row ' || i FROM n;",
+    );
+    const controller = new AbortController();
+    const reason = new Error("interrupted");
+    const out = await sqliteConnector.extract({
+      properties: sqliteProperties.parse({ database_path: "big.db", max_rows_per_table: 5000 }),
+      signal: controller.signal,
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+      artifactId: "database",
+      runId: "run-1",
+      baseDir: dir,
+    });
+    if (!isStreamedContent(out)) throw new Error("expected streamed content");
+    const rows = out.records[Symbol.asyncIterator]();
+    expect((await rows.next()).value).toEqual({ table: "t", rowid: 1, values: { v: "row 1" } });
+    controller.abort(reason);
+    await expect(rows.next()).rejects.toBe(reason);
+    // Closed in the generator's finally: the file can be opened for writing again.
+    const writer = new Database(join(dir, "big.db"));
+    expect(() => writer.exec("DELETE FROM t")).not.toThrow();
+    writer.close();
   });
 
   it("stops between tables once aborted", async () => {

@@ -120,6 +120,64 @@ export function registerStreamTests(context: StreamSuiteContext): void {
     );
   });
 
+  test("commit's execution is what get, messageText and a reader at the end show", async (store) => {
+    const final = { ...envelope(RUN).execution, duration_ms: 4321 };
+    const writer = await store.openArtifactWriter(RUN, "files", envelope(RUN), LAYOUT);
+    await writeRecords(writer, 20);
+    const commit = await writer.commit({ coverage: { files: 20 } }, { execution: final });
+    expect(await store.digest(RUN, "files")).toBe(commit.digest);
+    const got = await store.get(RUN, "files");
+    expect(got.execution).toEqual(final);
+    expect(got.content).toEqual({
+      root: "/data",
+      files: Array.from({ length: 20 }, (_, i) => fileRecord(i)),
+      coverage: { files: 20 },
+    });
+    expect(await text(store.messageText(RUN, "files"))).toBe(JSON.stringify(got));
+    const reader = await store.openArtifactReader(RUN, "files");
+    // The writer's opening record until the end is read, the final one from then on.
+    expect(reader.envelope.execution.duration_ms).toBe(3);
+    await collect(reader.records());
+    expect(reader.envelope.execution).toEqual(final);
+    await reader.close();
+  });
+
+  test("a reader's summary() reaches the final execution without the records being read", async (store) => {
+    const final = { ...envelope(RUN).execution, duration_ms: 99 };
+    const writer = await store.openArtifactWriter(RUN, "files", envelope(RUN), LAYOUT);
+    await writeRecords(writer, 5);
+    await writer.commit({}, { execution: final });
+    const reader = await store.openArtifactReader(RUN, "files");
+    expect(await reader.summary()).toEqual({});
+    expect(reader.envelope).toEqual({ ...envelope(RUN), execution: final });
+    await reader.close();
+  });
+
+  test("an envelope with execution before content keeps messageText equal to get", async (store) => {
+    const { execution, ...rest } = envelope(RUN);
+    const early = { execution, ...rest } as Message & { content: null };
+    const writer = await store.openArtifactWriter(RUN, "files", early, LAYOUT);
+    await writeRecords(writer, 3);
+    await writer.commit({}, { execution: { ...execution, duration_ms: 7 } });
+    const got = await store.get(RUN, "files");
+    expect(got.execution.duration_ms).toBe(7);
+    expect(await text(store.messageText(RUN, "files"))).toBe(JSON.stringify(got));
+  });
+
+  test("commit refuses an execution that is not an execution record, and stays usable", async (store) => {
+    const writer = await store.openArtifactWriter(RUN, "files", envelope(RUN), LAYOUT);
+    await writer.write(1);
+    const bad = { status: "done", duration_ms: -1 } as unknown as Message["execution"];
+    await expectCode(
+      () => writer.commit({}, { execution: bad }),
+      StoreErrorCode.InvalidValue,
+      "bad execution",
+    );
+    expect(await store.exists(RUN, "files")).toBe(false);
+    await writer.commit({});
+    expect((await store.get(RUN, "files")).execution).toEqual(envelope(RUN).execution);
+  });
+
   test("commit resolves with the digest that digest() reads back", async (store) => {
     const commit = await streamed(store, "files", 100);
     expect(commit.digest).toMatch(/^sha256:[0-9a-f]{64}$/);

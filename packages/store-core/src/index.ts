@@ -39,5 +39,6 @@ export {
   type ArtifactWriter,
   STREAM_FORMAT,
   type StreamCommit,
+  type StreamCommitOptions,
   type StreamLayout,
 } from "./stream.js";

@@ -590,7 +590,6 @@ export function createStore(driver: StoreDriver, options: CreateStoreOptions = {
       const side = (from: number, to: number) =>
         fieldsJson(Object.fromEntries(keys.slice(from, to).map((k) => [k, reader.envelope[k]])));
       const before = side(0, at);
-      const after = side(at + 1, keys.length);
       const head = fieldsJson(layout.head ?? {});
       yield `{${before}${before ? "," : ""}"content":{${head}${head ? "," : ""}${JSON.stringify(layout.recordsField)}:[`;
       let first = true;
@@ -599,6 +598,8 @@ export function createStore(driver: StoreDriver, options: CreateStoreOptions = {
         first = false;
       }
       const summary = fieldsJson(await reader.summary());
+      // After the trailer: the envelope holds the final execution, when one was committed.
+      const after = side(at + 1, keys.length);
       yield `]${summary ? "," : ""}${summary}}${after ? "," : ""}${after}}`;
     } finally {
       await reader.close();

@@ -6,7 +6,12 @@ import { StringDecoder } from "node:string_decoder";
 import type { Codec } from "./codec.js";
 import type { ChunkSink } from "./driver.js";
 import { CORRUPT_HINT, StoreError, StoreErrorCode } from "./errors.js";
-import { type Message, messageSchema } from "./message.js";
+import {
+  type ExecutionRecord,
+  executionRecordSchema,
+  type Message,
+  messageSchema,
+} from "./message.js";
 
 /**
  * How a streamed artifact's content materialises:
@@ -35,6 +40,17 @@ export interface StreamCommit {
   storedBytes: number;
 }
 
+/** What {@link ArtifactWriter.commit} may set besides the summary. */
+export interface StreamCommitOptions {
+  /**
+   * The artifact's final execution record, known only once its stream ends (its whole
+   * duration): it replaces the envelope's `execution` (the one given when the writer
+   * opened) in what `get`, `messageText` and a reader that reached the end return.
+   * Must be an {@link ExecutionRecord} (`ERR_INVALID_VALUE` otherwise).
+   */
+  execution?: ExecutionRecord;
+}
+
 /**
  * Writes one streamed artifact: records in order, then {@link ArtifactWriter.commit}.
  * Memory stays bounded whatever the number of records: each record is framed, encoded
@@ -53,10 +69,12 @@ export interface ArtifactWriter {
   /** Uncompressed JSON bytes of the records accepted so far (for progress). */
   readonly sourceBytes: number;
   /**
-   * Finishes the stream with the closing content fields and commits atomically: a
-   * reader sees the whole artifact, or the previous value (or nothing) until then.
+   * Finishes the stream with the closing content fields (and, optionally, the final
+   * execution record, see {@link StreamCommitOptions}) and commits atomically: a reader
+   * sees the whole artifact, or the previous value (or nothing) until then. A summary or
+   * execution that is not valid is `ERR_INVALID_VALUE`, and the writer stays usable.
    */
-  commit(summary?: Record<string, unknown>): Promise<StreamCommit>;
+  commit(summary?: Record<string, unknown>, options?: StreamCommitOptions): Promise<StreamCommit>;
   /**
    * Discards everything written; nothing counts as stored and the key keeps its
    * previous value. Idempotent; safe after a failed write; a no-op after commit.
@@ -66,7 +84,12 @@ export interface ArtifactWriter {
 
 /** Reads one stored artifact back, streamed or plain, with bounded memory. */
 export interface ArtifactReader {
-  /** The Message with `content: null`. */
+  /**
+   * The Message with `content: null`. For a streamed artifact committed with an
+   * `execution` ({@link StreamCommitOptions}), `envelope.execution` is that final record
+   * once the end has been read (the records read through, or `summary()` resolved);
+   * until then it is the one the writer opened with.
+   */
   readonly envelope: Message;
   /** `undefined` when the artifact is stored as a plain Message. */
   readonly layout: StreamLayout | undefined;
@@ -183,6 +206,17 @@ export function checkLayout(
   };
   check("head", layout.head, new Set());
   check("summary", summary, new Set(Object.keys(layout.head ?? {})));
+}
+
+/**
+ * The envelope with `execution` after `content`, so that a final execution from the
+ * trailer takes its place in text written after the records (`messageText`) as in `get`.
+ */
+function executionAfterContent(envelope: Message): Message {
+  const keys = Object.keys(envelope);
+  if (keys.indexOf("execution") > keys.indexOf("content")) return envelope;
+  const { execution, ...rest } = envelope;
+  return { ...rest, execution } as Message;
 }
 
 /** Chains codec transforms; the returned pair is the first (to write) and the last (to read). */
@@ -307,7 +341,7 @@ export function createArtifactWriter(
 
   const header = JSON.stringify({
     format: STREAM_FORMAT,
-    envelope,
+    envelope: executionAfterContent(envelope),
     layout: { records_field: layout.recordsField, head: layout.head ?? {} },
   });
   parts.push(header, "\n");
@@ -340,9 +374,13 @@ export function createArtifactWriter(
         await enqueue(() => push(line));
       }
     },
-    async commit(summary) {
+    async commit(summary, options) {
       ensureWritable();
       checkLayout(place, layout, summary ?? {});
+      const execution = options?.execution;
+      if (execution !== undefined && !executionRecordSchema.safeParse(execution).success) {
+        throw invalidValue(place, "the execution given at commit is not an execution record");
+      }
       let trailer: string;
       try {
         trailer = JSON.stringify(
@@ -352,6 +390,7 @@ export function createArtifactWriter(
             records,
             source_bytes: sourceBytes,
             summary: summary ?? {},
+            ...(execution === undefined ? {} : { execution }),
           },
           strictReplacer,
         );
@@ -502,7 +541,7 @@ export async function openStreamReader(
     await lines.return(undefined);
     throw corrupt(place, `the header line is not a ${STREAM_FORMAT} header`);
   }
-  const envelope = header.envelope as Message;
+  let envelope = header.envelope as Message;
   const layout: StreamLayout = {
     recordsField: header.layout.records_field,
     head: header.layout.head,
@@ -530,6 +569,7 @@ export async function openStreamReader(
       end?: unknown;
       records?: unknown;
       summary?: unknown;
+      execution?: unknown;
     };
     if (
       !isPlainObject(trailer) ||
@@ -543,6 +583,13 @@ export async function openStreamReader(
         `the stream ends without a trailer matching its ${count} records (truncated)`,
       );
     }
+    if (trailer.execution !== undefined) {
+      if (!executionRecordSchema.safeParse(trailer.execution).success) {
+        throw corrupt(place, "the trailer's execution is not an execution record");
+      }
+      // In place: the key keeps its position, after `content`.
+      envelope = { ...envelope, execution: trailer.execution as ExecutionRecord };
+    }
     summary = trailer.summary;
     await close();
     return { done: true };
@@ -555,7 +602,9 @@ export async function openStreamReader(
   }
 
   return {
-    envelope,
+    get envelope() {
+      return envelope;
+    },
     layout,
     records(field) {
       if (field !== undefined && field !== layout.recordsField) {

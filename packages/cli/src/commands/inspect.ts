@@ -151,6 +151,9 @@ export function inspectCommand(ctx: CliContext): Command {
               io.stdout.write("\n");
               return;
             }
+            // Read first: a streamed artifact's final execution (its whole duration) is
+            // in its trailer, which the envelope reflects once the records are read.
+            const content = await contentHead(reader, offset, limit);
             const message = reader.envelope;
             const e = message.execution;
             const stored = await store.size(runId, artifact);
@@ -168,7 +171,7 @@ export function inspectCommand(ctx: CliContext): Command {
                       `  stored:   ${formatBytes(stored)}${reader.layout ? " (streamed, compressed)" : ""}`,
                     ]),
                 "content:",
-                ...(await contentHead(reader, offset, limit)),
+                ...content,
                 "",
               ].join("\n"),
             );

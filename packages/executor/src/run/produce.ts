@@ -13,6 +13,7 @@ import { ExecutorError, ExecutorErrorCode } from "../errors.js";
 import type { ComponentRegistry } from "../plan/registry.js";
 import type { PlannedArtifact } from "../types.js";
 import { toJsonText } from "./json.js";
+import { mergeInputs } from "./merge.js";
 import { loadReusableMessage, type ReuseLookups } from "./records.js";
 import { sourceOf, UNKNOWN_SCHEMA } from "./source.js";
 
@@ -194,23 +195,15 @@ export async function produce(
       return { schema, source, contentText: JSON.stringify(content) };
     }
     case "merge": {
-      const inputs = await inputMessages(artifact, context);
-      const merged: unknown[] = [];
-      for (const input of inputs) {
-        if (!Array.isArray(input.content)) {
-          throw new ExecutorError(
-            ExecutorErrorCode.MergeInputNotArray,
-            `artifact "${artifact.id}" merges by concatenation, but its input "${input.id}" holds ${input.content === null ? "null" : typeof input.content}, not an array. Make "${input.id}" produce an array, or process the inputs instead of merging them.`,
-            { details: { artifact: artifact.id, input: input.id } },
-          );
-        }
-        for (const item of input.content) merged.push(item);
-      }
-      return {
-        schema: artifact.schema ?? inputs[0]?.schema ?? UNKNOWN_SCHEMA,
-        source: sourceOf(artifact),
-        contentText: JSON.stringify(merged),
-      };
+      const inputs = [];
+      for (const id of artifact.inputs) inputs.push({ id, reader: await openInput(context, id) });
+      const merged = await mergeInputs(artifact, inputs, async (id) => {
+        return (await context.store.get(context.runId, id)).content;
+      });
+      const schema = artifact.schema ?? inputs[0]?.reader.envelope.schema ?? UNKNOWN_SCHEMA;
+      const source = sourceOf(artifact);
+      if (merged.streamed) return { schema, source, streamed: merged.streamed };
+      return { schema, source, contentText: merged.contentText };
     }
     case "reuse": {
       const ref = artifact.reuse;

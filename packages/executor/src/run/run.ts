@@ -383,8 +383,9 @@ async function execute(
       );
       if (produced.streamed) {
         // The streamed-artifact unit stores it now, within the artifact's time limits;
-        // the envelope's duration is when the stream opened (the state has the whole).
+        // the envelope's duration is when the stream opened, the trailer's the whole.
         const streamed = produced.streamed;
+        const done = produced;
         const envelope = envelopeOf(
           artifact,
           produced,
@@ -399,6 +400,8 @@ async function execute(
             content: streamed,
             signal: control.signal,
             progress,
+            finalExecution: () =>
+              envelopeOf(artifact, done, null, Math.round(performance.now() - clock)).execution,
           }),
         );
         streamedDigest = committed.digest;

@@ -78,6 +78,11 @@ export async function writeStreamedOutput(options: {
   content: StreamedContent;
   signal: AbortSignal;
   progress?: ProgressTracker;
+  /**
+   * The final execution record, asked for once the summary is in: the trailer carries
+   * it, so the stored artifact's duration covers its whole stream.
+   */
+  finalExecution?: () => Message["execution"];
 }): Promise<StreamCommit> {
   const { content, signal, progress } = options;
   signal.throwIfAborted();
@@ -102,7 +107,10 @@ export async function writeStreamedOutput(options: {
     }
     const summary = await abortable(Promise.resolve(content.summary()), signal);
     signal.throwIfAborted();
-    const committed = await store(options.envelope.id, () => writer.commit(summary));
+    const execution = options.finalExecution?.();
+    const committed = await store(options.envelope.id, () =>
+      writer.commit(summary, execution === undefined ? undefined : { execution }),
+    );
     progress?.count(writer.records, writer.sourceBytes);
     return committed;
   } catch (error) {
