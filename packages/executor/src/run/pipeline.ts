@@ -42,12 +42,12 @@ export class LiveFeed {
 
   /** Queues a record; resolves once the queue has room (the backpressure). */
   async push(record: unknown): Promise<void> {
-    while (!this.detached && this.queue.length >= LIVE_QUEUE_RECORDS) {
+    while (!this.detached && !this.ended && this.queue.length >= LIVE_QUEUE_RECORDS) {
       await new Promise<void>((resolve) => {
         this.wakeProducer = resolve;
       });
     }
-    if (this.detached) return;
+    if (this.detached || this.ended) return;
     this.queue.push(record);
     this.wake("consumer");
   }
@@ -66,7 +66,7 @@ export class LiveFeed {
     this.ended = true;
     this.failure = { error };
     this.closing.reject(error);
-    this.detach();
+    this.wake("producer");
     this.wake("consumer");
   }
 
