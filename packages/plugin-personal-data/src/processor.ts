@@ -482,6 +482,9 @@ export interface StreamScanOptions {
 
 // Below this a scan ends before workers would pay for their start (~100 ms each).
 const WORKERS_AFTER_BYTES = 16 * 1024 * 1024;
+// Text of the files sent to the workers and not yet answered, at most (one larger file
+// still goes alone).
+const WINDOW_BYTES = 8 * 1024 * 1024;
 
 /**
  * The scan of {@link findPersonalData}, streamed: inputs are read one file (or table) at
@@ -516,8 +519,10 @@ export function streamPersonalData(
           let bytes = 0;
           // Files sent to the workers, answered in this order whatever order they finish.
           const window: { drafts: Promise<FindingDraft[]>; size: number }[] = [];
+          let windowBytes = 0;
           const settleOldest = async () => {
             const oldest = window.shift()!;
+            windowBytes -= oldest.size;
             admitDrafts(ctx.sink, await oldest.drafts);
             files++;
             bytes += oldest.size;
@@ -541,8 +546,11 @@ export function streamPersonalData(
               signal.throwIfAborted();
               const drafts = pool.scan(file);
               drafts.catch(() => {});
-              window.push({ drafts, size: Buffer.byteLength(file.text, "utf8") });
-              if (window.length < 2 * workers) continue;
+              const size = Buffer.byteLength(file.text, "utf8");
+              window.push({ drafts, size });
+              windowBytes += size;
+              // A few files per worker keep them busy; the byte bound keeps memory flat.
+              if (window.length < 4 * workers && windowBytes < WINDOW_BYTES) continue;
               await settleOldest();
             }
             yield* drain(ctx);

@@ -21,14 +21,18 @@ function startWorker(workerData: unknown): Worker {
 
 /**
  * How many scanning threads a large scan uses: `WCT_SCAN_WORKERS` when set (0 scans on
- * the main thread only), else one less than the cores, 1 to 3.
+ * the main thread only), else none below 4 cores and two less than the cores (at most
+ * 3) from there. Measured on 2 cores, a worker made a scan slower: the main thread, the
+ * gzip stage and the worker then compete for the same two cores, and the worker's own
+ * start and the copies to it cost more than the scan it takes over.
  */
 export function scanWorkerCount(): number {
   const given = process.env.WCT_SCAN_WORKERS;
   if (given !== undefined && given !== "" && Number.isInteger(Number(given))) {
     return Math.max(0, Math.min(16, Number(given)));
   }
-  return Math.max(1, Math.min(3, availableParallelism() - 1));
+  const cores = availableParallelism();
+  return cores < 4 ? 0 : Math.min(3, cores - 2);
 }
 
 /**
