@@ -13,7 +13,7 @@ import { compileRules, type RuleSet, scanText, type TextMatch } from "./engine.j
 import { PersonalDataError, PersonalDataErrorCode } from "./errors.js";
 import { buildEvidence } from "./evidence.js";
 import { identifierWords } from "./field-names.js";
-import { draftFileFindings, type FindingDraft } from "./file-scan.js";
+import type { FindingDraft } from "./file-scan.js";
 import { fingerprintValue } from "./fingerprint.js";
 import { LineIndex } from "./lines.js";
 import {
