@@ -5,7 +5,10 @@
 //   - peak RSS of the wct process (getrusage), flat across sizes;
 //   - throughput against the engine alone (read → scan → drop) measured in the same run;
 //   - bytes stored under .waivern/runs/<id>/ against the source bytes;
-//   - `wct run --resume` of the completed run (nothing to do).
+//   - `wct run --resume` of the completed run (nothing to do);
+//   - CPU seconds (every thread) of the engine and of the wct process: on a shared,
+//     busy machine wall-clock throughput follows the CPU share each gets, and the CPU
+//     ratio (engine CPU / wct CPU) is the load-independent form of the same comparison.
 // WCT_BENCH_DIST=<path to another checkout's apps/wct/dist/main.js> measures that build
 // instead (e.g. main's, for a before/after). Nothing fails on timing.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -37,11 +40,15 @@ const LAUNCHER = `import { writeFileSync } from "node:fs";
 import { runWct } from ${JSON.stringify(pathToFileURL(DIST_MAIN).href)};
 const argv = process.argv.slice(process.argv.indexOf("--") + 1);
 const code = await runWct(argv);
-writeFileSync(process.env.WCT_BENCH_USAGE, JSON.stringify({ code, max_rss_kb: process.resourceUsage().maxRSS }));
+const usage = process.resourceUsage();
+writeFileSync(process.env.WCT_BENCH_USAGE, JSON.stringify({ code, max_rss_kb: usage.maxRSS, cpu_us: usage.userCPUTime + usage.systemCPUTime }));
 process.exit(code);
 `;
 
-function wct(dir: string, args: string[]): { seconds: number; rssMb: number; stderr: string } {
+function wct(
+  dir: string,
+  args: string[],
+): { seconds: number; rssMb: number; cpuSeconds: number; stderr: string } {
   const usageFile = join(dir, "usage.json");
   const start = performance.now();
   const r = spawnSync(process.execPath, ["launcher.mjs", "--", ...args], {
@@ -53,8 +60,16 @@ function wct(dir: string, args: string[]): { seconds: number; rssMb: number; std
   const seconds = (performance.now() - start) / 1000;
   if (r.status !== 0)
     throw new Error(`wct ${args.join(" ")} exited ${r.status}: ${r.stderr.slice(-2000)}`);
-  const usage = JSON.parse(readFileSync(usageFile, "utf8")) as { max_rss_kb: number };
-  return { seconds, rssMb: usage.max_rss_kb / 1024, stderr: r.stderr };
+  const usage = JSON.parse(readFileSync(usageFile, "utf8")) as {
+    max_rss_kb: number;
+    cpu_us: number;
+  };
+  return {
+    seconds,
+    rssMb: usage.max_rss_kb / 1024,
+    cpuSeconds: usage.cpu_us / 1e6,
+    stderr: r.stderr,
+  };
 }
 
 function bytesUnder(dir: string): number {
@@ -65,17 +80,29 @@ function bytesUnder(dir: string): number {
   return total;
 }
 
-async function engine(files: string[]): Promise<number> {
+interface EngineTime {
+  seconds: number;
+  cpuSeconds: number;
+}
+
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+}
+
+async function engine(files: string[]): Promise<EngineTime> {
   const ruleSet = builtinRuleSet();
+  const cpu = process.cpuUsage();
   const start = performance.now();
   for (const file of files) scanText(await readFile(file, "utf8"), { ruleSet, path: file });
-  return (performance.now() - start) / 1000;
+  return { seconds: (performance.now() - start) / 1000, cpuSeconds: cpuSince(cpu) };
 }
 
 const rows: string[][] = [];
 const mb = (b: number) => b / 1e6;
 
-async function measure(label: string, dir: string, sourceBytes: number, engineSeconds: number) {
+async function measure(label: string, dir: string, sourceBytes: number, engineTime: EngineTime) {
+  const engineSeconds = engineTime.seconds;
   writeFileSync(join(dir, "launcher.mjs"), LAUNCHER);
   const run = wct(dir, ["run", "scan.yaml", "--quiet", "--store", "store"]);
   const [runId] = readdirSync(join(dir, "store", "runs"));
@@ -92,6 +119,9 @@ async function measure(label: string, dir: string, sourceBytes: number, engineSe
     `${((100 * wctMbS) / engineMbS).toFixed(0)} %`,
     `${(stored / sourceBytes).toFixed(2)}×`,
     resume.seconds.toFixed(2),
+    engineTime.cpuSeconds.toFixed(1),
+    run.cpuSeconds.toFixed(1),
+    `${((100 * engineTime.cpuSeconds) / run.cpuSeconds).toFixed(0)} %`,
   ]);
   console.log(rows.at(-1)!.join(" | "));
 }
@@ -138,6 +168,7 @@ try {
       `name: bench\ndescription: scan\nartifacts:\n  db:\n    source: { type: sqlite, properties: { database_path: ./shop.db, max_rows_per_table: ${ROWS} } }\n  findings:\n    inputs: db\n    process: { type: personal_data }\n    output: true\n`,
     );
     // Engine alone: the same cells through scanText, as the processor prefixes them.
+    const cpu = process.cpuUsage();
     const start = performance.now();
     const ruleSet = builtinRuleSet();
     const read = new Database(join(dir, "shop.db"), { readonly: true });
@@ -148,14 +179,17 @@ try {
       }
     }
     read.close();
-    await measure(`sqlite ${ROWS} rows`, dir, sourceBytes, (performance.now() - start) / 1000);
+    await measure(`sqlite ${ROWS} rows`, dir, sourceBytes, {
+      seconds: (performance.now() - start) / 1000,
+      cpuSeconds: cpuSince(cpu),
+    });
   }
 } finally {
   rmSync(base, { recursive: true, force: true });
 }
 console.log(
-  "\n| input | source MB | peak RSS MB | engine MB/s | wct MB/s | wct/engine | stored/source | resume s |",
+  "\n| input | source MB | peak RSS MB | engine MB/s | wct MB/s | wct/engine | stored/source | resume s | engine CPU s | wct CPU s | engine/wct CPU |",
 );
-console.log("|---|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) console.log(`| ${r.join(" | ")} |`);
 console.log("targets: RSS < 250 MB flat; wct/engine >= 90 %; stored <= 0.5× (trees); resume < 2 s");

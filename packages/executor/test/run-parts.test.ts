@@ -208,6 +208,29 @@ describe("scheduler", () => {
     expect(started).toEqual([0]);
   });
 
+  it("starts a not-yet-ready artifact at once through startNow, only within the concurrency", async () => {
+    const started: number[] = [];
+    const answers: boolean[] = [];
+    let startNow: (i: number) => boolean = () => false;
+    await schedule({
+      ready: [0],
+      maxConcurrency: 2,
+      stop: new AbortController().signal,
+      bind: (start) => {
+        startNow = start;
+      },
+      run: async (i) => {
+        started.push(i);
+        if (i === 0) answers.push(startNow(1), startNow(2));
+        await new Promise((r) => setImmediate(r));
+        return [];
+      },
+      onUnexpected: () => {},
+    });
+    expect(started).toEqual([0, 1]);
+    expect(answers).toEqual([true, false]);
+  });
+
   it("hands an unexpected rejection to onUnexpected and goes on", async () => {
     const errors: unknown[] = [];
     await schedule({

@@ -1,10 +1,20 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { ComponentContext, InputMessage, RecordInput } from "@wct/plugin-api";
 import { streamContent } from "@wct/plugin-api";
 import type { ArtifactStore, ArtifactWriter } from "@wct/store-core";
 import { describe, expect, it } from "vitest";
 import { type RunEvent, runPlan } from "../src/index.js";
 import { createRegistry } from "../src/plan/registry.js";
-import { createMemoryStore, DATA, deferred, makePlan, RESULT } from "./fixtures/run/helpers.js";
+import {
+  createFsStore,
+  createMemoryStore,
+  DATA,
+  deferred,
+  makePlan,
+  RESULT,
+} from "./fixtures/run/helpers.js";
 
 const ROWS = 5000;
 
@@ -471,5 +481,36 @@ describe("a misbehaving streamed component", () => {
     expect(error?.code).toBe("ERR_COMPONENT_FAILED");
     expect(error?.message).not.toContain(secret);
     expect(error?.message).toContain(placeholder);
+  });
+});
+
+describe("resume verification of a streamed artifact", () => {
+  it("rebuilds a completed streamed artifact whose stored bytes were damaged (one byte flipped)", async () => {
+    const base = await mkdtemp(join(tmpdir(), "wct-flip-"));
+    try {
+      const store = createFsStore({ baseDir: base });
+      const plan = makePlan([
+        { id: "numbers", component: "streamed" },
+        { id: "doubled", component: "double", inputs: ["numbers"] },
+      ]);
+      const first = await runPlan(plan, { store, registry: registry({ count: 2000 }) });
+      const clean = (await store.get(first.run_id, "numbers")).content;
+      const file = join(base, "runs", first.run_id, "numbers.jsonl.gz");
+      const bytes = await readFile(file);
+      bytes[bytes.length >> 1]! ^= 0x01;
+      await writeFile(file, bytes);
+      let pulls = 0;
+      const again = await runPlan(plan, {
+        store,
+        registry: registry({ count: 2000, onPull: () => pulls++ }),
+        resume: first.run_id,
+      });
+      expect(again.status).toBe("completed");
+      expect(again.artifacts.find((a) => a.id === "numbers")?.kept).toBe(false);
+      expect(pulls).toBe(2000);
+      expect((await store.get(first.run_id, "numbers")).content).toEqual(clean);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
   });
 });

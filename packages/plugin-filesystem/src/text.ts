@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type { FilesystemProperties } from "./properties.js";
 
 /** Encoding names accepted by the connector. */
@@ -14,6 +15,7 @@ export const SNIFF_BYTES = 8192;
 const MAX_INVALID_RATIO = 0.1;
 
 const REPLACEMENT_CHARACTER = 0xfffd;
+const BYTE_ORDER_MARK = 0xfeff;
 
 /** True when the first bytes hold a NUL character in `encoding`. */
 export function hasNulCharacter(head: Uint8Array, encoding: TextEncoding): boolean {
@@ -35,6 +37,12 @@ export function decodeText(bytes: Uint8Array, encoding: TextEncoding): string | 
   if (encoding === "latin1") {
     // Every byte is a Latin-1 character, so only the NUL test can tell binary apart.
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+  }
+  if (encoding === "utf-8" && isUtf8(bytes)) {
+    // The common case: valid UTF-8 has nothing to count, and Buffer's decoder is several
+    // times faster than TextDecoder's on large files.
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+    return text.charCodeAt(0) === BYTE_ORDER_MARK ? text.slice(1) : text;
   }
   const text = new TextDecoder(encoding, { fatal: false }).decode(bytes);
   let invalid = 0;

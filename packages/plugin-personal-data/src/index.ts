@@ -30,11 +30,13 @@ export {
   findPersonalData,
   PERSONAL_DATA_FINDING_SCHEMA,
   personalDataProcessor,
+  type StreamScanOptions,
   streamPersonalData,
 } from "./processor.js";
 export type { PersonalDataProperties } from "./properties.js";
 export { personalDataPropertiesSchema, ruleDefinitionSchema, selectRules } from "./properties.js";
 export { builtinRules } from "./rules.js";
+export { scanWorkerCount } from "./scan-pool.js";
 export type {
   FieldNameRuleDefinition,
   Finding,

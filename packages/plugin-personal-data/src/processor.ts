@@ -14,6 +14,7 @@ import { compileRules, type RuleSet, scanText, type TextMatch } from "./engine.j
 import { PersonalDataError, PersonalDataErrorCode } from "./errors.js";
 import { buildEvidence } from "./evidence.js";
 import { identifierWords } from "./field-names.js";
+import type { FindingDraft } from "./file-scan.js";
 import { fingerprintValue } from "./fingerprint.js";
 import { LineIndex } from "./lines.js";
 import {
@@ -22,6 +23,7 @@ import {
   selectRules,
 } from "./properties.js";
 import { builtinRules } from "./rules.js";
+import { ScanPool, scanWorkerCount } from "./scan-pool.js";
 import type {
   Finding,
   FindingLocation,
@@ -168,6 +170,15 @@ function emitMatches(
       fingerprint,
       tags: [...(match.testValue ? ["test_value"] : []), ...(match.tags ?? [])],
     });
+  }
+}
+
+/** Admits one file's drafts in order, as {@link emitMatches} would have emitted them. */
+function admitDrafts(sink: FindingSink, drafts: readonly FindingDraft[]): void {
+  for (const { finding, testValue } of drafts) {
+    const admitted = sink.admit(finding.type, finding.category, testValue);
+    if (!admitted.keep) continue;
+    sink.findings.push(admitted.evidence ? finding : { ...finding, evidence: null });
   }
 }
 
@@ -574,73 +585,131 @@ async function peekPlainFields(input: RecordInput): Promise<Record<string, unkno
   return input.summary();
 }
 
+/** Tuning of {@link streamPersonalData}'s scanning threads. */
+export interface StreamScanOptions {
+  /** Scanning threads for file inputs; default {@link scanWorkerCount} (`WCT_SCAN_WORKERS`). */
+  workers?: number;
+  /** Bytes scanned on the main thread before the workers start; default 16 MB. */
+  workersAfterBytes?: number;
+}
+
+// Below this a scan ends before workers would pay for their start (~100 ms each).
+const WORKERS_AFTER_BYTES = 16 * 1024 * 1024;
+// Text of the files sent to the workers and not yet answered, at most (one larger file
+// still goes alone).
+const WINDOW_BYTES = 8 * 1024 * 1024;
+
 /**
  * The scan of {@link findPersonalData}, streamed: inputs are read one file (or table) at
  * a time and findings are yielded as they are found, so memory holds one file plus
  * what the findings limits allow; summary and coverage close the stream. Files are
  * scanned in the order the input holds them (the filesystem connector's is
- * deterministic), not re-sorted by path.
+ * deterministic), not re-sorted by path. Past `workersAfterBytes` of files, files are
+ * scanned on worker threads (a few files in flight, findings admitted in input order,
+ * so the output is the same as on one thread).
  */
 export function streamPersonalData(
   inputs: ReadonlyArray<RecordInput>,
   rawProperties: unknown,
   signal: AbortSignal = new AbortController().signal,
   progress?: (report: ProgressReport) => void,
+  options: StreamScanOptions = {},
 ): StreamedContent<Finding> {
   const ctx = scanContext(rawProperties, signal);
   const coverage: InputCoverage[] = [];
+  const workers = options.workers ?? scanWorkerCount();
+  const workersAfter = options.workersAfterBytes ?? WORKERS_AFTER_BYTES;
+  let pool: ScanPool | undefined;
   let items = 0;
   let bytesDone = 0;
   async function* findings(): AsyncGenerator<Finding, void, undefined> {
-    for (const input of inputs) {
-      signal.throwIfAborted();
-      const field = await recordsFieldOf(input);
-      if (field === "files") {
-        let files = 0;
-        let bytes = 0;
-        for await (const file of input.records("files")) {
-          if (!isFile(file)) continue;
-          const size = await scanFile(ctx, file);
-          files++;
-          bytes += size;
-          bytesDone += size;
-          items++;
+    try {
+      for (const input of inputs) {
+        signal.throwIfAborted();
+        const field = await recordsFieldOf(input);
+        if (field === "files") {
+          let files = 0;
+          let bytes = 0;
+          // Files sent to the workers, answered in this order whatever order they finish.
+          const window: { drafts: Promise<FindingDraft[]>; size: number }[] = [];
+          let windowBytes = 0;
+          const settleOldest = async () => {
+            const oldest = window.shift()!;
+            windowBytes -= oldest.size;
+            admitDrafts(ctx.sink, await oldest.drafts);
+            files++;
+            bytes += oldest.size;
+            bytesDone += oldest.size;
+            items++;
+            signal.throwIfAborted();
+          };
+          for await (const file of input.records("files")) {
+            if (!isFile(file)) continue;
+            // Small scans stay on this thread: starting workers costs more than they save.
+            if (pool === undefined && workers > 0 && bytesDone >= workersAfter) {
+              pool = new ScanPool(workers, ctx.props, ctx.key);
+            }
+            if (pool === undefined) {
+              const size = await scanFile(ctx, file);
+              files++;
+              bytes += size;
+              bytesDone += size;
+              items++;
+            } else {
+              signal.throwIfAborted();
+              const drafts = pool.scan(file);
+              drafts.catch(() => {});
+              const size = Buffer.byteLength(file.text, "utf8");
+              window.push({ drafts, size });
+              windowBytes += size;
+              // A few files per worker keep them busy; the byte bound keeps memory flat.
+              if (window.length < 4 * workers && windowBytes < WINDOW_BYTES) continue;
+              await settleOldest();
+            }
+            yield* drain(ctx);
+            progress?.({ items, bytes: bytesDone, unit: "files" });
+          }
+          while (window.length > 0) {
+            await settleOldest();
+            yield* drain(ctx);
+            progress?.({ items, bytes: bytesDone, unit: "files" });
+          }
+          coverage.push(fileCoverage(input, (await input.summary()).coverage, files, bytes));
+        } else if (field === "rows") {
+          const counts = { columns: 0, rows: 0, bytes: 0, tables: 0 };
+          // Streamed, the head lists the tables; plain (small by construction), the content.
+          const fields = input.recordsField === undefined ? await input.summary() : input.head;
+          const dbPath = dbPathOf(fields.database);
+          const tables = tableHeadsOf(fields.tables);
+          const before = bytesDone;
+          for await (const _ of scanRows(ctx, tables, input.records("rows"), dbPath, counts)) {
+            items++;
+            bytesDone = before + counts.bytes;
+            yield* drain(ctx);
+            progress?.({ items, bytes: bytesDone, unit: "rows" });
+          }
           yield* drain(ctx);
-          progress?.({ items, bytes: bytesDone, unit: "files" });
+          const closing = await input.summary();
+          coverage.push(databaseCoverage(input, closing.coverage, counts.tables, counts));
+        } else if (field === "tables") {
+          const counts: TableCounts = { columns: 0, rows: 0, bytes: 0 };
+          const dbPath = dbPathOf(input.head.database ?? (await input.summary()).database);
+          let tables = 0;
+          for await (const table of input.records("tables")) {
+            if (!isTable(table)) continue;
+            await scanTable(ctx, table, dbPath, counts);
+            tables++;
+            items++;
+            yield* drain(ctx);
+            progress?.({ items, bytes: counts.bytes, unit: "tables" });
+          }
+          coverage.push(databaseCoverage(input, (await input.summary()).coverage, tables, counts));
+        } else {
+          throw unsupported(input);
         }
-        coverage.push(fileCoverage(input, (await input.summary()).coverage, files, bytes));
-      } else if (field === "rows") {
-        const counts = { columns: 0, rows: 0, bytes: 0, tables: 0 };
-        // Streamed, the head lists the tables; plain (small by construction), the content.
-        const fields = input.recordsField === undefined ? await input.summary() : input.head;
-        const dbPath = dbPathOf(fields.database);
-        const tables = tableHeadsOf(fields.tables);
-        const before = bytesDone;
-        for await (const _ of scanRows(ctx, tables, input.records("rows"), dbPath, counts)) {
-          items++;
-          bytesDone = before + counts.bytes;
-          yield* drain(ctx);
-          progress?.({ items, bytes: bytesDone, unit: "rows" });
-        }
-        yield* drain(ctx);
-        const closing = await input.summary();
-        coverage.push(databaseCoverage(input, closing.coverage, counts.tables, counts));
-      } else if (field === "tables") {
-        const counts: TableCounts = { columns: 0, rows: 0, bytes: 0 };
-        const dbPath = dbPathOf(input.head.database ?? (await input.summary()).database);
-        let tables = 0;
-        for await (const table of input.records("tables")) {
-          if (!isTable(table)) continue;
-          await scanTable(ctx, table, dbPath, counts);
-          tables++;
-          items++;
-          yield* drain(ctx);
-          progress?.({ items, bytes: counts.bytes, unit: "tables" });
-        }
-        coverage.push(databaseCoverage(input, (await input.summary()).coverage, tables, counts));
-      } else {
-        throw unsupported(input);
       }
+    } finally {
+      await pool?.close();
     }
   }
   return streamContent({

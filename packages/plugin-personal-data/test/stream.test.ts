@@ -175,3 +175,46 @@ describe("streamed personal-data scan", () => {
     expect(personalDataProcessor.readsInputsAsRecords).toBe(true);
   });
 });
+
+describe("scanning on worker threads", () => {
+  // Enough files that several are in flight at once, some of them without findings.
+  const many = fileInput(
+    Array.from({ length: 60 }, (_, i) => ({
+      path: `f${String(i).padStart(2, "0")}.txt`,
+      text:
+        i % 3 === 0
+          ? `plain text ${i}\n`.repeat(50)
+          : `line ${i}\nmail user${i}@corp.io, call +44 20 7946 ${String(1000 + i)}\ncard 4539 5787 6362 1486\n`.repeat(
+              1 + (i % 7),
+            ),
+    })),
+  );
+
+  it("finds the same, in the same order, as the scan on one thread", async () => {
+    const properties = { max_findings: 300, max_evidence: 120 };
+    const oneThread = await materialise(
+      streamPersonalData([asStreamedInput(many, "files")], properties, undefined, undefined, {
+        workers: 0,
+      }),
+    );
+    const pooled = await materialise(
+      streamPersonalData([asStreamedInput(many, "files")], properties, undefined, undefined, {
+        workers: 2,
+        workersAfterBytes: 1000,
+      }),
+    );
+    expect((pooled as { findings: unknown[] }).findings.length).toBe(300);
+    expect(pooled).toEqual(oneThread);
+  });
+
+  it("stops its workers when the scan is abandoned midway", async () => {
+    const scan = streamPersonalData([asStreamedInput(many, "files")], {}, undefined, undefined, {
+      workers: 1,
+      workersAfterBytes: 0,
+    });
+    const iterator = scan.records[Symbol.asyncIterator]();
+    expect((await iterator.next()).done).toBe(false);
+    await iterator.return?.();
+    expect((await iterator.next()).done).toBe(true);
+  });
+});

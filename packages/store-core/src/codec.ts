@@ -35,6 +35,7 @@ export interface GzipCodecOptions {
 
 // Larger than zlib's 16 KiB default: fewer, larger chunks reach the line splitter.
 const CHUNK_SIZE = 64 * 1024;
+const OUTPUT_CHUNK = 512 * 1024;
 
 /**
  * Compresses its input as a sequence of independent gzip members of `blockBytes`,
@@ -79,7 +80,9 @@ class BlockGzip extends Transform {
     this.pending = [];
     this.pendingBytes = 0;
     this.blocks++;
-    const compressed = gzipBlock(block, { level: this.level });
+    // An output buffer as large as the block: the whole member in one pass on the
+    // threadpool, instead of a main-thread callback per 16 KiB of output.
+    const compressed = gzipBlock(block, { level: this.level, chunkSize: OUTPUT_CHUNK });
     // Awaited in order later; a failure of a later block must not be unhandled meanwhile.
     compressed.catch(() => {});
     this.inflight.push(compressed);

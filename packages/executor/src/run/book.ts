@@ -83,6 +83,12 @@ export class RunBook {
     this.errors[i] = error;
   }
 
+  /** Skips one artifact that ran on a live input whose producer then failed. */
+  skip(i: number, error: ArtifactError): void {
+    this.status[i] = SKIPPED;
+    this.errors[i] = error;
+  }
+
   /**
    * Skips everything downstream of a failed artifact that has not started, and calls
    * `onSkip` for each in order.

@@ -59,6 +59,8 @@ export interface ProduceContext {
   /** Readers opened for this artifact; closed by the caller once its output is stored. */
   readers: ArtifactReader[];
   reuseStates: ReuseLookups;
+  /** The input as it is being written, when this artifact reads it live (see pipeline.ts). */
+  liveInput?(id: string): RecordInput | undefined;
 }
 
 function unknownComponent(artifact: PlannedArtifact, kind: string): ExecutorError {
@@ -95,6 +97,8 @@ async function recordInputs(
 ): Promise<RecordInput[]> {
   return Promise.all(
     artifact.inputs.map(async (id) => {
+      const live = context.liveInput?.(id);
+      if (live) return live;
       const reader = await openInput(context, id);
       return {
         id,

@@ -6,13 +6,14 @@ import type { ArtifactReader, Message } from "@wct/store-core";
 import { ExecutorError, ExecutorErrorCode } from "../errors.js";
 import type { Plan, PlannedArtifact } from "../types.js";
 import { closeAttempt, newRunMetadata, openAttempt } from "./attempt.js";
-import { RUNNING, RunBook } from "./book.js";
+import { COMPLETED, PENDING, RUNNING, RunBook } from "./book.js";
 import { createCheckpointer } from "./checkpoint.js";
 import { classifySafely, containComponents } from "./containment.js";
 import { createRunId } from "./ids.js";
 import { PLAN_KEY, RUN_KEY, STATE_KEY } from "./layout.js";
 import { acquireRunLease } from "./lease.js";
 import { OutputCache } from "./outputs.js";
+import { Pipelines } from "./pipeline.js";
 import { type Produced, produce } from "./produce.js";
 import { createProgressTracker } from "./progress.js";
 import type { ReuseLookups } from "./records.js";
@@ -336,7 +337,30 @@ async function execute(
     fatal ??= crash;
     stop.abort(crash);
   });
+  // Record-reading dependents of a stream start while it is written (pipeline.ts).
+  let startNow: (i: number) => boolean = () => false;
+  const pipelines = new Pipelines({
+    candidates: (p) =>
+      book.dependents[p]!.filter((d) => {
+        const consumer = artifacts[d]!;
+        return (
+          book.status[d] === PENDING &&
+          book.remaining[d] === 1 &&
+          consumer.kind === "process" &&
+          consumer.inputs.filter((id) => id === artifacts[p]!.id).length === 1 &&
+          registry.processors.get(consumer.component ?? "")?.component.readsInputsAsRecords === true
+        );
+      }),
+    start: (d) => startNow(d),
+  });
   const runArtifact = async (i: number): Promise<number[]> => {
+    try {
+      return await runOne(i);
+    } finally {
+      pipelines.settle(i, book.status[i] === COMPLETED);
+    }
+  };
+  const runOne = async (i: number): Promise<number[]> => {
     const artifact = artifacts[i]!;
     book.status[i] = RUNNING;
     emit({ type: "artifact_started", id: artifact.id });
@@ -377,6 +401,7 @@ async function execute(
             heldInput: (id) => inputs.take(id),
             readers,
             reuseStates,
+            liveInput: (id) => pipelines.liveInput(i, id),
           }),
         ),
         control.signal,
@@ -397,7 +422,12 @@ async function execute(
             store,
             runId,
             envelope,
-            content: streamed,
+            content: pipelines.tee(
+              i,
+              artifact.id,
+              { schema: envelope.schema, source: envelope.source },
+              streamed,
+            ),
             signal: control.signal,
             progress,
             finalExecution: () =>
@@ -426,11 +456,47 @@ async function execute(
       );
     } finally {
       control.dispose();
+      pipelines.release(i);
       progress.flush();
       inputs.releaseRest();
       await Promise.all(readers.map((r) => r.close().catch(() => {})));
     }
     const duration = Math.round(performance.now() - clock);
+    // Read live, this artifact completes only after its input did; if the input failed,
+    // it is skipped as any dependent of a failure is, whatever it stored meanwhile.
+    const upstream = await pipelines.upstreamCompleted(i);
+    if (
+      !upstream.completed &&
+      error?.code !== ExecutorErrorCode.Interrupted &&
+      error?.code !== ExecutorErrorCode.RunTimeout
+    ) {
+      if (!writable()) return [];
+      if (produced) await store.delete(runId, artifact.id).catch(() => {});
+      const skipError = {
+        code: ExecutorErrorCode.UpstreamFailed,
+        message: `artifact "${artifact.id}" was skipped because its input "${upstream.input}" failed`,
+      };
+      book.skip(i, skipError);
+      emit({
+        type: "artifact_finished",
+        id: artifact.id,
+        status: "skipped",
+        duration_ms: 0,
+        error: skipError,
+      });
+      book.skipDependents(i, (d, dependentError) => {
+        outputs.consumed(d);
+        emit({
+          type: "artifact_finished",
+          id: artifacts[d]!.id,
+          status: "skipped",
+          duration_ms: 0,
+          error: dependentError,
+        });
+      });
+      checkpoints.request();
+      return [];
+    }
     if (!writable()) return [];
 
     let digest: string;
@@ -486,6 +552,9 @@ async function execute(
       maxConcurrency: plan.config.maxConcurrency,
       stop: stop.signal,
       run: runArtifact,
+      bind: (start) => {
+        startNow = start;
+      },
       onUnexpected: (unexpected) => {
         fatal ??= unexpected;
         stop.abort(unexpected);

@@ -4,7 +4,9 @@ import { IndexHeap } from "../heap.js";
  * Runs ready artifacts (lowest plan index first) with at most `maxConcurrency` at
  * once until none is ready and none runs, or `stop` is aborted and the running ones
  * have settled. `run` resolves with the artifacts its completion made ready; if it
- * rejects, `onUnexpected` gets the error (the run then stops).
+ * rejects, `onUnexpected` gets the error (the run then stops). `bind` receives
+ * `startNow(i)`, which runs an artifact that is not ready yet (a live consumer of a
+ * stream being written) at once when the concurrency allows, and says whether it did.
  */
 export function schedule(options: {
   ready: Iterable<number>;
@@ -12,6 +14,7 @@ export function schedule(options: {
   stop: AbortSignal;
   run: (i: number) => Promise<Iterable<number>>;
   onUnexpected: (error: unknown) => void;
+  bind?: (startNow: (i: number) => boolean) => void;
 }): Promise<void> {
   const { stop, run } = options;
   const heap = new IndexHeap();
@@ -19,22 +22,27 @@ export function schedule(options: {
   const maxConcurrency = Math.max(1, options.maxConcurrency);
   let running = 0;
   return new Promise<void>((resolve) => {
+    const launch = (i: number) => {
+      running++;
+      void run(i)
+        .then((next) => {
+          for (const d of next) heap.push(d);
+        })
+        .catch(options.onUnexpected)
+        .finally(() => {
+          running--;
+          pump();
+        });
+    };
     const pump = () => {
-      while (!stop.aborted && running < maxConcurrency && heap.size > 0) {
-        const i = heap.pop()!;
-        running++;
-        void run(i)
-          .then((next) => {
-            for (const d of next) heap.push(d);
-          })
-          .catch(options.onUnexpected)
-          .finally(() => {
-            running--;
-            pump();
-          });
-      }
+      while (!stop.aborted && running < maxConcurrency && heap.size > 0) launch(heap.pop()!);
       if (running === 0 && (stop.aborted || heap.size === 0)) resolve();
     };
+    options.bind?.((i) => {
+      if (stop.aborted || running >= maxConcurrency) return false;
+      launch(i);
+      return true;
+    });
     stop.addEventListener("abort", pump, { once: true });
     pump();
   });

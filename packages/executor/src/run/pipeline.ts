@@ -1,0 +1,292 @@
+import { type RecordInput, type StreamedContent, streamContent } from "@wct/plugin-api";
+import { ExecutorError, ExecutorErrorCode } from "../errors.js";
+
+/**
+ * How many records a live consumer may lag behind its producer. A full queue makes the
+ * producer wait: the slowest of the store and the live consumers sets the pace, and
+ * memory holds at most this many records per consumer on top of the store's own bound.
+ */
+export const LIVE_QUEUE_RECORDS = 16;
+
+function settledLater<T>(): {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+} {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((ok, fail) => {
+    resolve = ok;
+    reject = fail;
+  });
+  // Nobody may ask for the summary of a feed that failed: not an unhandled rejection.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+/**
+ * One producer's records on their way to one live consumer: a bounded queue. The
+ * consumer reads it as a {@link RecordInput}; once it stops reading (it finished, failed
+ * or asked for the summary first) the feed drops what comes, so it never holds the
+ * producer back.
+ */
+export class LiveFeed {
+  private queue: unknown[] = [];
+  private ended = false;
+  private failure: { error: unknown } | undefined;
+  private detached = false;
+  private reading = false;
+  private wakeConsumer: (() => void) | undefined;
+  private wakeProducer: (() => void) | undefined;
+  private readonly closing = settledLater<Record<string, unknown>>();
+
+  /** Queues a record; resolves once the queue has room (the backpressure). */
+  async push(record: unknown): Promise<void> {
+    while (!this.detached && !this.ended && this.queue.length >= LIVE_QUEUE_RECORDS) {
+      await new Promise<void>((resolve) => {
+        this.wakeProducer = resolve;
+      });
+    }
+    if (this.detached || this.ended) return;
+    this.queue.push(record);
+    this.wake("consumer");
+  }
+
+  /** The producer's records ended with this summary. */
+  end(summary: Record<string, unknown>): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.closing.resolve(summary);
+    this.wake("consumer");
+  }
+
+  /** The producer failed or was aborted: the consumer's next read throws `error`. */
+  fail(error: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.failure = { error };
+    this.closing.reject(error);
+    this.wake("producer");
+    this.wake("consumer");
+  }
+
+  /** The consumer reads no more: what is queued and what comes is dropped. */
+  detach(): void {
+    this.detached = true;
+    this.queue = [];
+    this.wake("producer");
+  }
+
+  /** Records queued and not yet read (for tests of the bound). */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  private wake(side: "consumer" | "producer"): void {
+    const wake = side === "consumer" ? this.wakeConsumer : this.wakeProducer;
+    if (side === "consumer") this.wakeConsumer = undefined;
+    else this.wakeProducer = undefined;
+    wake?.();
+  }
+
+  private async *read(): AsyncGenerator<unknown, void, undefined> {
+    if (this.reading || this.detached) {
+      throw new ExecutorError(
+        ExecutorErrorCode.ComponentFailed,
+        "a live input's records can be read once, and not after its summary",
+      );
+    }
+    this.reading = true;
+    try {
+      for (;;) {
+        if (this.queue.length > 0) {
+          const record = this.queue.shift();
+          this.wake("producer");
+          yield record;
+          continue;
+        }
+        if (this.failure) throw this.failure.error;
+        if (this.ended) return;
+        await new Promise<void>((resolve) => {
+          this.wakeConsumer = resolve;
+        });
+      }
+    } finally {
+      // Stopped early or finished: nothing more is read from this feed.
+      this.detach();
+    }
+  }
+
+  /** The feed as the consumer's input, shaped as a stored input would be. */
+  input(
+    id: string,
+    schema: RecordInput["schema"],
+    source: string,
+    content: StreamedContent,
+  ): RecordInput {
+    return {
+      id,
+      schema,
+      source,
+      recordsField: content.recordsField,
+      head: content.head,
+      records: (field) => {
+        if (field !== undefined && field !== content.recordsField) {
+          throw new ExecutorError(
+            ExecutorErrorCode.ComponentFailed,
+            `input "${id}" streams its records under ${JSON.stringify(content.recordsField)}, not ${JSON.stringify(field)}`,
+          );
+        }
+        return this.read();
+      },
+      summary: () => {
+        // Like a stored input's summary: records not read are skipped to reach it.
+        if (!this.reading) this.detach();
+        return this.closing.promise;
+      },
+    };
+  }
+}
+
+/** What the pipeline unit needs from the run: which dependents may start now, and how. */
+export interface PipelineHooks {
+  /**
+   * Dependents of `producer` that may read its records while it is written: not started,
+   * reading their inputs as records, with every other input completed.
+   */
+  candidates(producer: number): number[];
+  /** Starts `consumer` now (under the run's concurrency); `false` when it cannot. */
+  start(consumer: number): boolean;
+}
+
+interface Live {
+  producer: number;
+  inputId: string;
+  input: RecordInput;
+  feed: LiveFeed;
+}
+
+/**
+ * The streamed-artifact pipeline: while a producer's records go to the store, the
+ * dependents that read them as records run at the same time, fed through a
+ * {@link LiveFeed} each. No record is read back from the store, and no one waits for a
+ * whole artifact.
+ *
+ * Completion order is kept: a consumer's output counts as completed only after its
+ * producer's did ({@link Pipelines.upstreamCompleted}); when the producer fails or is
+ * aborted, its consumers' feeds fail and they count as skipped, never completed.
+ */
+export class Pipelines {
+  private readonly live = new Map<number, Live>();
+  private readonly outcomes = new Map<number, ReturnType<typeof settledLater<boolean>>>();
+  private readonly consumersOf = new Map<number, number[]>();
+
+  constructor(private readonly hooks: PipelineHooks) {}
+
+  /**
+   * Tees `content` of `producer` to the dependents that can start now and starts them;
+   * returns what the store should write (`content` itself when no one reads live).
+   */
+  tee(
+    producer: number,
+    inputId: string,
+    meta: { schema: RecordInput["schema"]; source: string },
+    content: StreamedContent,
+  ): StreamedContent {
+    const feeds: LiveFeed[] = [];
+    for (const consumer of this.hooks.candidates(producer)) {
+      const feed = new LiveFeed();
+      const input = feed.input(inputId, meta.schema, meta.source, content);
+      this.live.set(consumer, { producer, inputId, input, feed });
+      if (this.hooks.start(consumer)) {
+        feeds.push(feed);
+        this.consumersOf.set(producer, [...(this.consumersOf.get(producer) ?? []), consumer]);
+      } else {
+        this.live.delete(consumer);
+      }
+    }
+    if (feeds.length === 0) return content;
+    this.outcomes.set(producer, settledLater<boolean>());
+    const failAll = (error: unknown) => {
+      for (const feed of feeds) feed.fail(error);
+    };
+    async function* records(): AsyncGenerator<unknown, void, undefined> {
+      let ended = false;
+      try {
+        for await (const record of content.records) {
+          for (const feed of feeds) await feed.push(record);
+          yield record;
+        }
+        ended = true;
+      } catch (error) {
+        failAll(error);
+        throw error;
+      } finally {
+        if (!ended) failAll(aborted(inputId));
+      }
+    }
+    return streamContent({
+      recordsField: content.recordsField,
+      head: content.head,
+      records: records(),
+      summary: async () => {
+        try {
+          const summary = await content.summary();
+          for (const feed of feeds) feed.end(summary);
+          return summary;
+        } catch (error) {
+          failAll(error);
+          throw error;
+        }
+      },
+    });
+  }
+
+  /** The live input `consumer` reads for `inputId`, if it was started early on it. */
+  liveInput(consumer: number, inputId: string): RecordInput | undefined {
+    const live = this.live.get(consumer);
+    return live?.inputId === inputId ? live.input : undefined;
+  }
+
+  /** The consumer reads no more (it settled): its feed stops holding the producer back. */
+  release(consumer: number): void {
+    this.live.get(consumer)?.feed.detach();
+  }
+
+  /**
+   * Records how `producer` ended (`completed` only once its completion is booked); a
+   * failure fails the feeds of consumers still reading.
+   */
+  settle(producer: number, completed: boolean): void {
+    const outcome = this.outcomes.get(producer);
+    if (outcome === undefined) return;
+    if (!completed) {
+      for (const consumer of this.consumersOf.get(producer) ?? []) {
+        this.live.get(consumer)?.feed.fail(aborted(this.live.get(consumer)!.inputId));
+      }
+    }
+    this.consumersOf.delete(producer);
+    outcome.resolve(completed);
+  }
+
+  /**
+   * Whether the producer `consumer` read live completed; `true` when it read none live.
+   * Waits for the producer to settle: the consumer's completion is booked after it.
+   */
+  async upstreamCompleted(consumer: number): Promise<{ completed: boolean; input?: string }> {
+    const live = this.live.get(consumer);
+    if (live === undefined) return { completed: true };
+    this.live.delete(consumer);
+    // Kept after settling: a consumer may ask after its producer ended.
+    const outcome = this.outcomes.get(live.producer);
+    const completed = outcome === undefined ? false : await outcome.promise;
+    return { completed, input: live.inputId };
+  }
+}
+
+function aborted(inputId: string): ExecutorError {
+  return new ExecutorError(
+    ExecutorErrorCode.UpstreamFailed,
+    `input "${inputId}" stopped before all of its records were written`,
+  );
+}

@@ -1,0 +1,99 @@
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import type { FindingDraft, ScannedFile } from "./file-scan.js";
+import type { PersonalDataProperties } from "./properties.js";
+
+interface Pending {
+  resolve(drafts: FindingDraft[]): void;
+  reject(error: unknown): void;
+}
+
+// Run from the sources (tests, `@wct/source`), the worker is TypeScript: it registers
+// tsx first (a worker takes no `--import`). Built, it is plain JavaScript.
+const FROM_SOURCES = import.meta.url.endsWith(".ts");
+const WORKER_URL = new URL(FROM_SOURCES ? "./scan-worker.ts" : "./scan-worker.js", import.meta.url);
+
+function startWorker(workerData: unknown): Worker {
+  if (!FROM_SOURCES) return new Worker(WORKER_URL, { workerData });
+  const boot = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
+  return new Worker(boot, { eval: true, workerData });
+}
+
+/**
+ * How many scanning threads a large scan uses: `WCT_SCAN_WORKERS` when set (0 scans on
+ * the main thread only), else none below 4 cores and two less than the cores (at most
+ * 3) from there. Measured on 2 cores, a worker made a scan slower: the main thread, the
+ * gzip stage and the worker then compete for the same two cores, and the worker's own
+ * start and the copies to it cost more than the scan it takes over.
+ */
+export function scanWorkerCount(): number {
+  const given = process.env.WCT_SCAN_WORKERS;
+  if (given !== undefined && given !== "" && Number.isInteger(Number(given))) {
+    return Math.max(0, Math.min(16, Number(given)));
+  }
+  const cores = availableParallelism();
+  return cores < 4 ? 0 : Math.min(3, cores - 2);
+}
+
+/**
+ * Scans files on worker threads, so that the main thread only reads, stores and
+ * admits findings. Each file goes to the least busy worker; callers keep results in
+ * their own order (and bound how many are in flight).
+ */
+export class ScanPool {
+  private readonly workers: { worker: Worker; busy: number }[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private seq = 0;
+  private failure: Error | undefined;
+
+  constructor(size: number, props: PersonalDataProperties, key: string | null) {
+    for (let i = 0; i < size; i++) {
+      const worker = startWorker({ props, key });
+      const slot = { worker, busy: 0 };
+      worker.on("message", (message: { seq: number; drafts?: FindingDraft[]; error?: string }) => {
+        slot.busy--;
+        const waiting = this.pending.get(message.seq);
+        this.pending.delete(message.seq);
+        if (message.error !== undefined) waiting?.reject(new Error(message.error));
+        else waiting?.resolve(message.drafts ?? []);
+      });
+      const fail = (error: unknown) => {
+        this.failure ??= new Error(
+          `a personal_data scanning thread failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        for (const waiting of this.pending.values()) waiting.reject(this.failure);
+        this.pending.clear();
+      };
+      worker.on("error", fail);
+      worker.on("exit", (code) => {
+        if (code !== 0 && this.pending.size > 0) fail(new Error(`it exited with code ${code}`));
+      });
+      this.workers.push(slot);
+    }
+  }
+
+  /** Files sent and not yet answered. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** The finding drafts of one file. */
+  scan(file: ScannedFile): Promise<FindingDraft[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    let slot = this.workers[0]!;
+    for (const candidate of this.workers) if (candidate.busy < slot.busy) slot = candidate;
+    const seq = this.seq++;
+    slot.busy++;
+    const answer = new Promise<FindingDraft[]>((resolve, reject) => {
+      this.pending.set(seq, { resolve, reject });
+    });
+    slot.worker.postMessage({ seq, file: { path: file.path, text: file.text } });
+    return answer;
+  }
+
+  /** Stops every worker; pending scans are dropped. */
+  async close(): Promise<void> {
+    this.pending.clear();
+    await Promise.all(this.workers.map((slot) => slot.worker.terminate()));
+  }
+}
