@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { completedMessage } from "../../../test-utils/messages.js";
 
 /** What a fabricated run looks like. */
 export interface RunSpec {
@@ -37,21 +38,14 @@ export function writeRuns(storeDir: string, specs: readonly RunSpec[]): string[]
     const ended = new Date(spec.startedAt.getTime() + 1000).toISOString();
     const done = status === "completed" ? ids : ids.slice(0, -1);
     for (const id of done) {
-      const message = {
+      const message = completedMessage({
         id,
-        schema: { name: "numbers", version: "1.0.0" },
+        runId,
         content: { payload: "x".repeat(spec.payloadBytes ?? 100) },
-        run_id: runId,
+        schema: { name: "numbers", version: "1.0.0" },
         source: "connector:numbers",
         timestamp: ended,
-        execution: {
-          status: "completed",
-          error: null,
-          duration_ms: 1,
-          origin: "connector",
-          alias: null,
-        },
-      };
+      });
       writeFileSync(join(folder, `${id}.json`), JSON.stringify(message));
     }
     const run = {

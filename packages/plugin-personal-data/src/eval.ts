@@ -1,19 +1,20 @@
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
+import { defineErrorCodes } from "@wct/store-core";
 import { compileRules, type RuleSet, scanText } from "./engine.js";
 import { LineIndex } from "./lines.js";
 import { builtinRules } from "./rules.js";
 
-/** Stable codes of the errors `wct eval` raises while reading a labelled set. */
-export const LabelledSetErrorCode = {
+const labelledSetErrors = defineErrorCodes({
   /** The labelled set is missing, unreadable or not in a known format. */
-  Input: "ERR_EVAL_INPUT",
-} as const;
+  Input: ["ERR_EVAL_INPUT", "input"],
+});
+
+/** Stable codes of the errors `wct eval` raises while reading a labelled set. */
+export const LabelledSetErrorCode = labelledSetErrors.codes;
 
 /** Exit class of every {@link LabelledSetErrorCode}: each is bad input from the user. */
-export const LabelledSetErrorClass = {
-  ERR_EVAL_INPUT: "input",
-} as const;
+export const LabelledSetErrorClass = labelledSetErrors.classes;
 
 /** A labelled set that cannot be scored; `code` is stable. */
 export class LabelledSetError extends Error {

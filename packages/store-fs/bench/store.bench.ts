@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import type { ArtifactStore, Message } from "@wct/store-core";
 import { createMemoryStore } from "@wct/store-memory";
+import { completedMessage } from "../../../test-utils/messages.js";
 import { createFsStore } from "../src/index.js";
 
 // The fastest plain async read on Node 20 (the store uses the same one).
@@ -32,21 +33,13 @@ const WORKLOADS: Workload[] = [
 ];
 
 function makeMessage(i: number, bytes: number): Message {
-  const base: Message = {
+  const base: Message = completedMessage({
     id: `m${i}`,
-    schema: { name: "bench", version: "1.0.0" },
+    runId: RUN,
     content: "",
-    run_id: RUN,
+    schema: { name: "bench", version: "1.0.0" },
     source: "connector:bench",
-    timestamp: "2026-01-01T00:00:00.000Z",
-    execution: {
-      status: "completed",
-      error: null,
-      duration_ms: 1,
-      origin: "connector",
-      alias: null,
-    },
-  };
+  });
   const overhead = JSON.stringify(base).length;
   base.content = randomBytes(bytes)
     .toString("base64")

@@ -7,6 +7,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { bundleChild } from "../../../scripts/test-child.js";
+import { completedMessage } from "../../../test-utils/messages.js";
 import { createFsStore } from "../src/index.js";
 import { STREAM_CHILD_RECORDS, STREAM_CHILD_RUN_ID } from "./fixtures/stream-writer-child.js";
 import { useTempDir } from "./temp-dir.js";
@@ -79,21 +80,12 @@ describe("fs store streamed artifact crash safety", () => {
     const writer = await store.openArtifactWriter(
       STREAM_CHILD_RUN_ID,
       "files",
-      {
+      completedMessage({
         id: "files",
-        schema: { name: "x", version: "1" },
+        runId: STREAM_CHILD_RUN_ID,
         content: null,
-        run_id: STREAM_CHILD_RUN_ID,
-        source: "connector:test",
-        timestamp: "2026-01-01T00:00:00.000Z",
-        execution: {
-          status: "completed",
-          error: null,
-          duration_ms: 1,
-          origin: "connector",
-          alias: null,
-        },
-      },
+        schema: { name: "x", version: "1" },
+      }),
       { recordsField: "files" },
     );
     await writer.abort();

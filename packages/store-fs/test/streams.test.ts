@@ -4,27 +4,20 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { createStore, gzipCodec, type Message, StoreErrorCode } from "@wct/store-core";
 import { describe, expect, it } from "vitest";
+import { completedMessage } from "../../../test-utils/messages.js";
 import { createFsDriver, createFsStore } from "../src/index.js";
 import { RUN, useTempDir } from "./temp-dir.js";
 
 const LAYOUT = { recordsField: "files", head: { root: "/data" } };
 
 function envelope(id = "files"): Message & { content: null } {
-  return {
+  return completedMessage({
     id,
-    schema: { name: "file_content", version: "1.0.0" },
+    runId: RUN,
     content: null,
-    run_id: RUN,
+    schema: { name: "file_content", version: "1.0.0" },
     source: "connector:filesystem",
-    timestamp: "2026-01-01T00:00:00.000Z",
-    execution: {
-      status: "completed",
-      error: null,
-      duration_ms: 1,
-      origin: "connector",
-      alias: null,
-    },
-  };
+  });
 }
 
 const record = (i: number) => ({
