@@ -21,3 +21,23 @@ export class PersonalDataError extends ComponentError {
     this.name = "PersonalDataError";
   }
 }
+
+/** Stable codes of the errors `wct eval` raises while reading a labelled set. */
+export const LabelledSetErrorCode = {
+  /** The labelled set is missing, unreadable or not in a known format. */
+  Input: "ERR_EVAL_INPUT",
+} as const;
+
+/** Exit class of every {@link LabelledSetErrorCode}: each is bad input from the user. */
+export const LabelledSetErrorClass = {
+  ERR_EVAL_INPUT: "input",
+} as const;
+
+/** A labelled set that cannot be scored; `code` is stable. */
+export class LabelledSetError extends Error {
+  readonly code = LabelledSetErrorCode.Input;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "LabelledSetError";
+  }
+}

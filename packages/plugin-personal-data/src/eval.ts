@@ -2,27 +2,8 @@ import { readdir, readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { compileRules, type RuleSet, scanText } from "./engine.js";
 import { LineIndex } from "./lines.js";
+import { LabelledSetError } from "./errors.js";
 import { builtinRules } from "./rules.js";
-
-/** Stable codes of the errors `wct eval` raises while reading a labelled set. */
-export const LabelledSetErrorCode = {
-  /** The labelled set is missing, unreadable or not in a known format. */
-  Input: "ERR_EVAL_INPUT",
-} as const;
-
-/** Exit class of every {@link LabelledSetErrorCode}: each is bad input from the user. */
-export const LabelledSetErrorClass = {
-  ERR_EVAL_INPUT: "input",
-} as const;
-
-/** A labelled set that cannot be scored; `code` is stable. */
-export class LabelledSetError extends Error {
-  readonly code = LabelledSetErrorCode.Input;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "LabelledSetError";
-  }
-}
 
 // Scoring of the detection rules against labelled data, so that a rule change is
 // measured rather than guessed. Nothing here keeps or prints a matched value: scores

@@ -351,6 +351,24 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     return path;
   }
 
+  /**
+   * Whether the key's folders below `runs/` all exist; `ERR_UNSAFE_PATH` when one is a
+   * link or not a folder. Synchronous lstat calls on purpose: a listing reads and sizes
+   * keys of thousands of runs, and a thread-pool round trip per call costs ten times the
+   * call. lstat never follows the entry it names, so checking each folder in turn is the
+   * same no-links guarantee as a realpath, in a few system calls.
+   */
+  function foldersAreReal(runId: string, key: string, place: KeyPlace): boolean {
+    let path = runsDir;
+    for (const part of place.folderParts) {
+      path = join(path, part);
+      const folder = lstatSync(path, { throwIfNoEntry: false });
+      if (folder === undefined) return false;
+      if (!folder.isDirectory()) throw unsafe(path, runId, key);
+    }
+    return true;
+  }
+
   return {
     name: "fs",
 
@@ -359,29 +377,20 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       if (realRoot === undefined) return undefined;
       const place = placeOf(runId, key);
       const file = join(runsDir, ...place.folderParts, place.fileName);
-      const orMissing = (error: unknown) => {
-        if (isMissing(error) || errorCode(error) === "EISDIR") return undefined;
-        throw error;
-      };
-      // Reading and resolving in parallel costs one round trip; bytes read through a
-      // link are dropped before anyone sees them.
-      const [bytes, real] = await Promise.all([
-        readRegularFile(file).catch((error: unknown) => {
-          if (!(error instanceof NotRegularFileError)) return orMissing(error);
-          if (error.kind === "folder") return undefined;
-          throw notRegular(error, runId, key);
-        }),
-        realpath(file).catch(orMissing),
-      ]);
-      if (bytes === undefined || real === undefined) {
-        // Nothing there, but a miss through a planted link is refused all the same.
-        await keyFolder(runId, key, place, false);
-        return undefined;
+      let bytes: Buffer | undefined;
+      try {
+        // O_NOFOLLOW refuses a link at the file itself.
+        bytes = await readRegularFile(file);
+      } catch (error) {
+        if (error instanceof NotRegularFileError) {
+          if (error.kind !== "folder") throw notRegular(error, runId, key);
+        } else if (!isMissing(error) && errorCode(error) !== "EISDIR") {
+          throw error;
+        }
       }
-      if (real !== join(realRoot, ...place.folderParts, place.fileName)) {
-        const folder = await firstUnsafe(place.folderParts);
-        throw unsafe(folder === join(runsDir, ...place.folderParts) ? file : folder, runId, key);
-      }
+      // Checked after the read: bytes read through a link planted on the way are
+      // dropped before anyone sees them, and a miss through one is refused all the same.
+      if (!foldersAreReal(runId, key, place)) return undefined;
       return bytes;
     },
 
@@ -457,18 +466,8 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       const realRoot = await ensureRunsDir(false);
       if (realRoot === undefined) return undefined;
       const place = placeOf(runId, key);
-      // Synchronous lstat calls on purpose: a listing sizes every key of thousands of
-      // runs, and a thread-pool round trip per call costs ten times the call. lstat
-      // never follows the entry it names, so checking each folder below `runs/` and
-      // then the file itself is the same no-links guarantee as a realpath, in a few
-      // system calls.
-      let path = runsDir;
-      for (const part of place.folderParts) {
-        path = join(path, part);
-        const folder = lstatSync(path, { throwIfNoEntry: false });
-        if (folder === undefined) return undefined;
-        if (!folder.isDirectory()) throw unsafe(path, runId, key);
-      }
+      if (!foldersAreReal(runId, key, place)) return undefined;
+      const path = join(runsDir, ...place.folderParts);
       // The plain form first, then the stream form (`<key>.jsonl.gz`).
       for (const name of [place.fileName, place.streamName]) {
         const file = lstatSync(join(path, name), { throwIfNoEntry: false });
