@@ -1,8 +1,8 @@
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { compileRules, type RuleSet, scanText } from "./engine.js";
-import { LineIndex } from "./lines.js";
 import { LabelledSetError } from "./errors.js";
+import { LineIndex } from "./lines.js";
 import { builtinRules } from "./rules.js";
 
 // Scoring of the detection rules against labelled data, so that a rule change is

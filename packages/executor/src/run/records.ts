@@ -1,11 +1,9 @@
 import { Buffer } from "node:buffer";
 import { hostname } from "node:os";
 import type { SchemaRef } from "@wct/plugin-api";
-import {
-  type ArtifactReader,
-  type ArtifactStore,
-  isStoreError,
-} from "@wct/store-core";
+import type { ArtifactReader, ArtifactStore } from "@wct/store-core";
+// The light entry: listing runs must not load what it does not use (schemas).
+import { isStoreError } from "@wct/store-core/errors";
 import { ExecutorError, ExecutorErrorCode } from "../errors.js";
 import { mapWithLimit } from "./concurrency.js";
 import { LOCK_KEY, PLAN_KEY, RUN_KEY, STATE_KEY } from "./layout.js";
@@ -222,7 +220,8 @@ async function runRecord(store: ArtifactStore, runId: string): Promise<RunRecord
   const info = readRunInfo(store, runId);
   info.catch(() => {});
   const deleting = await store.isDeleting(runId).catch(() => false);
-  if (deleting) return { run_id: runId, status: "deleting", size_bytes: await runSize(store, runId) };
+  if (deleting)
+    return { run_id: runId, status: "deleting", size_bytes: await runSize(store, runId) };
   try {
     const read = await info.catch((error: unknown) => {
       // Listed, so it holds keys: without run.json it never started.
