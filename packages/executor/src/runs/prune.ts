@@ -41,7 +41,7 @@ export interface PruneOptions {
 }
 
 /** Runs deleted at once: enough to overlap I/O, few enough to stay gentle on a store. */
-const DELETE_CONCURRENCY = 8;
+const DELETE_CONCURRENCY = 16;
 
 function entryOf(record: RunRecord): PruneEntry {
   const started = sortTime(record);
