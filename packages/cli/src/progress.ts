@@ -15,7 +15,10 @@ type Progress = Extract<RunEvent, { type: "artifact_progress" }>;
 // command's start-up when done at import time.
 let numberFormat: Intl.NumberFormat | undefined;
 const count = {
-  format: (n: number) => (numberFormat ??= new Intl.NumberFormat("en-US")).format(n),
+  format(n: number): string {
+    numberFormat ??= new Intl.NumberFormat("en-US");
+    return numberFormat.format(n);
+  },
 };
 
 /** `1,204/4,452 files, 120 MB, 38 MB/s` (the parts that are known). */
