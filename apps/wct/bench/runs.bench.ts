@@ -67,10 +67,19 @@ try {
     })),
   );
   const legacyStore = createFsStore({ baseDir: legacyDir });
-  const timeAsync = async (fn: () => Promise<unknown>) => {
+  // CPU time (all threads of this process) beside the wall time: on a loaded machine
+  // it is the figure that can be compared from one measurement to the next.
+  const cpu = new Map<string, number[]>();
+  const timeAsync = async (fn: () => Promise<unknown>, label?: string) => {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await fn();
-    return performance.now() - t0;
+    const elapsed = performance.now() - t0;
+    const used = process.cpuUsage(c0);
+    if (label !== undefined) {
+      cpu.set(label, [...(cpu.get(label) ?? []), (used.user + used.system) / 1000]);
+    }
+    return elapsed;
   };
   const withoutSizes = async () => {
     const ids = await fsStore.listRuns();
@@ -83,9 +92,9 @@ try {
   const sized: number[] = [];
   const legacy: number[] = [];
   for (let i = 0; i < 3; i++) {
-    bare.push(await timeAsync(withoutSizes));
-    sized.push(await timeAsync(() => listRunRecords(fsStore)));
-    legacy.push(await timeAsync(() => listRunRecords(legacyStore)));
+    bare.push(await timeAsync(withoutSizes, "bare"));
+    sized.push(await timeAsync(() => listRunRecords(fsStore), "sized"));
+    legacy.push(await timeAsync(() => listRunRecords(legacyStore), "legacy"));
   }
   const emptyDir = join(dir, "empty");
   mkdirSync(emptyDir);
@@ -110,17 +119,22 @@ try {
 
   const row = (what: string, t: number, note: string) =>
     console.log(`| ${what.padEnd(44)} | ${`${t.toFixed(0)} ms`.padStart(9)} | ${note}`);
+  const cpuOf = (label: string) => median(cpu.get(label) ?? [0]);
   console.log(`${RUNS} stored runs (fs store), medians of 3 runs of the binary`);
-  row("in process: records without sizes (baseline)", median(bare), "");
+  row(
+    "in process: records without sizes (baseline)",
+    median(bare),
+    `CPU ${cpuOf("bare").toFixed(0)} ms`,
+  );
   row(
     "in process: listRunRecords (recorded sizes)",
     median(sized),
-    `${(median(sized) / median(bare)).toFixed(1)}× without sizes`,
+    `${(median(sized) / median(bare)).toFixed(1)}× without sizes; CPU ${cpuOf("sized").toFixed(0)} ms (${(cpuOf("sized") / cpuOf("bare")).toFixed(1)}×)`,
   );
   row(
     "in process: listRunRecords (older runs, no record)",
     median(legacy),
-    `${(median(legacy) / median(bare)).toFixed(1)}× without sizes`,
+    `${(median(legacy) / median(bare)).toFixed(1)}× without sizes; CPU ${cpuOf("legacy").toFixed(0)} ms (${(cpuOf("legacy") / cpuOf("bare")).toFixed(1)}×)`,
   );
   row("wct --version (process start, baseline)", start, "");
   row("wct runs on an empty store", startEmpty, `${(startEmpty / start).toFixed(1)}× start`);
