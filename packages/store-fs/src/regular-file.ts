@@ -71,17 +71,21 @@ export async function readRegularFile(path: string): Promise<Buffer> {
   }
 }
 
-/** The whole file from `fd`, read synchronously; `undefined` when it outgrew `size`. */
+/**
+ * The file's `size` bytes from `fd`, read synchronously, as `readFile` reads a regular
+ * file (what fstat said, no extra call to see the end); `undefined` when it is empty
+ * by fstat (a size of 0 may be a special file that does have content: read it async).
+ */
 function readSmall(fd: number, size: number): Buffer | undefined {
-  // One byte more than fstat said, to see the end in the same call.
-  const buffer = Buffer.allocUnsafe(size + 1);
+  if (size === 0) return undefined;
+  const buffer = Buffer.allocUnsafe(size);
   let length = 0;
-  for (;;) {
-    const n = readSync(fd, buffer, length, buffer.length - length, length);
-    if (n === 0) return buffer.subarray(0, length);
+  while (length < size) {
+    const n = readSync(fd, buffer, length, size - length, length);
+    if (n === 0) break;
     length += n;
-    if (length === buffer.length) return undefined;
   }
+  return length === size ? buffer : buffer.subarray(0, length);
 }
 
 function closeQuietly(fd: number): void {
