@@ -3,15 +3,17 @@
 //      (process start) — target: each under 1 s;
 //   2. `wct runs prune --keep-last 4000` (dry run: lists 1,000 runs with sizes) over
 //      the same 5,000 runs — target: under 1 s;
-//   in process: `listRunRecords` (with sizes) against reading every run's records
-//      without sizes (listRuns + readRunInfo, 64 at a time): what sizing costs;
+//   in process: `listRunRecords` (sizes summed from each run's recorded `stored_bytes`)
+//      against reading every run's records without sizes (listRuns + readRunInfo, 64 at
+//      a time): what sizing costs; and over runs written before sizes were recorded
+//      (sized key by key: a listing and a stat per key);
 //   3. `wct runs prune --keep-last 4000 --yes`: deleting 1,000 runs (runs/s), against
 //      removing 1,000 equal run folders with a plain recursive rm (the floor).
 // Runs are written in the fs store's layout (apps/wct/test/stored-runs.ts): 3 artifacts
-// of ~1 KB each, plus run.json and state.json. Everything lives in a mkdtemp folder
+// of ~1 KB each, plus plan.json, run.json and state.json. Everything lives in a mkdtemp folder
 // removed afterwards; nothing fails on timing.
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -55,10 +57,29 @@ try {
     Array.from({ length: RUNS }, (_, i) => ({ startedAt: daysAgo(i / 24), payloadBytes: 1000 })),
   );
   const fsStore = createFsStore({ baseDir: store });
-  const timeAsync = async (fn: () => Promise<unknown>) => {
+  const legacyDir = join(dir, "legacy");
+  writeRuns(
+    legacyDir,
+    Array.from({ length: RUNS }, (_, i) => ({
+      startedAt: daysAgo(i / 24),
+      payloadBytes: 1000,
+      legacy: true,
+    })),
+  );
+  const legacyStore = createFsStore({ baseDir: legacyDir });
+  // CPU time (all threads of this process) beside the wall time: on a loaded machine
+  // it is the figure that can be compared from one measurement to the next.
+  const cpu = new Map<string, number[]>();
+  const timeAsync = async (fn: () => Promise<unknown>, label?: string) => {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await fn();
-    return performance.now() - t0;
+    const elapsed = performance.now() - t0;
+    const used = process.cpuUsage(c0);
+    if (label !== undefined) {
+      cpu.set(label, [...(cpu.get(label) ?? []), (used.user + used.system) / 1000]);
+    }
+    return elapsed;
   };
   const withoutSizes = async () => {
     const ids = await fsStore.listRuns();
@@ -69,10 +90,15 @@ try {
   await withoutSizes();
   const bare: number[] = [];
   const sized: number[] = [];
+  const legacy: number[] = [];
   for (let i = 0; i < 3; i++) {
-    bare.push(await timeAsync(withoutSizes));
-    sized.push(await timeAsync(() => listRunRecords(fsStore)));
+    bare.push(await timeAsync(withoutSizes, "bare"));
+    sized.push(await timeAsync(() => listRunRecords(fsStore), "sized"));
+    legacy.push(await timeAsync(() => listRunRecords(legacyStore), "legacy"));
   }
+  const emptyDir = join(dir, "empty");
+  mkdirSync(emptyDir);
+  const startEmpty = medianOf(3, () => wct(["runs"], emptyDir));
   const start = medianOf(3, () => wct(["--version"], dir));
   const list = medianOf(3, () => wct(["runs"], dir));
   const listJson = medianOf(3, () => wct(["runs", "--json"], dir));
@@ -93,14 +119,25 @@ try {
 
   const row = (what: string, t: number, note: string) =>
     console.log(`| ${what.padEnd(44)} | ${`${t.toFixed(0)} ms`.padStart(9)} | ${note}`);
+  const cpuOf = (label: string) => median(cpu.get(label) ?? [0]);
   console.log(`${RUNS} stored runs (fs store), medians of 3 runs of the binary`);
-  row("in process: records without sizes (baseline)", median(bare), "");
   row(
-    "in process: listRunRecords (with sizes)",
+    "in process: records without sizes (baseline)",
+    median(bare),
+    `CPU ${cpuOf("bare").toFixed(0)} ms`,
+  );
+  row(
+    "in process: listRunRecords (recorded sizes)",
     median(sized),
-    `${(median(sized) / median(bare)).toFixed(1)}× without sizes`,
+    `${(median(sized) / median(bare)).toFixed(1)}× without sizes; CPU ${cpuOf("sized").toFixed(0)} ms (${(cpuOf("sized") / cpuOf("bare")).toFixed(1)}×)`,
+  );
+  row(
+    "in process: listRunRecords (older runs, no record)",
+    median(legacy),
+    `${(median(legacy) / median(bare)).toFixed(1)}× without sizes; CPU ${cpuOf("legacy").toFixed(0)} ms (${(cpuOf("legacy") / cpuOf("bare")).toFixed(1)}×)`,
   );
   row("wct --version (process start, baseline)", start, "");
+  row("wct runs on an empty store", startEmpty, `${(startEmpty / start).toFixed(1)}× start`);
   row(
     "wct runs",
     list,

@@ -3,29 +3,37 @@ import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type CliContext, main, UsageError } from "@wct/cli";
 import type { LoadedPlugin } from "@wct/executor";
-import filesystemPlugin from "@wct/plugin-filesystem";
-import personalDataPlugin from "@wct/plugin-personal-data";
-import sqlitePlugin from "@wct/plugin-sqlite";
 import type { ArtifactStore } from "@wct/store-core";
-import { createFsStore } from "@wct/store-fs";
 
-/** Built-in plugins, registered exactly as a third-party plugin would be. */
-export const builtinPlugins: LoadedPlugin[] = [
-  { plugin: filesystemPlugin, source: "built-in (@wct/plugin-filesystem)" },
-  { plugin: sqlitePlugin, source: "built-in (@wct/plugin-sqlite)" },
-  { plugin: personalDataPlugin, source: "built-in (@wct/plugin-personal-data)" },
-];
+/**
+ * Built-in plugins, registered exactly as a third-party plugin would be. Imported when a
+ * command plans a runbook or lists components: the others (`wct runs`, `wct --version`)
+ * never pay for loading them (the SQLite driver, the detection rules).
+ */
+export async function loadBuiltinPlugins(): Promise<LoadedPlugin[]> {
+  const [filesystem, sqlite, personalData] = await Promise.all([
+    import("@wct/plugin-filesystem"),
+    import("@wct/plugin-sqlite"),
+    import("@wct/plugin-personal-data"),
+  ]);
+  return [
+    { plugin: filesystem.default, source: "built-in (@wct/plugin-filesystem)" },
+    { plugin: sqlite.default, source: "built-in (@wct/plugin-sqlite)" },
+    { plugin: personalData.default, source: "built-in (@wct/plugin-personal-data)" },
+  ];
+}
 
 /** `--store` / `WCT_STORE`: a folder path or a `file:` URL. */
-export function openStore(spec: string, cwd: string): ArtifactStore {
+export async function openStore(spec: string, cwd: string): Promise<ArtifactStore> {
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(spec)?.[1]?.toLowerCase();
-  if (scheme === undefined) {
-    return createFsStore({ baseDir: isAbsolute(spec) ? spec : resolve(cwd, spec) });
+  if (scheme !== undefined && scheme !== "file") {
+    throw new UsageError(
+      `store ${JSON.stringify(spec)} uses the ${scheme}:// scheme, which this wct does not support; give a folder path (e.g. --store .waivern) or a file:// URL`,
+    );
   }
+  const { createFsStore } = await import("@wct/store-fs");
   if (scheme === "file") return createFsStore({ baseDir: fileURLToPath(spec) });
-  throw new UsageError(
-    `store ${JSON.stringify(spec)} uses the ${scheme}:// scheme, which this wct does not support; give a folder path (e.g. --store .waivern) or a file:// URL`,
-  );
+  return createFsStore({ baseDir: isAbsolute(spec) ? spec : resolve(cwd, spec) });
 }
 
 function version(): string {
@@ -88,7 +96,7 @@ async function runCli(
       cwd: process.cwd(),
     },
     version: version(),
-    builtinPlugins,
+    loadBuiltinPlugins,
     openStore,
     onInterrupt(handler) {
       // The first signal asks for a clean stop: the run is marked interrupted and its

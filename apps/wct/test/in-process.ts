@@ -1,5 +1,5 @@
 import { type CliContext, main } from "@wct/cli";
-import { builtinPlugins, openStore } from "../src/main.js";
+import { loadBuiltinPlugins, openStore } from "../src/main.js";
 
 export interface InProcessResult {
   code: number;
@@ -38,7 +38,7 @@ export async function wctInProcess(
       cwd: options.cwd,
     },
     version: "0.0.0-test",
-    builtinPlugins,
+    loadBuiltinPlugins,
     openStore,
     onInterrupt: () => () => {},
   };

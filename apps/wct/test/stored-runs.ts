@@ -1,7 +1,7 @@
+import { Buffer } from "node:buffer";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { completedMessage } from "../../../test-utils/messages.js";
 
 /** What a fabricated run looks like. */
 export interface RunSpec {
@@ -12,6 +12,8 @@ export interface RunSpec {
   payloadBytes?: number;
   /** Writes `_system/lock.json` held by this pid on this host, valid for an hour. */
   heldBy?: number;
+  /** Leaves out `stored_bytes` from the state, as wct did before it recorded sizes. */
+  legacy?: boolean;
 }
 
 let counter = 0;
@@ -37,16 +39,31 @@ export function writeRuns(storeDir: string, specs: readonly RunSpec[]): string[]
     const started = spec.startedAt.toISOString();
     const ended = new Date(spec.startedAt.getTime() + 1000).toISOString();
     const done = status === "completed" ? ids : ids.slice(0, -1);
-    for (const id of done) {
-      const message = completedMessage({
+    const storedBytes: Record<string, number> = {};
+    const write = (key: string, text: string) => {
+      writeFileSync(join(folder, `${key}.json`), text);
+      storedBytes[key] = Buffer.byteLength(text);
+    };
+    write("_system/plan", JSON.stringify({ runbook: "name: rb\n", artifacts: ids }));
+    // A failed artifact is saved too, with its error, as `wct run` saves it.
+    for (const id of ids) {
+      const failed = !done.includes(id);
+      const message = {
         id,
-        runId,
-        content: { payload: "x".repeat(spec.payloadBytes ?? 100) },
         schema: { name: "numbers", version: "1.0.0" },
+        content: failed ? null : { payload: "x".repeat(spec.payloadBytes ?? 100) },
+        run_id: runId,
         source: "connector:numbers",
         timestamp: ended,
-      });
-      writeFileSync(join(folder, `${id}.json`), JSON.stringify(message));
+        execution: {
+          status: failed ? "failed" : "completed",
+          error: failed ? { code: "ERR_COMPONENT_FAILED", message: "boom" } : null,
+          duration_ms: 1,
+          origin: "connector",
+          alias: null,
+        },
+      };
+      write(id, JSON.stringify(message));
     }
     const run = {
       run_id: runId,
@@ -77,6 +94,7 @@ export function writeRuns(storeDir: string, specs: readonly RunSpec[]): string[]
       digests: {},
       durations_ms: {},
       errors: {},
+      ...(spec.legacy ? {} : { stored_bytes: storedBytes }),
     };
     writeFileSync(join(folder, "_system", "run.json"), JSON.stringify(run));
     writeFileSync(join(folder, "_system", "state.json"), JSON.stringify(state));

@@ -17,8 +17,11 @@ export interface CliIo {
 export interface CliContext {
   io: CliIo;
   version: string;
-  /** Plugins registered before any `plugins:`/`--plugin` module, e.g. the built-ins. */
-  builtinPlugins: LoadedPlugin[];
+  /**
+   * Plugins registered before any `plugins:`/`--plugin` module, e.g. the built-ins.
+   * Called only by commands that plan or list components, so the others never load them.
+   */
+  loadBuiltinPlugins(): Promise<LoadedPlugin[]>;
   /** Opens the store named by `--store` / `WCT_STORE` (a folder path or a URL). */
   openStore(spec: string, cwd: string): Promise<ArtifactStore> | ArtifactStore;
   /**

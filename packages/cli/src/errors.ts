@@ -1,8 +1,11 @@
-import { ExecutorErrorClass } from "@wct/executor";
-import { LabelledSetErrorClass } from "@wct/plugin-personal-data";
-import { ReportErrorClass } from "@wct/report";
-import { type Diagnostic, formatDiagnostic } from "@wct/runbook-schema";
-import { defineErrorCodes, type ErrorClass, StoreErrorClass } from "@wct/store-core";
+// The light entry points only: every command needs this module, and the packages'
+// main entries load parsers, schemas and plugins that most commands never use.
+import { ExecutorErrorClass } from "@wct/executor/errors";
+import { LabelledSetErrorClass } from "@wct/plugin-personal-data/errors";
+import { ReportErrorClass } from "@wct/report/errors";
+import type { Diagnostic } from "@wct/runbook-schema";
+import { formatDiagnostic } from "@wct/runbook-schema/format";
+import { defineErrorCodes, type ErrorClass, StoreErrorClass } from "@wct/store-core/errors";
 import { CommanderError } from "commander";
 
 /** Exit codes of every command (see the README's "Exit codes"). */

@@ -11,7 +11,15 @@ export interface ProgressRenderer {
 
 type Progress = Extract<RunEvent, { type: "artifact_progress" }>;
 
-const count = new Intl.NumberFormat("en-US");
+// Made on first use: building a number format loads locale data, which costs every
+// command's start-up when done at import time.
+let numberFormat: Intl.NumberFormat | undefined;
+const count = {
+  format(n: number): string {
+    numberFormat ??= new Intl.NumberFormat("en-US");
+    return numberFormat.format(n);
+  },
+};
 
 /** `1,204/4,452 files, 120 MB, 38 MB/s` (the parts that are known). */
 export function formatProgress(progress: Progress, elapsedMs: number): string {

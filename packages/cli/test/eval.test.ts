@@ -17,7 +17,7 @@ function context(cwd: string) {
       cwd,
     },
     version: "0.0.0",
-    builtinPlugins: [],
+    loadBuiltinPlugins: async () => [],
     openStore: () => {
       throw new Error("eval opens no store");
     },

@@ -1,4 +1,5 @@
 import { ComponentError } from "@wct/plugin-api";
+import { defineErrorCodes } from "@wct/store-core/errors";
 
 /** Stable codes of the errors the personal-data processor raises; each fails its artifact. */
 export const PersonalDataErrorCode = {
@@ -19,5 +20,25 @@ export class PersonalDataError extends ComponentError {
   constructor(code: PersonalDataErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
     this.name = "PersonalDataError";
+  }
+}
+
+const labelledSetErrors = defineErrorCodes({
+  /** The labelled set is missing, unreadable or not in a known format. */
+  Input: ["ERR_EVAL_INPUT", "input"],
+});
+
+/** Stable codes of the errors `wct eval` raises while reading a labelled set. */
+export const LabelledSetErrorCode = labelledSetErrors.codes;
+
+/** Exit class of every {@link LabelledSetErrorCode}: each is bad input from the user. */
+export const LabelledSetErrorClass = labelledSetErrors.classes;
+
+/** A labelled set that cannot be scored; `code` is stable. */
+export class LabelledSetError extends Error {
+  readonly code = LabelledSetErrorCode.Input;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "LabelledSetError";
   }
 }

@@ -1,29 +1,9 @@
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { defineErrorCodes } from "@wct/store-core";
 import { compileRules, type RuleSet, scanText } from "./engine.js";
+import { LabelledSetError } from "./errors.js";
 import { LineIndex } from "./lines.js";
 import { builtinRules } from "./rules.js";
-
-const labelledSetErrors = defineErrorCodes({
-  /** The labelled set is missing, unreadable or not in a known format. */
-  Input: ["ERR_EVAL_INPUT", "input"],
-});
-
-/** Stable codes of the errors `wct eval` raises while reading a labelled set. */
-export const LabelledSetErrorCode = labelledSetErrors.codes;
-
-/** Exit class of every {@link LabelledSetErrorCode}: each is bad input from the user. */
-export const LabelledSetErrorClass = labelledSetErrors.classes;
-
-/** A labelled set that cannot be scored; `code` is stable. */
-export class LabelledSetError extends Error {
-  readonly code = LabelledSetErrorCode.Input;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "LabelledSetError";
-  }
-}
 
 // Scoring of the detection rules against labelled data, so that a rule change is
 // measured rather than guessed. Nothing here keeps or prints a matched value: scores

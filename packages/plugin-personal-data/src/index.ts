@@ -3,14 +3,17 @@ import { personalDataProcessor } from "./processor.js";
 
 export type { RuleSet, ScanTextOptions, TextMatch } from "./engine.js";
 export { builtinRuleSet, compileRules, scanText } from "./engine.js";
-export { PersonalDataError, PersonalDataErrorCode } from "./errors.js";
+export {
+  LabelledSetError,
+  LabelledSetErrorClass,
+  LabelledSetErrorCode,
+  PersonalDataError,
+  PersonalDataErrorCode,
+} from "./errors.js";
 export type { EvalOptions, EvalReport, LineLabel, TypeScore } from "./eval.js";
 export {
   evaluateLabelledSet,
   formatEvalReport,
-  LabelledSetError,
-  LabelledSetErrorClass,
-  LabelledSetErrorCode,
   PRESIDIO_TYPES,
   parseLabels,
   scoreLines,

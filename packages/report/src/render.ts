@@ -5,8 +5,7 @@ import { renderMarkdown } from "./markdown.js";
 import { renderSarif } from "./sarif.js";
 import type { ReportContext, ReportFinding, ReportFormat } from "./types.js";
 
-/** Every format `renderReport` writes. */
-export const REPORT_FORMATS: readonly ReportFormat[] = ["sarif", "html", "md", "csv", "json"];
+export { REPORT_FORMATS } from "./constants.js";
 
 /** Options of `renderReport`. */
 export interface RenderOptions {

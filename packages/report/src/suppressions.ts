@@ -2,10 +2,10 @@ import { readFile } from "node:fs/promises";
 import type { Finding } from "@wct/plugin-personal-data";
 import { isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { z } from "zod";
+import { DEFAULT_SUPPRESSIONS_FILE } from "./constants.js";
 import type { AppliedSuppression, ExpiredSuppression } from "./types.js";
 
-/** Default name of the suppressions file, looked up in the working directory. */
-export const DEFAULT_SUPPRESSIONS_FILE = "wct-suppressions.yaml";
+export { DEFAULT_SUPPRESSIONS_FILE };
 
 /** One entry of a suppressions file, with where it is written. */
 export interface Suppression {

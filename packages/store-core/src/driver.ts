@@ -55,6 +55,13 @@ export interface StoreDriver {
   listRuns(): Promise<string[]>;
   /** Removes every key of the run; other runs are untouched. */
   clear(runId: string): Promise<void>;
+  /**
+   * Removes the whole run in one atomic step: a reader, and a crash at any moment, sees
+   * every key of it or none (the fs backend renames its folder out of sight, then
+   * removes it). Optional: without it {@link ArtifactStore.deleteRun} removes the keys
+   * one by one behind a tombstone. A run that does not exist is no error.
+   */
+  removeRun?(runId: string): Promise<void>;
   /** Where a key lives, for error messages (a file path, a URL). */
   describe(runId: string, key: string): string;
   /**

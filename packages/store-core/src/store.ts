@@ -93,12 +93,13 @@ export interface ArtifactStore {
   clear(runId: string): Promise<void>;
   /**
    * Deletes a whole run so that a crash at any point leaves it either whole, gone, or
-   * visibly half-deleted, on every backend: it first stores the tombstone
-   * {@link RUN_TOMBSTONE_KEY} (an atomic write), then removes every other key, then
-   * the tombstone. A run holding the tombstone is half-deleted (see
-   * {@link ArtifactStore.isDeleting}); calling `deleteRun` again finishes it. Deleting
-   * a run that does not exist does nothing. Callers decide whether the run may go
-   * (leases are theirs to check).
+   * visibly half-deleted, on every backend. A backend that can remove a run atomically
+   * (`StoreDriver.removeRun`, e.g. fs) does so in one step: whole or gone. Otherwise it
+   * first stores the tombstone {@link RUN_TOMBSTONE_KEY} (an atomic write), then removes
+   * every other key, then the tombstone. A run holding the tombstone is half-deleted
+   * (see {@link ArtifactStore.isDeleting}); calling `deleteRun` again finishes it.
+   * Deleting a run that does not exist does nothing. Callers decide whether the run
+   * may go (leases are theirs to check).
    */
   deleteRun(runId: string): Promise<void>;
   /** Whether the run holds the {@link RUN_TOMBSTONE_KEY} of an unfinished `deleteRun`. */
@@ -477,6 +478,13 @@ export function createStore(driver: StoreDriver, options: CreateStoreOptions = {
     },
     async deleteRun(runId) {
       validateRunId(runId);
+      const removeRun = driver.removeRun;
+      if (removeRun !== undefined) {
+        // One atomic step, no tombstone: nothing to mark when a crash cannot leave the
+        // run half there. A run another path left half-deleted goes the same way.
+        await backendCall(driver, runId, undefined, "delete", () => removeRun.call(driver, runId));
+        return;
+      }
       const keys = await backendCall(driver, runId, undefined, "list", () =>
         driver.list(runId, ""),
       );

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { constants, type Dirent, lstatSync } from "node:fs";
+import { constants, type Dirent, lstatSync, readdirSync } from "node:fs";
 import {
   type FileHandle,
   link,
@@ -39,6 +39,8 @@ import { sweepTemporaryFiles } from "./sweep.js";
 import { syncFolder } from "./sync-folder.js";
 
 const FILE_SUFFIX = ".json";
+/** Suffix of a run folder renamed out of sight while it is removed. */
+const CLEARING_SUFFIX = ".clearing";
 /** Suffix of a streamed artifact's file: gzip'd JSON lines with the default codec. */
 const STREAM_SUFFIX = ".jsonl.gz";
 // Chunk size of streamed reads: large enough for few threadpool round trips, small
@@ -358,6 +360,63 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     await Promise.all(folders);
   }
 
+  // Whether `dir` holds at least one key, at any depth (what collectKeys would find).
+  function holdsKey(dir: string, relative = ""): boolean {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
+    }
+    const folders: string[] = [];
+    for (const entry of entries) {
+      if (entry.name.startsWith(".")) continue;
+      if (entry.isFile()) {
+        const suffix = entry.name.endsWith(FILE_SUFFIX)
+          ? FILE_SUFFIX
+          : entry.name.endsWith(STREAM_SUFFIX)
+            ? STREAM_SUFFIX
+            : undefined;
+        const key = relative + entry.name.slice(0, -(suffix?.length ?? 0));
+        if (suffix !== undefined && isValid(validateKey, key)) {
+          return true;
+        }
+      } else if (entry.isDirectory()) {
+        folders.push(entry.name);
+      }
+    }
+    return folders.some((name) => holdsKey(join(dir, name), `${relative}${name}/`));
+  }
+
+  // Renaming first makes the run vanish at once for readers and writers; the hidden
+  // folder is then removed at leisure and is never listed meanwhile.
+  async function removeRunFolder(runId: string): Promise<void> {
+    const dir = await runFolder(runId);
+    if (dir === undefined) return;
+    const doomed = join(runsDir, `.${runId}.${randomBytes(4).toString("hex")}${CLEARING_SUFFIX}`);
+    try {
+      await rename(dir, doomed);
+    } catch (error) {
+      if (isMissing(error)) return;
+      throw error;
+    }
+    // Once this resolves the run stays gone, power loss or not.
+    await syncFolder(runsDir);
+    await rm(doomed, { recursive: true, force: true });
+  }
+
+  let leftovers: Promise<void> | undefined;
+  async function removeLeftoverFolders(): Promise<void> {
+    const names = await readdir(runsDir).catch(() => [] as string[]);
+    // A live removal of the same folder races harmlessly: both ignore what is gone.
+    await Promise.all(
+      names
+        .filter((name) => name.startsWith(".") && name.endsWith(CLEARING_SUFFIX))
+        .map((name) => rm(join(runsDir, name), { recursive: true, force: true }).catch(() => {})),
+    );
+  }
+
   // The run's folder if it is a real folder; `undefined` when missing.
   async function runFolder(runId: string): Promise<string | undefined> {
     const path = join(runsDir, runId);
@@ -372,6 +431,24 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     return path;
   }
 
+  /**
+   * Whether the key's folders below `runs/` all exist; `ERR_UNSAFE_PATH` when one is a
+   * link or not a folder. Synchronous lstat calls on purpose: a listing reads and sizes
+   * keys of thousands of runs, and a thread-pool round trip per call costs ten times the
+   * call. lstat never follows the entry it names, so checking each folder in turn is the
+   * same no-links guarantee as a realpath, in a few system calls.
+   */
+  function foldersAreReal(runId: string, key: string, place: KeyPlace): boolean {
+    let path = runsDir;
+    for (const part of place.folderParts) {
+      path = join(path, part);
+      const folder = lstatSync(path, { throwIfNoEntry: false });
+      if (folder === undefined) return false;
+      if (!folder.isDirectory()) throw unsafe(path, runId, key);
+    }
+    return true;
+  }
+
   return {
     name: "fs",
 
@@ -380,29 +457,20 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       if (realRoot === undefined) return undefined;
       const place = placeOf(runId, key);
       const file = join(runsDir, ...place.folderParts, place.fileName);
-      const orMissing = (error: unknown) => {
-        if (isMissing(error) || errorCode(error) === "EISDIR") return undefined;
-        throw error;
-      };
-      // Reading and resolving in parallel costs one round trip; bytes read through a
-      // link are dropped before anyone sees them.
-      const [bytes, real] = await Promise.all([
-        readRegularFile(file).catch((error: unknown) => {
-          if (!(error instanceof NotRegularFileError)) return orMissing(error);
-          if (error.kind === "folder") return undefined;
-          throw notRegular(error, runId, key);
-        }),
-        realpath(file).catch(orMissing),
-      ]);
-      if (bytes === undefined || real === undefined) {
-        // Nothing there, but a miss through a planted link is refused all the same.
-        await keyFolder(runId, key, place, false);
-        return undefined;
+      let bytes: Buffer | undefined;
+      try {
+        // O_NOFOLLOW refuses a link at the file itself.
+        bytes = await readRegularFile(file);
+      } catch (error) {
+        if (error instanceof NotRegularFileError) {
+          if (error.kind !== "folder") throw notRegular(error, runId, key);
+        } else if (!isMissing(error) && errorCode(error) !== "EISDIR") {
+          throw error;
+        }
       }
-      if (real !== join(realRoot, ...place.folderParts, place.fileName)) {
-        const folder = await firstUnsafe(place.folderParts);
-        throw unsafe(folder === join(runsDir, ...place.folderParts) ? file : folder, runId, key);
-      }
+      // Checked after the read: bytes read through a link planted on the way are
+      // dropped before anyone sees them, and a miss through one is refused all the same.
+      if (!foldersAreReal(runId, key, place)) return undefined;
       return bytes;
     },
 
@@ -478,18 +546,8 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       const realRoot = await ensureRunsDir(false);
       if (realRoot === undefined) return undefined;
       const place = placeOf(runId, key);
-      // Synchronous lstat calls on purpose: a listing sizes every key of thousands of
-      // runs, and a thread-pool round trip per call costs ten times the call. lstat
-      // never follows the entry it names, so checking each folder below `runs/` and
-      // then the file itself is the same no-links guarantee as a realpath, in a few
-      // system calls.
-      let path = runsDir;
-      for (const part of place.folderParts) {
-        path = join(path, part);
-        const folder = lstatSync(path, { throwIfNoEntry: false });
-        if (folder === undefined) return undefined;
-        if (!folder.isDirectory()) throw unsafe(path, runId, key);
-      }
+      if (!foldersAreReal(runId, key, place)) return undefined;
+      const path = join(runsDir, ...place.folderParts);
       // The plain form first, then the stream form (`<key>.jsonl.gz`).
       for (const name of [place.fileName, place.streamName]) {
         const file = lstatSync(join(path, name), { throwIfNoEntry: false });
@@ -627,36 +685,28 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       );
       // A run folder left holding no key (all deleted) is not a run. One that cannot be
       // looked into (permissions) is listed all the same: reading it then says why,
-      // instead of one folder hiding every run of the store.
-      const held = await Promise.all(
-        runs.map(async (entry) => {
-          const keys: string[] = [];
+      // instead of one folder hiding every run of the store. Looked into synchronously:
+      // a store of thousands of runs would otherwise pay a thread-pool round trip per
+      // run for a listing of a few names.
+      return runs
+        .filter((entry) => {
           try {
-            await collectKeys(join(runsDir, entry.name), "", "", keys, true);
+            return holdsKey(join(runsDir, entry.name));
           } catch {
             return true;
           }
-          return keys.length > 0;
-        }),
-      );
-      return runs.filter((_, i) => held[i]).map((entry) => entry.name);
+        })
+        .map((entry) => entry.name);
     },
 
-    async clear(runId) {
-      const dir = await runFolder(runId);
-      if (dir === undefined) return;
-      // Renaming first makes the run vanish at once for readers and writers; the
-      // hidden folder is then removed at leisure and is never listed meanwhile.
-      const doomed = join(runsDir, `.${runId}.${randomBytes(4).toString("hex")}.clearing`);
-      try {
-        await rename(dir, doomed);
-      } catch (error) {
-        if (isMissing(error)) return;
-        throw error;
-      }
-      // Once clear resolves the run stays gone, power loss or not.
-      await syncFolder(runsDir);
-      await rm(doomed, { recursive: true, force: true });
+    clear: removeRunFolder,
+
+    async removeRun(runId) {
+      await removeRunFolder(runId);
+      // Folders a killed removal left out of sight hold a whole run's data: the first
+      // removal of each store handle gives their space back.
+      leftovers ??= removeLeftoverFolders();
+      await leftovers;
     },
 
     async sweep(runId) {

@@ -56,6 +56,27 @@ describe("fs store layout", () => {
     await store.clear(RUN);
     expect(await readdir(join(tmp.path, "runs"))).toEqual([OTHER_RUN]);
   });
+
+  it("deleteRun removes the run's folder in one step, leaving no tombstone", async () => {
+    const store = createFsStore({ baseDir: tmp.path });
+    await store.saveJson(RUN, "_system/run", 1);
+    await store.saveJson(RUN, "a", 1);
+    await store.saveJson(OTHER_RUN, "a", 1);
+    await store.deleteRun(RUN);
+    expect(await readdir(join(tmp.path, "runs"))).toEqual([OTHER_RUN]);
+    expect(await store.isDeleting(RUN)).toBe(false);
+  });
+
+  it("deleteRun gives back the space of a run whose removal a crash cut short", async () => {
+    const store = createFsStore({ baseDir: tmp.path });
+    // What a removal killed after its rename leaves: the run's folder, out of sight.
+    const leftover = join(tmp.path, "runs", `.${OTHER_RUN}.0badc0de.clearing`);
+    await mkdir(join(leftover, "_system"), { recursive: true });
+    await writeFile(join(leftover, "_system", "run.json"), "{}");
+    await store.saveJson(RUN, "a", 1);
+    await store.deleteRun(RUN);
+    expect(await readdir(join(tmp.path, "runs"))).toEqual([]);
+  });
 });
 
 describe("fs store permissions", () => {

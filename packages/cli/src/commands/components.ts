@@ -1,4 +1,3 @@
-import { createRegistry, loadPluginModules } from "@wct/executor";
 import type { PropertiesSchema, SchemaRef } from "@wct/plugin-api";
 import { Command } from "commander";
 import type { CliContext } from "../context.js";
@@ -72,8 +71,13 @@ export function componentsCommand(ctx: CliContext): Command {
     .addOption(pluginOption())
     .action(async (flags: ComponentsFlags) => {
       const { io } = ctx;
+      // Loaded here, not at start-up: other commands never list components.
+      const [{ createRegistry, loadPluginModules }, builtins] = await Promise.all([
+        import("@wct/executor"),
+        ctx.loadBuiltinPlugins(),
+      ]);
       const loaded = await loadPluginModules(flags.plugin, io.cwd);
-      const registry = createRegistry([...ctx.builtinPlugins, ...loaded]);
+      const registry = createRegistry([...builtins, ...loaded]);
       const connectors = [...registry.connectors.entries()].map(([type, c]) => {
         const schema = propertiesJsonSchema(c.component.properties);
         return {

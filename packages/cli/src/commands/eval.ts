@@ -1,5 +1,4 @@
 import { resolve } from "node:path";
-import { evaluateLabelledSet, formatEvalReport } from "@wct/plugin-personal-data";
 import { Command } from "commander";
 import type { CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
@@ -39,6 +38,7 @@ export function evalCommand(ctx: CliContext): Command {
         minConfidence: ratio("--min-confidence", flags.minConfidence),
         iou: ratio("--iou", flags.iou),
       };
+      const { evaluateLabelledSet, formatEvalReport } = await import("@wct/plugin-personal-data");
       const report = await evaluateLabelledSet(resolve(io.cwd, labels), options);
       if (flags.json) {
         io.stdout.write(json(report));

@@ -1,5 +1,3 @@
-import { checkArtifactIntegrity, readRunInfo, resolveRunId } from "@wct/executor";
-import { ARTIFACT_ID_PATTERN } from "@wct/runbook-schema";
 import type { ArtifactReader, ArtifactStore } from "@wct/store-core";
 import { Command } from "commander";
 import { type CliContext, storeSpec } from "../context.js";
@@ -15,6 +13,7 @@ async function openArtifact(store: ArtifactStore, runId: string, artifact: strin
     return await store.openArtifactReader(runId, artifact);
   } catch (error) {
     if (errorCode(error) !== "ERR_ARTIFACT_NOT_FOUND") throw error;
+    const { readRunInfo } = await import("@wct/executor");
     const state = await readRunInfo(store, runId).then(
       (info) => info.state,
       () => undefined,
@@ -124,6 +123,9 @@ export function inspectCommand(ctx: CliContext): Command {
     .option("--store <dir|url>", "where runs are stored (default: $WCT_STORE or .waivern)")
     .action(async (run: string, artifact: string | undefined, flags: InspectFlags) => {
       const { io } = ctx;
+      // Loaded here, not at start-up: other commands never need them.
+      const [{ ARTIFACT_ID_PATTERN }, { checkArtifactIntegrity, readRunInfo, resolveRunId }] =
+        await Promise.all([import("@wct/runbook-schema"), import("@wct/executor")]);
       const store = await ctx.openStore(storeSpec(flags.store, io), io.cwd);
       try {
         if (artifact !== undefined && !ARTIFACT_ID_PATTERN.test(artifact)) {

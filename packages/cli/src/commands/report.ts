@@ -2,22 +2,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { readRunInfo, resolveRunId } from "@wct/executor";
-import {
-  annotateFindings,
-  DEFAULT_SUPPRESSIONS_FILE,
-  emptyStats,
-  FINDINGS_SCHEMA_NAME,
-  type FindingsSource,
-  loadSuppressions,
-  REPORT_FORMATS,
-  type ReportContext,
-  type ReportFormat,
-  readFindings,
-  renderReport,
-  SuppressionMatcher,
-} from "@wct/report";
-import { ARTIFACT_ID_PATTERN } from "@wct/runbook-schema";
+import type { FindingsSource, ReportContext, ReportFormat } from "@wct/report";
+import { DEFAULT_SUPPRESSIONS_FILE, REPORT_FORMATS } from "@wct/report/constants";
 import type { ArtifactStore } from "@wct/store-core";
 import { Command } from "commander";
 import { type CliContext, type CliIo, storeSpec } from "../context.js";
@@ -42,6 +28,7 @@ class FindingsFailOnError extends Error {
 // of the findings schema, as its plan records them. A reused artifact has no schema in
 // the plan, so it is opened to check; without a readable plan, every completed one is.
 async function findingsArtifacts(store: ArtifactStore, runId: string, completed: string[]) {
+  const { FINDINGS_SCHEMA_NAME } = await import("@wct/report");
   let plan: {
     artifacts?: Array<{ id: string; output?: boolean; schema?: { name?: string } | null }>;
   };
@@ -65,6 +52,10 @@ async function openSources(
   runId: string,
   artifact: string | undefined,
 ): Promise<FindingsSource[]> {
+  const [{ FINDINGS_SCHEMA_NAME, readFindings }, { readRunInfo }] = await Promise.all([
+    import("@wct/report"),
+    import("@wct/executor"),
+  ]);
   if (artifact !== undefined) return [await readFindings(store, runId, artifact)];
   const { state } = await readRunInfo(store, runId);
   const sources: FindingsSource[] = [];
@@ -158,6 +149,16 @@ export function reportCommand(ctx: CliContext): Command {
           `--fail-on must be "new" or "any", got ${JSON.stringify(flags.failOn)}`,
         );
       }
+      // Loaded here, not at start-up: other commands never need them.
+      const [
+        { ARTIFACT_ID_PATTERN },
+        { readRunInfo, resolveRunId },
+        { annotateFindings, emptyStats, loadSuppressions, renderReport, SuppressionMatcher },
+      ] = await Promise.all([
+        import("@wct/runbook-schema"),
+        import("@wct/executor"),
+        import("@wct/report"),
+      ]);
       if (artifact !== undefined && !ARTIFACT_ID_PATTERN.test(artifact)) {
         throw new UsageError(
           `${JSON.stringify(artifact)} is not an artifact id; list the run's artifacts with \`wct inspect ${run}\``,

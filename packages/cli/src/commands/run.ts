@@ -1,11 +1,5 @@
 import { resolve } from "node:path";
-import {
-  createReuseResolver,
-  planRunbook,
-  type RunSummary,
-  resolveRunId,
-  runPlan,
-} from "@wct/executor";
+import type { RunSummary } from "@wct/executor";
 import { Command } from "commander";
 import { type CliContext, storeSpec } from "../context.js";
 import { ExitCode } from "../errors.js";
@@ -48,12 +42,15 @@ export function runCommand(ctx: CliContext, setExit: (code: number) => void): Co
     .addOption(pluginOption())
     .action(async (runbook: string, flags: RunFlags) => {
       const { io } = ctx;
+      // Loaded here, not at start-up: `wct runs` and `wct --version` never plan anything.
+      const [{ createReuseResolver, planRunbook, resolveRunId, runPlan }, plugins] =
+        await Promise.all([import("@wct/executor"), ctx.loadBuiltinPlugins()]);
       const store = await ctx.openStore(storeSpec(flags.store, io), io.cwd);
       try {
         const resumeId =
           flags.resume === undefined ? undefined : await resolveRunId(store, flags.resume);
         const { plan, registry } = await planRunbook(resolve(io.cwd, runbook), {
-          plugins: ctx.builtinPlugins,
+          plugins,
           pluginModules: flags.plugin,
           cwd: io.cwd,
           env: io.env,

@@ -1,4 +1,3 @@
-import { diffRuns } from "@wct/executor";
 import { Command } from "commander";
 import { type CliContext, storeSpec } from "../context.js";
 import { json, table } from "../format.js";
@@ -23,6 +22,7 @@ export function runsDiffCommand(ctx: CliContext): Command {
     .option("--store <dir|url>", "where runs are stored (default: $WCT_STORE or .waivern)")
     .action(async (a: string, b: string, flags: DiffFlags) => {
       const { io } = ctx;
+      const { diffRuns } = await import("@wct/executor");
       const store = await ctx.openStore(storeSpec(flags.store, io), io.cwd);
       try {
         const diff = await diffRuns(store, a, b);

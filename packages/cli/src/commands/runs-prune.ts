@@ -1,12 +1,13 @@
+// The light entry: pruning loads no planner, parser or plugin (the YAML config is
+// loaded only when no flag gives the policy).
 import {
-  loadRetentionConfig,
   PRUNABLE_STATUSES,
   type PrunableStatus,
   type PruneEntry,
   parseDuration,
   pruneRuns,
   type RetentionPolicy,
-} from "@wct/executor";
+} from "@wct/executor/stored-runs";
 import { Command } from "commander";
 import { type CliContext, storeSpec } from "../context.js";
 import { UsageError } from "../errors.js";
@@ -88,7 +89,10 @@ export function runsPruneCommand(ctx: CliContext): Command {
       if (flags.yes && flags.dryRun) {
         throw new UsageError("--yes and --dry-run contradict each other; give one of them");
       }
-      const policy = policyFromFlags(flags) ?? (await loadRetentionConfig(io.cwd)) ?? {};
+      const policy =
+        policyFromFlags(flags) ??
+        (await (await import("@wct/executor")).loadRetentionConfig(io.cwd)) ??
+        {};
       const store = await ctx.openStore(storeSpec(flags.store, io), io.cwd);
       try {
         const result = await pruneRuns(store, { policy, apply: flags.yes === true });

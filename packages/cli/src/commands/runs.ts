@@ -1,4 +1,5 @@
-import { listRunRecords, type RunRecord } from "@wct/executor";
+// The light entry: listing runs loads no planner, parser or plugin.
+import { listRunRecords, type RunRecord } from "@wct/executor/stored-runs";
 import { Command } from "commander";
 import { type CliContext, storeSpec } from "../context.js";
 import { UsageError } from "../errors.js";

@@ -1,4 +1,3 @@
-import { runbookJsonSchema } from "@wct/runbook-schema";
 import { Command } from "commander";
 import type { CliContext } from "../context.js";
 import { json } from "../format.js";
@@ -7,7 +6,8 @@ import { json } from "../format.js";
 export function schemaCommand(ctx: CliContext): Command {
   return new Command("schema")
     .description("print the JSON Schema of runbooks (for editor validation and completion)")
-    .action(() => {
+    .action(async () => {
+      const { runbookJsonSchema } = await import("@wct/runbook-schema");
       ctx.io.stdout.write(json(runbookJsonSchema()));
     });
 }

@@ -1,5 +1,4 @@
 import { resolve } from "node:path";
-import { createReuseResolver, describePlan, planRunbook } from "@wct/executor";
 import { Command } from "commander";
 import { type CliContext, storeSpec } from "../context.js";
 import { errorCode, exitCodeFor } from "../errors.js";
@@ -25,12 +24,17 @@ export function validateCommand(ctx: CliContext, setExit: (code: number) => void
     .addOption(pluginOption())
     .action(async (runbook: string, flags: ValidateFlags) => {
       const { io } = ctx;
+      // Loaded here, not at start-up: other commands never plan anything.
+      const [{ createReuseResolver, describePlan, planRunbook }, plugins] = await Promise.all([
+        import("@wct/executor"),
+        ctx.loadBuiltinPlugins(),
+      ]);
       const store = await ctx.openStore(storeSpec(flags.store, io), io.cwd);
       try {
         let plan: Awaited<ReturnType<typeof planRunbook>>["plan"];
         try {
           ({ plan } = await planRunbook(resolve(io.cwd, runbook), {
-            plugins: ctx.builtinPlugins,
+            plugins,
             pluginModules: flags.plugin,
             cwd: io.cwd,
             env: io.env,

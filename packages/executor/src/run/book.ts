@@ -24,6 +24,8 @@ export class RunBook {
   readonly durations: (number | null)[];
   readonly errors: (ArtifactError | null)[];
   readonly digests: Record<string, string> = {};
+  /** Bytes stored under each key written so far, by any attempt (`stored_bytes`). */
+  readonly storedBytes: Record<string, number> = {};
 
   constructor(readonly artifacts: ReadonlyArray<PlannedArtifact>) {
     const n = artifacts.length;
@@ -133,6 +135,7 @@ export class RunBook {
       digests: this.digests,
       durations_ms: {},
       errors: {},
+      stored_bytes: this.storedBytes,
     };
     for (let i = 0; i < this.n; i++) {
       const id = this.artifacts[i]!.id;

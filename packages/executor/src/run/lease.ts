@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname as osHostname } from "node:os";
-import { type ArtifactStore, isStoreError, StoreErrorCode } from "@wct/store-core";
+import type { ArtifactStore } from "@wct/store-core";
+import { isStoreError, StoreErrorCode } from "@wct/store-core/errors";
 import { ExecutorError, ExecutorErrorCode } from "../errors.js";
 import { LOCK_KEY } from "./layout.js";
 import type { LeaseHolder } from "./types.js";

@@ -1,16 +1,13 @@
+import { Buffer } from "node:buffer";
 import { hostname } from "node:os";
 import type { SchemaRef } from "@wct/plugin-api";
-import {
-  type ArtifactReader,
-  type ArtifactStore,
-  errorProblem,
-  isStoreError,
-  RUN_TOMBSTONE_KEY,
-} from "@wct/store-core";
+import type { ArtifactReader, ArtifactStore } from "@wct/store-core";
+// The light entry: listing runs must not load what it does not use.
+import { errorProblem, isStoreError } from "@wct/store-core/errors";
 import { z } from "zod";
 import { ExecutorError, ExecutorErrorCode } from "../errors.js";
 import { mapWithLimit } from "./concurrency.js";
-import { LOCK_KEY, RUN_KEY, STATE_KEY } from "./layout.js";
+import { LOCK_KEY, PLAN_KEY, RUN_KEY, STATE_KEY } from "./layout.js";
 import { isLeaseStale, type LeaseRecord } from "./lease.js";
 import type { RunMetadata, RunRecord, RunState } from "./types.js";
 
@@ -215,63 +212,89 @@ export async function listRunRecords(
   options: { status?: RunRecord["status"]; limit?: number } = {},
 ): Promise<RunRecord[]> {
   const ids = await store.listRuns();
-  const records = await mapWithLimit(ids, READ_CONCURRENCY, async (runId): Promise<RunRecord> => {
-    // Sizing and reading the run's records overlap: neither waits for the other.
-    const sizing = store
-      .listKeys(runId)
-      .catch(() => [] as string[])
-      .then(async (keys) => ({
-        deleting: keys.includes(RUN_TOMBSTONE_KEY),
-        size_bytes: await runSize(store, runId, keys),
-      }));
-    const info = readRunInfo(store, runId);
-    info.catch(() => {});
-    const { deleting, size_bytes } = await sizing;
-    if (deleting) return { run_id: runId, status: "deleting", size_bytes };
-    try {
-      const read = await info.catch((error: unknown) => {
-        // Listed, so it holds keys: without run.json it never started.
-        if (error instanceof ExecutorError && error.code === ExecutorErrorCode.RunNotFound) {
-          return undefined;
-        }
-        throw error;
-      });
-      if (read === undefined) return { run_id: runId, status: "never_started", size_bytes };
-      const { run, state } = read;
-      return {
-        run_id: runId,
-        status: run.status,
-        runbook_path: run.runbook_path,
-        started_at: run.started_at,
-        completed_at: run.completed_at,
-        duration_ms: attemptsDuration(run),
-        counts: {
-          completed: state.completed.length,
-          failed: state.failed.length,
-          skipped: state.skipped.length,
-          not_started: state.not_started.length,
-        },
-        attempts: run.attempts.length,
-        stale: run.status === "running" && (await isOwnerGone(store, runId)),
-        size_bytes,
-      };
-    } catch (error) {
-      const cause = (error as { cause?: unknown }).cause ?? error;
-      const code = (cause as { code?: unknown }).code ?? (error as { code?: unknown }).code;
-      return {
-        run_id: runId,
-        status: "unreadable",
-        reason: `${typeof code === "string" ? code : ExecutorErrorCode.RunCorrupt}: ${cause instanceof Error ? cause.message : String(cause)}`,
-        size_bytes,
-      };
-    }
-  });
+  const records = await mapWithLimit(ids, READ_CONCURRENCY, (runId) => runRecord(store, runId));
   const filtered =
     options.status === undefined ? records : records.filter((r) => r.status === options.status);
   // Plain code-point order: ISO times and ids compare correctly as strings, whatever the locale.
   const descending = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
   filtered.sort((a, b) => descending(sortTime(a), sortTime(b)) || descending(a.run_id, b.run_id));
   return options.limit === undefined ? filtered : filtered.slice(0, options.limit);
+}
+
+/** One run's line of `wct runs`: its records, and its size recorded or else measured. */
+async function runRecord(store: ArtifactStore, runId: string): Promise<RunRecord> {
+  // The tombstone check and the records' reads overlap: neither waits for the other.
+  const info = readRunInfo(store, runId);
+  info.catch(() => {});
+  const deleting = await store.isDeleting(runId).catch(() => false);
+  if (deleting)
+    return { run_id: runId, status: "deleting", size_bytes: await runSize(store, runId) };
+  try {
+    const read = await info.catch((error: unknown) => {
+      // Listed, so it holds keys: without run.json it never started.
+      if (error instanceof ExecutorError && error.code === ExecutorErrorCode.RunNotFound) {
+        return undefined;
+      }
+      throw error;
+    });
+    if (read === undefined) {
+      return { run_id: runId, status: "never_started", size_bytes: await runSize(store, runId) };
+    }
+    const { run, state } = read;
+    return {
+      run_id: runId,
+      status: run.status,
+      runbook_path: run.runbook_path,
+      started_at: run.started_at,
+      completed_at: run.completed_at,
+      duration_ms: attemptsDuration(run),
+      counts: {
+        completed: state.completed.length,
+        failed: state.failed.length,
+        skipped: state.skipped.length,
+        not_started: state.not_started.length,
+      },
+      attempts: run.attempts.length,
+      stale: run.status === "running" && (await isOwnerGone(store, runId)),
+      size_bytes: recordedSize(run, state) ?? (await runSize(store, runId)),
+    };
+  } catch (error) {
+    const cause = (error as { cause?: unknown }).cause ?? error;
+    const code = (cause as { code?: unknown }).code ?? (error as { code?: unknown }).code;
+    return {
+      run_id: runId,
+      status: "unreadable",
+      reason: `${typeof code === "string" ? code : ExecutorErrorCode.RunCorrupt}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      size_bytes: await runSize(store, runId).catch(() => 0),
+    };
+  }
+}
+
+/**
+ * A run's size from what it recorded: the `stored_bytes` of its artifacts and plan,
+ * plus its run and state records, whose stored bytes are their JSON text (as every
+ * store made by `createStore` writes them). `undefined` when the record cannot be
+ * trusted to be whole, so the caller sizes the run key by key: a run written before
+ * sizes were recorded, a run still running (or whose process died mid-write: it may
+ * hold an artifact its last checkpoint does not name), or one missing a figure.
+ */
+export function recordedSize(run: RunMetadata, state: RunState): number | undefined {
+  const recorded = state.stored_bytes;
+  if (recorded === undefined || run.status === "running" || !(PLAN_KEY in recorded)) {
+    return undefined;
+  }
+  for (const id of state.completed) if (!(id in recorded)) return undefined;
+  for (const id of state.failed) if (!(id in recorded)) return undefined;
+  let total = 0;
+  for (const bytes of Object.values(recorded)) {
+    if (typeof bytes !== "number" || !Number.isFinite(bytes) || bytes < 0) return undefined;
+    total += bytes;
+  }
+  return total + jsonBytes(run) + jsonBytes(state);
+}
+
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value), "utf8");
 }
 
 /**

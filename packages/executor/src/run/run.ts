@@ -2,7 +2,7 @@ import { setMaxListeners } from "node:events";
 import { hostname as osHostname } from "node:os";
 import { performance } from "node:perf_hooks";
 import type { ComponentLog } from "@wct/plugin-api";
-import type { ArtifactReader, Message } from "@wct/store-core";
+import type { ArtifactReader, ArtifactStore, Message } from "@wct/store-core";
 import { ExecutorError, ExecutorErrorCode } from "../errors.js";
 import type { Plan, PlannedArtifact } from "../types.js";
 import { closeAttempt, newRunMetadata, openAttempt } from "./attempt.js";
@@ -278,11 +278,19 @@ async function execute(
   const attempt = opened.attempt;
   if (previous) book.keep(keptIds, previous);
   const buildState = () => book.state(attempt.attempt, now());
+  // Sizes are taken as each key is written (a stat on the fs store), so `wct runs` sums
+  // recorded figures instead of listing and sizing every key of every run.
+  const recordSize = async (key: string) => {
+    const size = await store.size(runId, key).catch(() => undefined);
+    if (size === undefined) delete book.storedBytes[key];
+    else book.storedBytes[key] = size;
+  };
+  if (previous) await carrySizes(store, runId, previous, book.storedBytes);
 
   if (!resumed) {
     // run.json last: a run is listed and resumable only once its plan and state exist.
     await Promise.all([
-      store.saveJson(runId, PLAN_KEY, planRecord(plan)),
+      store.saveJson(runId, PLAN_KEY, planRecord(plan)).then(() => recordSize(PLAN_KEY)),
       store.saveJson(runId, STATE_KEY, buildState()),
     ]);
   }
@@ -511,6 +519,7 @@ async function execute(
       stop.abort(saveError);
       return [];
     }
+    await recordSize(artifact.id);
     let ready: number[] = [];
     if (produced) {
       ready = book.complete(i, digest, duration);
@@ -600,4 +609,29 @@ async function execute(
   };
   emit({ type: "run_finished", summary });
   return summary;
+}
+
+/**
+ * What a resumed run already stores stays stored until overwritten: its recorded sizes
+ * carry over. A run written before sizes were recorded has its keys sized once here.
+ */
+async function carrySizes(
+  store: ArtifactStore,
+  runId: string,
+  previous: RunState,
+  into: Record<string, number>,
+): Promise<void> {
+  if (previous.stored_bytes !== undefined) {
+    Object.assign(into, previous.stored_bytes);
+    return;
+  }
+  const keys = (await store.listKeys(runId)).filter(
+    (key) => key === PLAN_KEY || !key.startsWith("_"),
+  );
+  await Promise.all(
+    keys.map(async (key) => {
+      const size = await store.size(runId, key).catch(() => undefined);
+      if (size !== undefined) into[key] = size;
+    }),
+  );
 }

@@ -60,6 +60,13 @@ export interface RunState {
   digests: Record<string, string>;
   durations_ms: Record<string, number>;
   errors: Record<string, ArtifactError>;
+  /**
+   * Bytes stored under each key the run wrote (its artifacts and `_system/plan`), taken
+   * from the store (`ArtifactStore.size`) as each was written, so listing runs with their
+   * sizes reads no listing and no file metadata. Absent in runs written by wct before it
+   * recorded sizes; those are sized key by key.
+   */
+  stored_bytes?: Record<string, number>;
 }
 
 export interface RunOptions {

@@ -1,0 +1,82 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ArtifactStore } from "@wct/store-core";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { listRunRecords, type RunState, readRunInfo, runPlan } from "../src/index.js";
+import { runSize } from "../src/run/records.js";
+import { createFsStore, createHarness, makePlan } from "./fixtures/run/helpers.js";
+
+// One completed and one failed artifact: both are stored, each with its size.
+const plan = makePlan([
+  { id: "a", component: "emit", properties: { value: "x".repeat(500) } },
+  { id: "b", component: "emit", properties: { fail: "boom" }, optional: true },
+]);
+
+/** Counts the store calls that size a run key by key. */
+function countingSizing(store: ArtifactStore) {
+  const calls = { listKeys: 0, size: 0 };
+  const wrapped: ArtifactStore = Object.create(store);
+  wrapped.listKeys = (runId, prefix) => {
+    calls.listKeys++;
+    return store.listKeys(runId, prefix);
+  };
+  wrapped.size = (runId, key) => {
+    calls.size++;
+    return store.size(runId, key);
+  };
+  return { store: wrapped, calls };
+}
+
+describe("stored sizes", () => {
+  let dir = "";
+  let store: ArtifactStore;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "wct-sizes-"));
+    store = createFsStore({ baseDir: dir });
+  });
+  afterEach(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("recorded sizes equal the sizes the store holds for each artifact and the plan", async () => {
+    await runPlan(plan, { store, registry: createHarness().registry, runId: "r1" });
+    const { state } = await readRunInfo(store, "r1");
+    expect(Object.keys(state.stored_bytes ?? {}).sort()).toEqual(["_system/plan", "a", "b"]);
+    for (const [key, bytes] of Object.entries(state.stored_bytes ?? {})) {
+      expect(bytes, key).toBe(await store.size("r1", key));
+    }
+  });
+
+  it("a listed run's size from its recorded sizes equals its size measured key by key", async () => {
+    await runPlan(plan, { store, registry: createHarness().registry, runId: "r1" });
+    const counting = countingSizing(store);
+    const [record] = await listRunRecords(counting.store);
+    expect(record?.size_bytes).toBe(await runSize(store, "r1"));
+    // Summed from the record: no key was listed or sized.
+    expect(counting.calls).toEqual({ listKeys: 0, size: 0 });
+  });
+
+  it("a run written without recorded sizes is still listed with its size", async () => {
+    await runPlan(plan, { store, registry: createHarness().registry, runId: "r1" });
+    const { stored_bytes: _, ...legacy } = (await store.getJson("r1", "_system/state")) as RunState;
+    await store.saveJson("r1", "_system/state", legacy);
+    const counting = countingSizing(store);
+    const [record] = await listRunRecords(counting.store);
+    expect(record?.size_bytes).toBe(await runSize(store, "r1"));
+    expect(counting.calls.listKeys).toBe(1);
+  });
+
+  it("a resumed run written without recorded sizes records the sizes of what it kept", async () => {
+    const registry = createHarness().registry;
+    await runPlan(plan, { store, registry, runId: "r1" });
+    const { stored_bytes: _, ...legacy } = (await store.getJson("r1", "_system/state")) as RunState;
+    await store.saveJson("r1", "_system/state", legacy);
+    await runPlan(plan, { store, registry, runId: "r1", resume: "r1" });
+    const { state } = await readRunInfo(store, "r1");
+    expect(Object.keys(state.stored_bytes ?? {}).sort()).toEqual(["_system/plan", "a", "b"]);
+    const [record] = await listRunRecords(store);
+    expect(record?.size_bytes).toBe(await runSize(store, "r1"));
+  });
+});
