@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { removeDir, runIdFrom, startWct, tempDir, wct } from "./helpers.js";
+import { removeDir, runIdFrom, startWct, tempDir } from "./helpers.js";
+import { wctInProcess } from "./in-process.js";
 
 // A text tree large enough that a scan is still streaming when the first progress
 // line shows: 600 files of 16 kB (10 MB), each with an e-mail address to find.
@@ -32,12 +33,15 @@ artifacts:
 `;
 
 let dir: string;
+let cleanRunId: string;
 const clean: Record<string, unknown> = {};
 // Plain progress lines as soon as there is progress: the test waits on them.
 const env = { WCT_PROGRESS_INTERVAL_MS: "0" };
 
 async function contentOf(store: string, runId: string, id: string): Promise<unknown> {
-  const shown = await wct(["inspect", runId, id, "--json", "--store", store], { cwd: dir });
+  const shown = await wctInProcess(["inspect", runId, id, "--json", "--store", store], {
+    cwd: dir,
+  });
   expect(shown.code, shown.stderr).toBe(0);
   return JSON.parse(shown.stdout).content;
 }
@@ -46,10 +50,12 @@ beforeAll(async () => {
   dir = tempDir("wct-stream-");
   makeTree(join(dir, "tree"));
   writeFileSync(join(dir, "rb.yaml"), RUNBOOK);
-  const run = await wct(["run", "rb.yaml", "--store", "clean"], { cwd: dir });
+  // Only the runs killed or interrupted mid-stream need a process of their own: the
+  // clean reference run, the resumes and the inspections run in this one.
+  const run = await wctInProcess(["run", "rb.yaml", "--store", "clean"], { cwd: dir });
   expect(run.code, run.stderr).toBe(0);
-  const runId = runIdFrom(run.stderr);
-  for (const id of ["files", "findings"]) clean[id] = await contentOf("clean", runId, id);
+  cleanRunId = runIdFrom(run.stderr);
+  for (const id of ["files", "findings"]) clean[id] = await contentOf("clean", cleanRunId, id);
 }, 120_000);
 
 afterAll(() => removeDir(dir));
@@ -81,11 +87,13 @@ describe("streamed artifacts through the binary", () => {
     const killed = await run.done;
     expect(killed.signal).toBe("SIGKILL");
     // The half-written stream is not an artifact.
-    const state = await wct(["inspect", runId, "--json", "--store", "killed"], { cwd: dir });
+    const state = await wctInProcess(["inspect", runId, "--json", "--store", "killed"], {
+      cwd: dir,
+    });
     expect(JSON.parse(state.stdout).state.completed).not.toContain("files");
     expect(existsSync(join(dir, "killed", "runs", runId, "files.jsonl.gz"))).toBe(false);
 
-    const resumed = await wct(["run", "rb.yaml", "--store", "killed", "--resume", runId], {
+    const resumed = await wctInProcess(["run", "rb.yaml", "--store", "killed", "--resume", runId], {
       cwd: dir,
     });
     expect(resumed.code, resumed.stderr).toBe(0);
@@ -99,18 +107,19 @@ describe("streamed artifacts through the binary", () => {
     run.child.kill("SIGINT");
     const stopped = await run.done;
     expect(stopped.code).toBe(130);
-    const resumed = await wct(["run", "rb.yaml", "--store", "interrupted", "--resume", runId], {
-      cwd: dir,
-    });
+    const resumed = await wctInProcess(
+      ["run", "rb.yaml", "--store", "interrupted", "--resume", runId],
+      {
+        cwd: dir,
+      },
+    );
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(await contentOf("interrupted", runId, "findings")).toEqual(clean.findings);
   }, 120_000);
 
   it("inspect shows a page of a streamed artifact's records", async () => {
-    const run = await wct(["run", "rb.yaml", "--store", "paged"], { cwd: dir });
-    const runId = runIdFrom(run.stderr);
-    const shown = await wct(
-      ["inspect", runId, "files", "--store", "paged", "--offset", "10", "--limit", "2"],
+    const shown = await wctInProcess(
+      ["inspect", cleanRunId, "files", "--store", "clean", "--offset", "10", "--limit", "2"],
       {
         cwd: dir,
       },
