@@ -23,6 +23,9 @@ export default defineConfig({
     // Two cores, and many tests wait on child processes or the disk: a worker more
     // than there are cores keeps both busy while one waits.
     maxWorkers: 3,
+    // Transformed modules persist in node_modules/.experimental-vitest-cache, keyed by
+    // content and config: a rerun (the usual test loop) transforms only what changed.
+    experimental: { fsModuleCache: true },
     projects: [
       {
         extends: true,
