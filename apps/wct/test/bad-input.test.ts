@@ -1,18 +1,15 @@
 // Bad input a first-time user may give wct, run in-process: each case checks the stable code, the
 // documented exit code and that nothing is stored by mistake (never message text).
-import { copyFileSync, existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { readRunJson, removeDir, runIdFrom, TEST_PLUGIN, tempDir } from "./helpers.js";
+import { pluginFolder } from "./fixtures/folders.js";
+import { readRunJson, removeDir, runIdFrom } from "./helpers.js";
 import { wctInProcess } from "./in-process.js";
 
 let dir: string;
 let store: string;
-beforeEach(() => {
-  dir = tempDir();
-  store = join(dir, "store");
-  copyFileSync(TEST_PLUGIN, join(dir, "test-plugin.mjs"));
-});
+beforeEach(() => ({ dir, store } = pluginFolder()));
 afterEach(() => removeDir(dir));
 
 /** A runbook with the test plugin, the given `config:` body and `artifacts:` body. */

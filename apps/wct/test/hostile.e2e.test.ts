@@ -4,17 +4,16 @@
 // in-process (hostile.test.ts). Each checks codes, exit codes and what the store holds
 // afterwards (never message text).
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { completedRun, hostileRunbook, pluginFolder } from "./fixtures/folders.js";
 import {
   filesBelow,
   readRunJson,
   removeDir,
   runIdFrom,
   startWct,
-  TEST_PLUGIN,
-  tempDir,
   WCT_BIN,
   waitForFile,
   wct,
@@ -23,32 +22,13 @@ import { wctInProcess } from "./in-process.js";
 
 let dir: string;
 let store: string;
-beforeEach(() => {
-  dir = tempDir();
-  store = join(dir, "store");
-  copyFileSync(TEST_PLUGIN, join(dir, "test-plugin.mjs"));
-});
+beforeEach(() => ({ dir, store } = pluginFolder()));
 afterEach(() => removeDir(dir));
 
 const NO_STACK = /\n\s+at /;
 
-function runbook(artifacts: string): string {
-  return `name: hostile\ndescription: hostile\nplugins: [./test-plugin.mjs]\nartifacts:\n${artifacts}`;
-}
-
 function systemFile(runId: string, name: string): string {
   return join(store, "runs", runId, "_system", name);
-}
-
-/** A completed two-artifact run to tamper with. */
-async function completedRun(): Promise<string> {
-  writeFileSync(
-    join(dir, "rb.yaml"),
-    runbook("  a:\n    source: {type: numbers}\n  b:\n    inputs: a\n    process: {type: sum}\n"),
-  );
-  const result = await wctInProcess(["run", "rb.yaml", "--store", store], { cwd: dir });
-  expect(result.code).toBe(0);
-  return runIdFrom(result.stderr);
 }
 
 describe("a plugin whose failure escapes its component", () => {
@@ -146,7 +126,7 @@ describe("a second signal during shutdown", () => {
   it("still marks the run interrupted and releases its lock, exit 130, in every trial", async () => {
     writeFileSync(
       join(dir, "rb.yaml"),
-      runbook(
+      hostileRunbook(
         "  a:\n    source: {type: numbers, properties: {started_file: a.started, wait_for_file: never}}\n  b:\n    source: {type: numbers, properties: {wait_for_file: never}}\n",
       ),
     );
@@ -181,7 +161,7 @@ describe("temporary files left by killed writers", () => {
     const ids = ["a", "b", "c", "d", "e", "f"];
     writeFileSync(
       join(dir, "rb.yaml"),
-      runbook(
+      hostileRunbook(
         ids
           .map((id, i) =>
             i === 0
@@ -254,8 +234,8 @@ describe("a run whose _system folder cannot be read", () => {
   it.skipIf(!reachable)(
     "is listed by runs with the reason, and inspect and resume say why, without a stack",
     async () => {
-      const broken = await completedRun();
-      const fine = await completedRun();
+      const broken = await completedRun(dir, store);
+      const fine = await completedRun(dir, store);
       execFileSync("chmod", ["-R", "a+rwX", dir]);
       chmodSync(join(store, "runs", broken, "_system"), 0o000);
       try {

@@ -2,40 +2,22 @@
 // by a black-box audit, run in-process, and checks codes, exit codes and
 // what the store holds afterwards (never message text).
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { filesBelow, readRunJson, removeDir, runIdFrom, TEST_PLUGIN, tempDir } from "./helpers.js";
+import { completedRun, hostileRunbook, pluginFolder } from "./fixtures/folders.js";
+import { filesBelow, readRunJson, removeDir, runIdFrom } from "./helpers.js";
 import { wctInProcess } from "./in-process.js";
 
 let dir: string;
 let store: string;
-beforeEach(() => {
-  dir = tempDir();
-  store = join(dir, "store");
-  copyFileSync(TEST_PLUGIN, join(dir, "test-plugin.mjs"));
-});
+beforeEach(() => ({ dir, store } = pluginFolder()));
 afterEach(() => removeDir(dir));
 
 const NO_STACK = /\n\s+at /;
 
-function runbook(artifacts: string): string {
-  return `name: hostile\ndescription: hostile\nplugins: [./test-plugin.mjs]\nartifacts:\n${artifacts}`;
-}
-
 function systemFile(runId: string, name: string): string {
   return join(store, "runs", runId, "_system", name);
-}
-
-/** A completed two-artifact run to tamper with. */
-async function completedRun(): Promise<string> {
-  writeFileSync(
-    join(dir, "rb.yaml"),
-    runbook("  a:\n    source: {type: numbers}\n  b:\n    inputs: a\n    process: {type: sum}\n"),
-  );
-  const result = await wctInProcess(["run", "rb.yaml", "--store", store], { cwd: dir });
-  expect(result.code).toBe(0);
-  return runIdFrom(result.stderr);
 }
 
 function mkfifo(path: string): void {
@@ -90,7 +72,7 @@ describe("a secret substituted into the runbook", () => {
   it("in timeout, output_schema and reuse.from_run is not echoed by validation errors", async () => {
     writeFileSync(
       join(dir, "rb.yaml"),
-      runbook(
+      hostileRunbook(
         // biome-ignore lint/suspicious/noTemplateCurlyInString: the runbook text as written
         '  a:\n    source: {type: numbers}\n    timeout: ${SECRET_X}\n    output_schema: "${SECRET_X}/not a version"\n  b:\n    reuse: {from_run: "${SECRET_X}", artifact: a}\n',
       ),
@@ -111,7 +93,7 @@ describe("a secret substituted into the runbook", () => {
 
 describe("a store entry that is not a regular file", () => {
   it("state.json as a FIFO: runs lists the run as unreadable, inspect fails, neither hangs", async () => {
-    const runId = await completedRun();
+    const runId = await completedRun(dir, store);
     mkfifo(systemFile(runId, "state.json"));
     const runs = await wctInProcess(["runs", "--json", "--store", store], { cwd: dir });
     expect(runs.code).toBe(0);
@@ -125,7 +107,7 @@ describe("a store entry that is not a regular file", () => {
   });
 
   it("an artifact as a FIFO: inspect refuses it, resume produces it again", async () => {
-    const runId = await completedRun();
+    const runId = await completedRun(dir, store);
     mkfifo(join(store, "runs", runId, "a.json"));
     const inspect = await wctInProcess(["inspect", runId, "a", "--store", store], { cwd: dir });
     expect(inspect.code).toBe(1);
@@ -143,7 +125,7 @@ describe("a store entry that is not a regular file", () => {
   });
 
   it("lock.json as a FIFO: resume says the lock is unusable instead of hanging", async () => {
-    const runId = await completedRun();
+    const runId = await completedRun(dir, store);
     mkfifo(systemFile(runId, "lock.json"));
     const resumed = await wctInProcess(["run", "rb.yaml", "--resume", runId, "--store", store], {
       cwd: dir,
@@ -155,7 +137,7 @@ describe("a store entry that is not a regular file", () => {
 
 describe("a lock.json that cannot be a live lease", () => {
   it("a folder: resume says so (ERR_LOCK_UNUSABLE), not that another process holds it", async () => {
-    const runId = await completedRun();
+    const runId = await completedRun(dir, store);
     mkdirSync(systemFile(runId, "lock.json"));
     const resumed = await wctInProcess(["run", "rb.yaml", "--resume", runId, "--store", store], {
       cwd: dir,
@@ -170,7 +152,7 @@ describe("a lock.json that cannot be a live lease", () => {
   });
 
   it("a dangling symbolic link: resume says so (ERR_LOCK_UNUSABLE)", async () => {
-    const runId = await completedRun();
+    const runId = await completedRun(dir, store);
     symlinkSync(join(dir, "nowhere"), systemFile(runId, "lock.json"));
     const resumed = await wctInProcess(["run", "rb.yaml", "--resume", runId, "--store", store], {
       cwd: dir,
@@ -182,7 +164,7 @@ describe("a lock.json that cannot be a live lease", () => {
 
 describe("inspect of an artifact edited after it was saved", () => {
   it("warns that the bytes do not match the recorded digest", async () => {
-    const runId = await completedRun();
+    const runId = await completedRun(dir, store);
     const file = join(store, "runs", runId, "a.json");
     const clean = await wctInProcess(["inspect", runId, "a", "--store", store], { cwd: dir });
     expect(clean.stderr).not.toContain("ERR_DIGEST_MISMATCH");

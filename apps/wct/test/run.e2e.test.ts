@@ -1,64 +1,28 @@
-import { copyFileSync, existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { failedRun, runFolder } from "./fixtures/folders.js";
 import {
   readArtifact,
   readRunJson,
   removeDir,
   runIdFrom,
   startWct,
-  TEST_PLUGIN,
-  tempDir,
   waitForFile,
 } from "./helpers.js";
 import { wctInProcess } from "./in-process.js";
 
-const RUNBOOK = `name: e2e
-description: end-to-end test runbook
-plugins: [./test-plugin.mjs]
-artifacts:
-  a:
-    source: { type: numbers, properties: { count: 3 } }
-  b:
-    inputs: a
-    process: { type: sum, properties: { fail_if_exists: fail, wait_for_file: go, started_file: b-started } }
-    output: true
-  c:
-    inputs: b
-    process: { type: sum }
-  d:
-    source: { type: numbers, properties: { count: 5 } }
-  e:
-    inputs: d
-    process: { type: sum }
-    output: true
-`;
-
+let folder: ReturnType<typeof runFolder>;
 let dir: string;
-let trace: string;
 let store: string;
 let env: Record<string, string>;
 
 beforeEach(() => {
-  dir = tempDir();
-  trace = join(dir, "trace");
-  store = join(dir, ".waivern");
-  env = { WCT_TEST_TRACE: trace };
-  copyFileSync(TEST_PLUGIN, join(dir, "test-plugin.mjs"));
-  writeFileSync(join(dir, "rb.yaml"), RUNBOOK);
-  writeFileSync(join(dir, "go"), "");
+  folder = runFolder();
+  ({ dir, store, env } = folder);
 });
 
 afterEach(() => removeDir(dir));
-
-async function failedRun(): Promise<string> {
-  writeFileSync(join(dir, "fail"), "");
-  const first = await wctInProcess(["run", "rb.yaml"], { cwd: dir, env });
-  expect(first.code).toBe(1);
-  rmSync(join(dir, "fail"));
-  rmSync(trace, { recursive: true, force: true });
-  return runIdFrom(first.stderr);
-}
 
 describe("wct run", () => {
   it("SIGINT stops the run with exit 130, leaves it interrupted and resumable", async () => {
@@ -79,7 +43,7 @@ describe("wct run", () => {
   });
 
   it("two processes resuming one run: exactly one runs, the other exits 3 naming the holder", async () => {
-    const runId = await failedRun();
+    const runId = await failedRun(folder);
     rmSync(join(dir, "go"));
     const first = startWct(["run", "rb.yaml", "--resume", runId], { cwd: dir, env });
     await waitForFile(join(dir, "b-started"));

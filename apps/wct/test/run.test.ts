@@ -1,13 +1,7 @@
-import {
-  copyFileSync,
-  existsSync,
-  readFileSync,
-  rmSync,
-  truncateSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { failedRun, RUN_RUNBOOK, runFolder } from "./fixtures/folders.js";
 import {
   filesBelow,
   invocations,
@@ -15,57 +9,21 @@ import {
   readRunJson,
   removeDir,
   runIdFrom,
-  TEST_PLUGIN,
-  tempDir,
 } from "./helpers.js";
 import { wctInProcess } from "./in-process.js";
 
-const RUNBOOK = `name: e2e
-description: end-to-end test runbook
-plugins: [./test-plugin.mjs]
-artifacts:
-  a:
-    source: { type: numbers, properties: { count: 3 } }
-  b:
-    inputs: a
-    process: { type: sum, properties: { fail_if_exists: fail, wait_for_file: go, started_file: b-started } }
-    output: true
-  c:
-    inputs: b
-    process: { type: sum }
-  d:
-    source: { type: numbers, properties: { count: 5 } }
-  e:
-    inputs: d
-    process: { type: sum }
-    output: true
-`;
-
+let folder: ReturnType<typeof runFolder>;
 let dir: string;
 let trace: string;
 let store: string;
 let env: Record<string, string>;
 
 beforeEach(() => {
-  dir = tempDir();
-  trace = join(dir, "trace");
-  store = join(dir, ".waivern");
-  env = { WCT_TEST_TRACE: trace };
-  copyFileSync(TEST_PLUGIN, join(dir, "test-plugin.mjs"));
-  writeFileSync(join(dir, "rb.yaml"), RUNBOOK);
-  writeFileSync(join(dir, "go"), "");
+  folder = runFolder();
+  ({ dir, trace, store, env } = folder);
 });
 
 afterEach(() => removeDir(dir));
-
-async function failedRun(): Promise<string> {
-  writeFileSync(join(dir, "fail"), "");
-  const first = await wctInProcess(["run", "rb.yaml"], { cwd: dir, env });
-  expect(first.code).toBe(1);
-  rmSync(join(dir, "fail"));
-  rmSync(trace, { recursive: true, force: true });
-  return runIdFrom(first.stderr);
-}
 
 describe("wct run", () => {
   it("a clean run exits 0, prints the run id and a summary table, and stores every artifact", async () => {
@@ -120,7 +78,7 @@ describe("wct run", () => {
   });
 
   it("resume after a failure re-runs only the failed and skipped artifacts", async () => {
-    const runId = await failedRun();
+    const runId = await failedRun(folder);
     const resumed = await wctInProcess(["run", "rb.yaml", "--resume", runId.slice(0, 13)], {
       cwd: dir,
       env,
@@ -142,8 +100,8 @@ describe("wct run", () => {
   });
 
   it("resume is refused with exit 2 when the runbook changed", async () => {
-    const runId = await failedRun();
-    writeFileSync(join(dir, "rb.yaml"), RUNBOOK.replace("count: 5", "count: 6"));
+    const runId = await failedRun(folder);
+    writeFileSync(join(dir, "rb.yaml"), RUN_RUNBOOK.replace("count: 5", "count: 6"));
     const resumed = await wctInProcess(["run", "rb.yaml", "--resume", runId], { cwd: dir, env });
     expect(resumed.code).toBe(2);
     expect(resumed.stderr).toContain("ERR_RUNBOOK_CHANGED");
@@ -161,7 +119,7 @@ describe("wct run", () => {
   });
 
   it("a truncated artifact file of a completed artifact is detected on resume and runs again", async () => {
-    const runId = await failedRun();
+    const runId = await failedRun(folder);
     truncateSync(join(store, "runs", runId, "a.json"), 10);
     const resumed = await wctInProcess(["run", "rb.yaml", "--resume", runId], { cwd: dir, env });
     expect(resumed.code).toBe(0);
@@ -243,7 +201,7 @@ artifacts:
   });
 
   it("reuse of an artifact the earlier run did not complete exits 2", async () => {
-    const runId = await failedRun();
+    const runId = await failedRun(folder);
     writeFileSync(
       join(dir, "reuse.yaml"),
       `name: reuse

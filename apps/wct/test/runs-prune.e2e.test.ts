@@ -3,8 +3,8 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { listedRuns, pruneJson } from "./fixtures/folders.js";
 import { removeDir, startWct, tempDir } from "./helpers.js";
-import { wctInProcess } from "./in-process.js";
 import { daysAgo, writeRuns } from "./stored-runs.js";
 
 let dir: string;
@@ -17,25 +17,8 @@ beforeEach(() => {
 
 afterEach(() => removeDir(dir));
 
-interface PruneJson {
-  dry_run: boolean;
-  runs: { run_id: string; size_bytes: number; status: string }[];
-  total_bytes: number;
-  held: { run_id: string }[];
-}
-
-async function prune(args: string[]): Promise<PruneJson> {
-  const result = await wctInProcess(["runs", "prune", ...args, "--json"], { cwd: dir });
-  expect(result.stderr).toBe("");
-  expect(result.code).toBe(0);
-  return JSON.parse(result.stdout) as PruneJson;
-}
-
-async function listed(): Promise<{ run_id: string; status: string; size_bytes: number }[]> {
-  const result = await wctInProcess(["runs", "--json"], { cwd: dir });
-  expect(result.code).toBe(0);
-  return JSON.parse(result.stdout);
-}
+const prune = (args: string[]) => pruneJson(dir, args);
+const listed = () => listedRuns(dir);
 
 const storedRuns = () =>
   existsSync(join(store, "runs"))

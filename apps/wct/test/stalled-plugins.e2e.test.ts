@@ -1,19 +1,16 @@
 // Plugins that leave nothing the event loop could wait for: Node would exit silently
 // (code 13, or 0 on Node 20); the binary's exit hook says so with a stable code. Only a
 // real process shows that, so these run the built binary.
-import { copyFileSync, existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { readRunJson, removeDir, runIdFrom, TEST_PLUGIN, tempDir, wct } from "./helpers.js";
+import { pluginFolder } from "./fixtures/folders.js";
+import { readRunJson, removeDir, runIdFrom, wct } from "./helpers.js";
 import { wctInProcess } from "./in-process.js";
 
 let dir: string;
 let store: string;
-beforeEach(() => {
-  dir = tempDir();
-  store = join(dir, "store");
-  copyFileSync(TEST_PLUGIN, join(dir, "test-plugin.mjs"));
-});
+beforeEach(() => ({ dir, store } = pluginFolder()));
 afterEach(() => removeDir(dir));
 
 function storedRuns(): string[] {
