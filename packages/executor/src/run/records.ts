@@ -9,7 +9,7 @@ import { ExecutorError, ExecutorErrorCode } from "../errors.js";
 import { mapWithLimit } from "./concurrency.js";
 import { LOCK_KEY, PLAN_KEY, RUN_KEY, STATE_KEY } from "./layout.js";
 import { isLeaseStale, type LeaseRecord } from "./lease.js";
-import type { RunMetadata, RunRecord, RunState } from "./types.js";
+import type { RunListing, RunMetadata, RunRecord, RunState } from "./types.js";
 
 /** Parallel store reads for listings and checks: enough to hide latency, not a flood. */
 export const READ_CONCURRENCY = 64;
@@ -223,38 +223,50 @@ export async function listRunRecords(
 
 /** One run's line of `wct runs`: its records, and its size recorded or else measured. */
 async function runRecord(store: ArtifactStore, runId: string): Promise<RunRecord> {
-  // The tombstone check and the records' reads overlap: neither waits for the other.
-  const info = readRunInfo(store, runId);
-  info.catch(() => {});
+  // The tombstone check and the metadata's read overlap: neither waits for the other.
+  const metadata = readRunMetadata(store, runId);
+  metadata.catch(() => {});
   const deleting = await store.isDeleting(runId).catch(() => false);
   if (deleting)
     return { run_id: runId, status: "deleting", size_bytes: await runSize(store, runId) };
   try {
-    const read = await info.catch((error: unknown) => {
+    const run = await metadata.catch((error: unknown) => {
       // Listed, so it holds keys: without run.json it never started.
       if (error instanceof ExecutorError && error.code === ExecutorErrorCode.RunNotFound) {
         return undefined;
       }
       throw error;
     });
-    if (read === undefined) {
+    if (run === undefined) {
       return { run_id: runId, status: "never_started", size_bytes: await runSize(store, runId) };
     }
-    const { run, state } = read;
-    return {
+    const base = {
       run_id: runId,
       status: run.status,
       runbook_path: run.runbook_path,
       started_at: run.started_at,
       completed_at: run.completed_at,
       duration_ms: attemptsDuration(run),
-      counts: {
-        completed: state.completed.length,
-        failed: state.failed.length,
-        skipped: state.skipped.length,
-        not_started: state.not_started.length,
-      },
       attempts: run.attempts.length,
+    };
+    // A finished run says in run.json what its state would: state.json is read only for
+    // runs still running, cut short, or written before run.json carried it.
+    const listing = currentListing(run);
+    if (listing !== undefined) {
+      return {
+        ...base,
+        counts: { ...listing.counts },
+        stale: false,
+        size_bytes: listing.stored_bytes + jsonBytes(run),
+      };
+    }
+    const state = await readRunState(store, runId);
+    if (state === undefined) {
+      throw corrupt(runId, "state", new Error(`${store.describe(runId, STATE_KEY)} is missing`));
+    }
+    return {
+      ...base,
+      counts: stateCounts(state),
       stale: run.status === "running" && (await isOwnerGone(store, runId)),
       size_bytes: recordedSize(run, state) ?? (await runSize(store, runId)),
     };
@@ -270,6 +282,48 @@ async function runRecord(store: ArtifactStore, runId: string): Promise<RunRecord
   }
 }
 
+function stateCounts(state: RunState): RunListing["counts"] {
+  return {
+    completed: state.completed.length,
+    failed: state.failed.length,
+    skipped: state.skipped.length,
+    not_started: state.not_started.length,
+  };
+}
+
+const isCount = (n: unknown): n is number =>
+  typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
+
+/**
+ * The run's `listing` when it can stand in for its state: the run is finished and the
+ * listing was written by the closing of its last attempt (an attempt opened since, by
+ * any version of wct, makes it stale), with every figure a count. Otherwise `undefined`.
+ */
+function currentListing(run: RunMetadata): RunListing | undefined {
+  const listing: unknown = run.listing;
+  if (run.status === "running" || listing === null || typeof listing !== "object") {
+    return undefined;
+  }
+  const { attempt, counts, stored_bytes } = listing as Partial<RunListing>;
+  if (attempt !== run.attempts.length || run.attempts.at(-1)?.ended_at == null) return undefined;
+  if (counts === null || typeof counts !== "object" || !isCount(stored_bytes)) return undefined;
+  const { completed, failed, skipped, not_started } = counts;
+  if (![completed, failed, skipped, not_started].every(isCount)) return undefined;
+  return listing as RunListing;
+}
+
+/**
+ * What the record closing attempt `attempt` carries for `wct runs`, from the final
+ * `state` (already saved): its counts, and the bytes the run holds besides run.json.
+ * `undefined` when the state's recorded sizes are not whole (the listing then reads
+ * the state, and sizes the run key by key).
+ */
+export function runListing(attempt: number, state: RunState): RunListing | undefined {
+  const bytes = stateStoredBytes(state);
+  if (bytes === undefined) return undefined;
+  return { attempt, counts: stateCounts(state), stored_bytes: bytes };
+}
+
 /**
  * A run's size from what it recorded: the `stored_bytes` of its artifacts and plan,
  * plus its run and state records, whose stored bytes are their JSON text (as every
@@ -279,10 +333,15 @@ async function runRecord(store: ArtifactStore, runId: string): Promise<RunRecord
  * hold an artifact its last checkpoint does not name), or one missing a figure.
  */
 export function recordedSize(run: RunMetadata, state: RunState): number | undefined {
+  if (run.status === "running") return undefined;
+  const bytes = stateStoredBytes(state);
+  return bytes === undefined ? undefined : bytes + jsonBytes(run);
+}
+
+/** The state's recorded sizes plus its own JSON text; `undefined` when a figure is missing. */
+function stateStoredBytes(state: RunState): number | undefined {
   const recorded = state.stored_bytes;
-  if (recorded === undefined || run.status === "running" || !(PLAN_KEY in recorded)) {
-    return undefined;
-  }
+  if (recorded === undefined || !(PLAN_KEY in recorded)) return undefined;
   for (const id of state.completed) if (!(id in recorded)) return undefined;
   for (const id of state.failed) if (!(id in recorded)) return undefined;
   let total = 0;
@@ -290,7 +349,7 @@ export function recordedSize(run: RunMetadata, state: RunState): number | undefi
     if (typeof bytes !== "number" || !Number.isFinite(bytes) || bytes < 0) return undefined;
     total += bytes;
   }
-  return total + jsonBytes(run) + jsonBytes(state);
+  return total + jsonBytes(state);
 }
 
 function jsonBytes(value: unknown): number {
