@@ -128,7 +128,7 @@ describe("a run whose run.json is corrupt", () => {
 
   it("inspecting it says what is wrong and gives one advice, not the store's as well", async () => {
     const runId = await corruptRun();
-    const store = openStore(".waivern", dir);
+    const store = await openStore(".waivern", dir);
     const error = await readRunInfo(store, runId).then(
       () => undefined,
       (thrown: unknown) => thrown,

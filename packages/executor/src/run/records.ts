@@ -211,8 +211,12 @@ export async function listRunRecords(
   store: ArtifactStore,
   options: { status?: RunRecord["status"]; limit?: number } = {},
 ): Promise<RunRecord[]> {
-  const ids = await store.listRuns();
-  const records = await mapWithLimit(ids, READ_CONCURRENCY, (runId) => runRecord(store, runId));
+  // Half-deleted runs come with the listing: no tombstone check per run.
+  const { runs: ids, deleting } = await store.scanRuns();
+  const marked = new Set(deleting);
+  const records = await mapWithLimit(ids, READ_CONCURRENCY, (runId) =>
+    runRecord(store, runId, marked.has(runId)),
+  );
   const filtered =
     options.status === undefined ? records : records.filter((r) => r.status === options.status);
   // Plain code-point order: ISO times and ids compare correctly as strings, whatever the locale.
@@ -222,15 +226,16 @@ export async function listRunRecords(
 }
 
 /** One run's line of `wct runs`: its records, and its size recorded or else measured. */
-async function runRecord(store: ArtifactStore, runId: string): Promise<RunRecord> {
-  // The tombstone check and the metadata's read overlap: neither waits for the other.
-  const metadata = readRunMetadata(store, runId);
-  metadata.catch(() => {});
-  const deleting = await store.isDeleting(runId).catch(() => false);
-  if (deleting)
+async function runRecord(
+  store: ArtifactStore,
+  runId: string,
+  deleting: boolean,
+): Promise<RunRecord> {
+  if (deleting) {
     return { run_id: runId, status: "deleting", size_bytes: await runSize(store, runId) };
+  }
   try {
-    const run = await metadata.catch((error: unknown) => {
+    const run = await readRunMetadata(store, runId).catch((error: unknown) => {
       // Listed, so it holds keys: without run.json it never started.
       if (error instanceof ExecutorError && error.code === ExecutorErrorCode.RunNotFound) {
         return undefined;
