@@ -3,10 +3,11 @@
 //      (process start) — target: each under 1 s;
 //   2. `wct runs prune --keep-last 4000` (dry run: lists 1,000 runs with sizes) over
 //      the same 5,000 runs — target: under 1 s;
-//   in process: `listRunRecords` (sizes summed from each run's recorded `stored_bytes`)
-//      against reading every run's records without sizes (listRuns + readRunInfo, 64 at
-//      a time): what sizing costs; and over runs written before sizes were recorded
-//      (sized key by key: a listing and a stat per key);
+//   in process: `listRunRecords` (a finished run listed from its run.json alone: counts
+//      and size from the `listing` its closing wrote; half-deleted runs found in the
+//      listing pass) against reading every run's two records without sizes (listRuns +
+//      readRunInfo, 64 at a time); and over runs written before sizes and listings were
+//      recorded (both records read, sized key by key: a listing and a stat per key);
 //   3. `wct runs prune --keep-last 4000 --yes`: deleting 1,000 runs (runs/s), against
 //      removing 1,000 equal run folders with a plain recursive rm (the floor).
 // Runs are written in the fs store's layout (apps/wct/test/stored-runs.ts): 3 artifacts

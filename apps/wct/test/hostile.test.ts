@@ -92,9 +92,22 @@ describe("a secret substituted into the runbook", () => {
 });
 
 describe("a store entry that is not a regular file", () => {
-  it("state.json as a FIFO: runs lists the run as unreadable, inspect fails, neither hangs", async () => {
+  it("state.json as a FIFO: inspect fails, runs lists the finished run from run.json, neither hangs", async () => {
     const runId = await completedRun(dir, store);
     mkfifo(systemFile(runId, "state.json"));
+    const runs = await wctInProcess(["runs", "--json", "--store", store], { cwd: dir });
+    expect(runs.code).toBe(0);
+    const listed = JSON.parse(runs.stdout).find((r: { run_id: string }) => r.run_id === runId);
+    expect(listed.status).toBe("completed");
+    const inspect = await wctInProcess(["inspect", runId, "--store", store], { cwd: dir });
+    expect(inspect.code).toBe(2);
+    expect(inspect.stderr).toContain("[ERR_RUN_CORRUPT]");
+    expect(inspect.stderr).not.toMatch(NO_STACK);
+  });
+
+  it("run.json as a FIFO: runs lists the run as unreadable, inspect fails, neither hangs", async () => {
+    const runId = await completedRun(dir, store);
+    mkfifo(systemFile(runId, "run.json"));
     const runs = await wctInProcess(["runs", "--json", "--store", store], { cwd: dir });
     expect(runs.code).toBe(0);
     const listed = JSON.parse(runs.stdout).find((r: { run_id: string }) => r.run_id === runId);

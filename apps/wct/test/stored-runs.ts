@@ -12,7 +12,10 @@ export interface RunSpec {
   payloadBytes?: number;
   /** Writes `_system/lock.json` held by this pid on this host, valid for an hour. */
   heldBy?: number;
-  /** Leaves out `stored_bytes` from the state, as wct did before it recorded sizes. */
+  /**
+   * Leaves out `stored_bytes` from the state and `listing` from run.json, as wct did
+   * before it recorded sizes.
+   */
   legacy?: boolean;
 }
 
@@ -96,8 +99,27 @@ export function writeRuns(storeDir: string, specs: readonly RunSpec[]): string[]
       errors: {},
       ...(spec.legacy ? {} : { stored_bytes: storedBytes }),
     };
-    writeFileSync(join(folder, "_system", "run.json"), JSON.stringify(run));
-    writeFileSync(join(folder, "_system", "state.json"), JSON.stringify(state));
+    const stateText = JSON.stringify(state);
+    // A finished run's closing record carries what `wct runs` shows, as `wct run` writes it.
+    const listing =
+      spec.legacy || status === "running"
+        ? {}
+        : {
+            listing: {
+              attempt: 1,
+              counts: {
+                completed: state.completed.length,
+                failed: state.failed.length,
+                skipped: 0,
+                not_started: 0,
+              },
+              stored_bytes:
+                Object.values(storedBytes).reduce((a, b) => a + b, 0) +
+                Buffer.byteLength(stateText),
+            },
+          };
+    writeFileSync(join(folder, "_system", "run.json"), JSON.stringify({ ...run, ...listing }));
+    writeFileSync(join(folder, "_system", "state.json"), stateText);
     if (spec.heldBy !== undefined) {
       const now = Date.now();
       writeFileSync(

@@ -114,6 +114,8 @@ describe("run records", () => {
 
   it.each([
     ["run.json without attempts", "_system/run", { drop: "attempts" }],
+    ["run.json without run_id", "_system/run", { drop: "run_id" }],
+    ["state.json without not_started", "_system/state", { drop: "not_started" }],
     ["run.json whose status is not a string", "_system/run", { set: ["status", 3] }],
     ["state.json whose completed is not a list", "_system/state", { set: ["completed", "a"] }],
     ["state.json listing a number as an artifact id", "_system/state", { set: ["failed", [7]] }],

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { ArtifactStore } from "@wct/store-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { listRunRecords, type RunState, readRunInfo, runPlan } from "../src/index.js";
-import { runSize } from "../src/run/records.js";
+import { readRunMetadata, runSize } from "../src/run/records.js";
 import { createFsStore, createHarness, makePlan } from "./fixtures/run/helpers.js";
 
 // One completed and one failed artifact: both are stored, each with its size.
@@ -62,6 +62,8 @@ describe("stored sizes", () => {
     await runPlan(plan, { store, registry: createHarness().registry, runId: "r1" });
     const { stored_bytes: _, ...legacy } = (await store.getJson("r1", "_system/state")) as RunState;
     await store.saveJson("r1", "_system/state", legacy);
+    const { listing: _listing, ...oldRun } = await readRunMetadata(store, "r1");
+    await store.saveJson("r1", "_system/run", oldRun);
     const counting = countingSizing(store);
     const [record] = await listRunRecords(counting.store);
     expect(record?.size_bytes).toBe(await runSize(store, "r1"));

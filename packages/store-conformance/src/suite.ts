@@ -656,6 +656,23 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         expect(await store.listRuns()).toEqual([]);
       });
 
+      test("scanRuns lists the runs and, among them, the half-deleted ones", async (store) => {
+        await store.saveJson(RUN_A, "a", 1);
+        await store.saveJson(RUN_B, "nested/b", 1);
+        await store.saveJson(RUN_B, RUN_TOMBSTONE_KEY, { deleting_since: "2026-01-01T00:00:00Z" });
+        expect(await store.scanRuns()).toEqual({ runs: [RUN_A, RUN_B], deleting: [RUN_B] });
+      });
+
+      test("scanRuns agrees with listRuns and isDeleting", async (store) => {
+        await store.saveJson(RUN_A, RUN_TOMBSTONE_KEY, { deleting_since: "2026-01-01T00:00:00Z" });
+        await store.saveJson(RUN_B, "a", 1);
+        await store.saveJson(RUN_C, "x/_deleting", 1);
+        const runs = await store.listRuns();
+        const deleting: string[] = [];
+        for (const runId of runs) if (await store.isDeleting(runId)) deleting.push(runId);
+        expect(await store.scanRuns()).toEqual({ runs, deleting });
+      });
+
       test("deleting a run that does not exist does nothing", async (store) => {
         await store.saveJson(RUN_A, "a", 1);
         await store.deleteRun(RUN_C);

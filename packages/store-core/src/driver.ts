@@ -53,6 +53,12 @@ export interface StoreDriver {
   list(runId: string, prefix: string): Promise<string[]>;
   /** Ids of the runs that hold at least one key, in any order. */
   listRuns(): Promise<string[]>;
+  /**
+   * What {@link StoreDriver.listRuns} returns, and among those runs the ones that hold
+   * `key` (either form), found in the same pass over the runs. Optional: without it
+   * the store asks {@link StoreDriver.read} once per run.
+   */
+  listRunsHolding?(key: string): Promise<{ runs: string[]; holding: string[] }>;
   /** Removes every key of the run; other runs are untouched. */
   clear(runId: string): Promise<void>;
   /**

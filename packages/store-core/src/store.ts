@@ -104,6 +104,12 @@ export interface ArtifactStore {
   deleteRun(runId: string): Promise<void>;
   /** Whether the run holds the {@link RUN_TOMBSTONE_KEY} of an unfinished `deleteRun`. */
   isDeleting(runId: string): Promise<boolean>;
+  /**
+   * {@link ArtifactStore.listRuns} together with the runs among them that
+   * {@link ArtifactStore.isDeleting} says are half-deleted (both sorted), in one pass
+   * where the backend can (`StoreDriver.listRunsHolding`), else one check per run.
+   */
+  scanRuns(): Promise<{ runs: string[]; deleting: string[] }>;
   /** Saves any JSON value under the key, atomically. */
   saveJson(runId: string, key: string, data: unknown): Promise<void>;
   /** The JSON value under the key (`ERR_ARTIFACT_NOT_FOUND`, `ERR_CORRUPT_ENTRY`). */
@@ -174,6 +180,8 @@ export interface CreateStoreOptions {
  * keys. It starts with `_`, so it never collides with an artifact id.
  */
 export const RUN_TOMBSTONE_KEY = "_deleting";
+
+const SCAN_CONCURRENCY = 64;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -386,6 +394,11 @@ export function createStore(driver: StoreDriver, options: CreateStoreOptions = {
     return stream;
   }
 
+  async function listRuns(): Promise<string[]> {
+    const runs = await backendCall(driver, "*", undefined, "list runs of", () => driver.listRuns());
+    return runs.sort();
+  }
+
   async function write(runId: string, key: string, data: unknown): Promise<Uint8Array> {
     validateRunId(runId);
     validateKey(key);
@@ -466,12 +479,7 @@ export function createStore(driver: StoreDriver, options: CreateStoreOptions = {
       );
       return keys.filter((k) => k.startsWith(prefix)).sort();
     },
-    async listRuns() {
-      const runs = await backendCall(driver, "*", undefined, "list runs of", () =>
-        driver.listRuns(),
-      );
-      return runs.sort();
-    },
+    listRuns,
     async clear(runId) {
       validateRunId(runId);
       await backendCall(driver, runId, undefined, "clear", () => driver.clear(runId));
@@ -509,6 +517,26 @@ export function createStore(driver: StoreDriver, options: CreateStoreOptions = {
     },
     async isDeleting(runId) {
       return (await readBytes(runId, RUN_TOMBSTONE_KEY)) !== undefined;
+    },
+    async scanRuns() {
+      const holding = driver.listRunsHolding;
+      if (holding !== undefined) {
+        const found = await backendCall(driver, "*", undefined, "list runs of", () =>
+          holding.call(driver, RUN_TOMBSTONE_KEY),
+        );
+        return { runs: found.runs.sort(), deleting: found.holding.sort() };
+      }
+      const runs = await listRuns();
+      const deleting: string[] = [];
+      // A few at a time: a store of thousands of runs is one read per run.
+      for (let i = 0; i < runs.length; i += SCAN_CONCURRENCY) {
+        const batch = runs.slice(i, i + SCAN_CONCURRENCY);
+        const marked = await Promise.all(batch.map((runId) => readBytes(runId, RUN_TOMBSTONE_KEY)));
+        batch.forEach((runId, j) => {
+          if (marked[j] !== undefined) deleting.push(runId);
+        });
+      }
+      return { runs, deleting };
     },
     async saveJson(runId, key, data) {
       await write(runId, key, data);

@@ -360,14 +360,75 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     await Promise.all(folders);
   }
 
-  // Whether `dir` holds at least one key, at any depth (what collectKeys would find).
-  function holdsKey(dir: string, relative = ""): boolean {
+  /**
+   * The run folders holding a key and, when `marker` is given, those among them holding
+   * that key. A folder left holding no key (all deleted) is not a run. One that cannot
+   * be looked into (permissions) is listed all the same: reading it then says why,
+   * instead of one folder hiding every run of the store. Looked into synchronously: a
+   * store of thousands of runs would otherwise pay a thread-pool round trip per run for
+   * a listing of a few names; the marker is seen in the same read of the run's folder.
+   */
+  async function scanRunFolders(
+    marker: string | undefined,
+  ): Promise<{ runs: string[]; holding: string[] }> {
     let entries: Dirent[];
     try {
-      entries = readdirSync(dir, { withFileTypes: true });
+      entries = await readdir(runsDir, { withFileTypes: true });
     } catch (error) {
-      if (isMissing(error)) return false;
+      if (isMissing(error)) return { runs: [], holding: [] };
       throw error;
+    }
+    const markerPlace = marker === undefined ? undefined : placeOf("", marker);
+    const topLevel = markerPlace !== undefined && markerPlace.folderParts.length === 1;
+    const runs: string[] = [];
+    const holding: string[] = [];
+    for (const entry of entries) {
+      if (!entry.isDirectory() || !isValid(validateRunId, entry.name)) continue;
+      const dir = join(runsDir, entry.name);
+      let names: Dirent[] | undefined;
+      try {
+        names = readdirSync(dir, { withFileTypes: true });
+      } catch (error) {
+        if (isMissing(error)) continue;
+        runs.push(entry.name);
+        continue;
+      }
+      let holds: boolean;
+      try {
+        holds = holdsKey(dir, "", names);
+      } catch {
+        holds = true;
+      }
+      if (!holds) continue;
+      runs.push(entry.name);
+      if (markerPlace === undefined) continue;
+      const marked = topLevel
+        ? names.some(
+            (n) =>
+              n.isFile() && (n.name === markerPlace.fileName || n.name === markerPlace.streamName),
+          )
+        : [markerPlace.fileName, markerPlace.streamName].some((name) =>
+            lstatSync(join(dir, ...markerPlace.folderParts.slice(1), name), {
+              throwIfNoEntry: false,
+            })?.isFile(),
+          );
+      if (marked) holding.push(entry.name);
+    }
+    return { runs, holding };
+  }
+
+  // Whether `dir` holds at least one key, at any depth (what collectKeys would find).
+  function holdsKey(dir: string, relative = "", read?: Dirent[]): boolean {
+    let entries: Dirent[];
+    if (read !== undefined) {
+      entries = read;
+    } else {
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch (error) {
+        if (isMissing(error)) return false;
+        throw error;
+      }
     }
     const folders: string[] = [];
     for (const entry of entries) {
@@ -673,31 +734,10 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     },
 
     async listRuns() {
-      let entries: Dirent[];
-      try {
-        entries = await readdir(runsDir, { withFileTypes: true });
-      } catch (error) {
-        if (isMissing(error)) return [];
-        throw error;
-      }
-      const runs = entries.filter(
-        (entry) => entry.isDirectory() && isValid(validateRunId, entry.name),
-      );
-      // A run folder left holding no key (all deleted) is not a run. One that cannot be
-      // looked into (permissions) is listed all the same: reading it then says why,
-      // instead of one folder hiding every run of the store. Looked into synchronously:
-      // a store of thousands of runs would otherwise pay a thread-pool round trip per
-      // run for a listing of a few names.
-      return runs
-        .filter((entry) => {
-          try {
-            return holdsKey(join(runsDir, entry.name));
-          } catch {
-            return true;
-          }
-        })
-        .map((entry) => entry.name);
+      return (await scanRunFolders(undefined)).runs;
     },
+
+    listRunsHolding: scanRunFolders,
 
     clear: removeRunFolder,
 

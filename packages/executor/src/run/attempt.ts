@@ -1,5 +1,5 @@
 import type { Plan } from "../types.js";
-import type { LeaseHolder, RunAttempt, RunMetadata, RunStatus } from "./types.js";
+import type { LeaseHolder, RunAttempt, RunListing, RunMetadata, RunStatus } from "./types.js";
 
 /** `run.json` of a run not yet started. */
 export function newRunMetadata(
@@ -49,24 +49,32 @@ export function openAttempt(
         }
       : earlier,
   );
+  // The listing of the closed attempt stops being true as soon as this one writes.
+  const { listing: _stale, ...rest } = meta;
   return {
-    meta: { ...meta, status: "running", completed_at: null, attempts: [...closed, attempt] },
+    meta: { ...rest, status: "running", completed_at: null, attempts: [...closed, attempt] },
     attempt,
   };
 }
 
-/** Closes the current (last) attempt and the run with `status`. */
+/**
+ * Closes the current (last) attempt and the run with `status`; `listing` (of the final
+ * state, already saved) lets `wct runs` list the run from this record alone.
+ */
 export function closeAttempt(
   meta: RunMetadata,
   attempt: RunAttempt,
   status: Exclude<RunStatus, "running">,
   ended: Date,
+  listing?: RunListing,
 ): RunMetadata {
   const at = ended.toISOString();
+  const { listing: _earlier, ...rest } = meta;
   return {
-    ...meta,
+    ...rest,
     status,
     completed_at: at,
     attempts: [...meta.attempts.slice(0, -1), { ...attempt, ended_at: at, status }],
+    ...(listing === undefined ? {} : { listing }),
   };
 }

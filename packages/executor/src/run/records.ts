@@ -4,12 +4,11 @@ import type { SchemaRef } from "@wct/plugin-api";
 import type { ArtifactReader, ArtifactStore } from "@wct/store-core";
 // The light entry: listing runs must not load what it does not use.
 import { errorProblem, isStoreError } from "@wct/store-core/errors";
-import { z } from "zod";
 import { ExecutorError, ExecutorErrorCode } from "../errors.js";
 import { mapWithLimit } from "./concurrency.js";
 import { LOCK_KEY, PLAN_KEY, RUN_KEY, STATE_KEY } from "./layout.js";
 import { isLeaseStale, type LeaseRecord } from "./lease.js";
-import type { RunMetadata, RunRecord, RunState } from "./types.js";
+import type { RunListing, RunMetadata, RunRecord, RunState } from "./types.js";
 
 /** Parallel store reads for listings and checks: enough to hide latency, not a flood. */
 export const READ_CONCURRENCY = 64;
@@ -63,47 +62,70 @@ function corrupt(runId: string, what: string, error: unknown): ExecutorError {
   );
 }
 
-// Only what every version of wct has written is required, and unknown keys are kept
-// (loose objects), so that records of newer and older versions stay readable: see
-// "Persistence" in packages/executor/README.md.
-const runMetadataSchema = z.looseObject({
-  run_id: z.string(),
-  runbook_hash: z.string(),
-  started_at: z.string(),
-  status: z.string(),
-  attempts: z.array(z.unknown()),
-});
+// Only what every version of wct has written is required, and unknown keys are kept,
+// so that records of newer and older versions stay readable: see "Persistence" in
+// packages/executor/README.md. Checked by hand rather than with a schema library: a
+// listing checks thousands of records, and this is a handful of typeof tests.
+type FieldCheck = (value: unknown) => string | undefined;
 
-const artifactIds = z.array(z.string());
+const typeName = (value: unknown) =>
+  value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+const isString: FieldCheck = (value) =>
+  typeof value === "string" ? undefined : `expected string, received ${typeName(value)}`;
+const isArray: FieldCheck = (value) =>
+  Array.isArray(value) ? undefined : `expected array, received ${typeName(value)}`;
+const isIdList: FieldCheck = (value) => {
+  if (!Array.isArray(value)) return isArray(value);
+  const bad = value.findIndex((id) => typeof id !== "string");
+  return bad < 0
+    ? undefined
+    : `expected an array of strings, received ${typeName(value[bad])} at index ${bad}`;
+};
 
-const runStateSchema = z.looseObject({
-  completed: artifactIds,
-  failed: artifactIds,
-  skipped: artifactIds,
-  not_started: artifactIds,
-});
+const runMetadataFields: Record<string, FieldCheck> = {
+  run_id: isString,
+  runbook_hash: isString,
+  started_at: isString,
+  status: isString,
+  attempts: isArray,
+};
+
+const runStateFields: Record<string, FieldCheck> = {
+  completed: isIdList,
+  failed: isIdList,
+  skipped: isIdList,
+  not_started: isIdList,
+};
 
 /**
- * The record `value` as `T` when `schema` accepts it; otherwise the `ERR_RUN_CORRUPT`
- * error naming the key and each problem at its dot path (`attempts: expected array`).
+ * The record `value` as `T` when it is an object whose required `fields` pass their
+ * checks; otherwise the `ERR_RUN_CORRUPT` error naming the key and each problem at its
+ * dot path (`attempts: expected array, received undefined`).
  */
 function parseRecord<T>(
-  schema: z.ZodType,
+  fields: Record<string, FieldCheck>,
   value: unknown,
   store: ArtifactStore,
   runId: string,
   key: string,
   what: string,
 ): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data as T;
-  const problems = result.error.issues
-    .map((issue) => `${issue.path.map(String).join(".") || "(the whole record)"}: ${issue.message}`)
-    .join("; ");
+  let problems: string[];
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    problems = [`(the whole record): expected object, received ${typeName(value)}`];
+  } else {
+    const record = value as Record<string, unknown>;
+    problems = [];
+    for (const [field, check] of Object.entries(fields)) {
+      const problem = check(record[field]);
+      if (problem !== undefined) problems.push(`${field}: ${problem}`);
+    }
+  }
+  if (problems.length === 0) return value as T;
   throw corrupt(
     runId,
     what,
-    new Error(`${store.describe(runId, key)} is not a run ${what} (${problems})`),
+    new Error(`${store.describe(runId, key)} is not a run ${what} (${problems.join("; ")})`),
   );
 }
 
@@ -122,7 +144,7 @@ export async function readRunMetadata(store: ArtifactStore, runId: string): Prom
     }
     throw corrupt(runId, "metadata", error);
   }
-  return parseRecord<RunMetadata>(runMetadataSchema, value, store, runId, RUN_KEY, "metadata");
+  return parseRecord<RunMetadata>(runMetadataFields, value, store, runId, RUN_KEY, "metadata");
 }
 
 /** `state.json` of a run, or `undefined` when there is none yet. `ERR_RUN_CORRUPT` when unreadable. */
@@ -137,7 +159,7 @@ export async function readRunState(
     if (isStoreError(error, "ERR_ARTIFACT_NOT_FOUND")) return undefined;
     throw corrupt(runId, "state", error);
   }
-  const state = parseRecord<RunState>(runStateSchema, value, store, runId, STATE_KEY, "state");
+  const state = parseRecord<RunState>(runStateFields, value, store, runId, STATE_KEY, "state");
   return {
     ...state,
     digests: state.digests ?? {},
@@ -211,8 +233,12 @@ export async function listRunRecords(
   store: ArtifactStore,
   options: { status?: RunRecord["status"]; limit?: number } = {},
 ): Promise<RunRecord[]> {
-  const ids = await store.listRuns();
-  const records = await mapWithLimit(ids, READ_CONCURRENCY, (runId) => runRecord(store, runId));
+  // Half-deleted runs come with the listing: no tombstone check per run.
+  const { runs: ids, deleting } = await store.scanRuns();
+  const marked = new Set(deleting);
+  const records = await mapWithLimit(ids, READ_CONCURRENCY, (runId) =>
+    runRecord(store, runId, marked.has(runId)),
+  );
   const filtered =
     options.status === undefined ? records : records.filter((r) => r.status === options.status);
   // Plain code-point order: ISO times and ids compare correctly as strings, whatever the locale.
@@ -222,39 +248,52 @@ export async function listRunRecords(
 }
 
 /** One run's line of `wct runs`: its records, and its size recorded or else measured. */
-async function runRecord(store: ArtifactStore, runId: string): Promise<RunRecord> {
-  // The tombstone check and the records' reads overlap: neither waits for the other.
-  const info = readRunInfo(store, runId);
-  info.catch(() => {});
-  const deleting = await store.isDeleting(runId).catch(() => false);
-  if (deleting)
+async function runRecord(
+  store: ArtifactStore,
+  runId: string,
+  deleting: boolean,
+): Promise<RunRecord> {
+  if (deleting) {
     return { run_id: runId, status: "deleting", size_bytes: await runSize(store, runId) };
+  }
   try {
-    const read = await info.catch((error: unknown) => {
+    const run = await readRunMetadata(store, runId).catch((error: unknown) => {
       // Listed, so it holds keys: without run.json it never started.
       if (error instanceof ExecutorError && error.code === ExecutorErrorCode.RunNotFound) {
         return undefined;
       }
       throw error;
     });
-    if (read === undefined) {
+    if (run === undefined) {
       return { run_id: runId, status: "never_started", size_bytes: await runSize(store, runId) };
     }
-    const { run, state } = read;
-    return {
+    const base = {
       run_id: runId,
       status: run.status,
       runbook_path: run.runbook_path,
       started_at: run.started_at,
       completed_at: run.completed_at,
       duration_ms: attemptsDuration(run),
-      counts: {
-        completed: state.completed.length,
-        failed: state.failed.length,
-        skipped: state.skipped.length,
-        not_started: state.not_started.length,
-      },
       attempts: run.attempts.length,
+    };
+    // A finished run says in run.json what its state would: state.json is read only for
+    // runs still running, cut short, or written before run.json carried it.
+    const listing = currentListing(run);
+    if (listing !== undefined) {
+      return {
+        ...base,
+        counts: { ...listing.counts },
+        stale: false,
+        size_bytes: listing.stored_bytes + jsonBytes(run),
+      };
+    }
+    const state = await readRunState(store, runId);
+    if (state === undefined) {
+      throw corrupt(runId, "state", new Error(`${store.describe(runId, STATE_KEY)} is missing`));
+    }
+    return {
+      ...base,
+      counts: stateCounts(state),
       stale: run.status === "running" && (await isOwnerGone(store, runId)),
       size_bytes: recordedSize(run, state) ?? (await runSize(store, runId)),
     };
@@ -270,6 +309,48 @@ async function runRecord(store: ArtifactStore, runId: string): Promise<RunRecord
   }
 }
 
+function stateCounts(state: RunState): RunListing["counts"] {
+  return {
+    completed: state.completed.length,
+    failed: state.failed.length,
+    skipped: state.skipped.length,
+    not_started: state.not_started.length,
+  };
+}
+
+const isCount = (n: unknown): n is number =>
+  typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
+
+/**
+ * The run's `listing` when it can stand in for its state: the run is finished and the
+ * listing was written by the closing of its last attempt (an attempt opened since, by
+ * any version of wct, makes it stale), with every figure a count. Otherwise `undefined`.
+ */
+function currentListing(run: RunMetadata): RunListing | undefined {
+  const listing: unknown = run.listing;
+  if (run.status === "running" || listing === null || typeof listing !== "object") {
+    return undefined;
+  }
+  const { attempt, counts, stored_bytes } = listing as Partial<RunListing>;
+  if (attempt !== run.attempts.length || run.attempts.at(-1)?.ended_at == null) return undefined;
+  if (counts === null || typeof counts !== "object" || !isCount(stored_bytes)) return undefined;
+  const { completed, failed, skipped, not_started } = counts;
+  if (![completed, failed, skipped, not_started].every(isCount)) return undefined;
+  return listing as RunListing;
+}
+
+/**
+ * What the record closing attempt `attempt` carries for `wct runs`, from the final
+ * `state` (already saved): its counts, and the bytes the run holds besides run.json.
+ * `undefined` when the state's recorded sizes are not whole (the listing then reads
+ * the state, and sizes the run key by key).
+ */
+export function runListing(attempt: number, state: RunState): RunListing | undefined {
+  const bytes = stateStoredBytes(state);
+  if (bytes === undefined) return undefined;
+  return { attempt, counts: stateCounts(state), stored_bytes: bytes };
+}
+
 /**
  * A run's size from what it recorded: the `stored_bytes` of its artifacts and plan,
  * plus its run and state records, whose stored bytes are their JSON text (as every
@@ -279,10 +360,15 @@ async function runRecord(store: ArtifactStore, runId: string): Promise<RunRecord
  * hold an artifact its last checkpoint does not name), or one missing a figure.
  */
 export function recordedSize(run: RunMetadata, state: RunState): number | undefined {
+  if (run.status === "running") return undefined;
+  const bytes = stateStoredBytes(state);
+  return bytes === undefined ? undefined : bytes + jsonBytes(run);
+}
+
+/** The state's recorded sizes plus its own JSON text; `undefined` when a figure is missing. */
+function stateStoredBytes(state: RunState): number | undefined {
   const recorded = state.stored_bytes;
-  if (recorded === undefined || run.status === "running" || !(PLAN_KEY in recorded)) {
-    return undefined;
-  }
+  if (recorded === undefined || !(PLAN_KEY in recorded)) return undefined;
   for (const id of state.completed) if (!(id in recorded)) return undefined;
   for (const id of state.failed) if (!(id in recorded)) return undefined;
   let total = 0;
@@ -290,7 +376,7 @@ export function recordedSize(run: RunMetadata, state: RunState): number | undefi
     if (typeof bytes !== "number" || !Number.isFinite(bytes) || bytes < 0) return undefined;
     total += bytes;
   }
-  return total + jsonBytes(run) + jsonBytes(state);
+  return total + jsonBytes(state);
 }
 
 function jsonBytes(value: unknown): number {

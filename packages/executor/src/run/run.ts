@@ -16,7 +16,7 @@ import { OutputCache } from "./outputs.js";
 import { Pipelines } from "./pipeline.js";
 import { type Produced, produce } from "./produce.js";
 import { createProgressTracker } from "./progress.js";
-import type { ReuseLookups } from "./records.js";
+import { type ReuseLookups, runListing } from "./records.js";
 import { readResumePoint } from "./resume.js";
 import { schedule } from "./schedule.js";
 import { maskArtifactError, maskEvent, maskText, maskThrown } from "./secrets.js";
@@ -590,10 +590,11 @@ async function execute(
   }
 
   // Final state before the run status, so a completed run.json always has its state.
-  await store.saveJson(runId, STATE_KEY, buildState());
+  const finalState = buildState();
+  await store.saveJson(runId, STATE_KEY, finalState);
   const runStatus = book.finalStatus((stop.signal.reason as ExecutorError | undefined)?.code);
   const ended = now();
-  meta = closeAttempt(meta, attempt, runStatus, ended);
+  meta = closeAttempt(meta, attempt, runStatus, ended, runListing(attempt.attempt, finalState));
   await store.saveJson(runId, RUN_KEY, meta);
 
   const summary: RunSummary = {

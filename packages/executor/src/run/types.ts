@@ -46,6 +46,22 @@ export interface RunMetadata {
   status: RunStatus;
   files: { path: string; sha256: string }[];
   attempts: RunAttempt[];
+  /**
+   * What `wct runs` shows of a finished run, written with the record that closes its
+   * last attempt, so listing it reads this record alone. Trusted only while it names
+   * that attempt (a later attempt, even by an older wct that keeps it, makes it stale).
+   * Absent in runs written before it was recorded, and while a run is running.
+   */
+  listing?: RunListing;
+}
+
+/** `run.json`'s copy of what `wct runs` needs from the state of a finished attempt. */
+export interface RunListing {
+  /** The attempt whose closing wrote it. */
+  attempt: number;
+  counts: { completed: number; failed: number; skipped: number; not_started: number };
+  /** Bytes the run holds besides `run.json` itself (its keys' recorded sizes and `state.json`). */
+  stored_bytes: number;
 }
 
 /** `_system/state`: the execution state, checkpointed after each artifact ends. */
