@@ -4,6 +4,7 @@ import type { SchemaRef } from "@wct/plugin-api";
 import type { ArtifactReader, ArtifactStore } from "@wct/store-core";
 // The light entry: listing runs must not load what it does not use.
 import { errorProblem, isStoreError } from "@wct/store-core/errors";
+import { z } from "zod";
 import { ExecutorError, ExecutorErrorCode } from "../errors.js";
 import { mapWithLimit } from "./concurrency.js";
 import { LOCK_KEY, PLAN_KEY, RUN_KEY, STATE_KEY } from "./layout.js";
@@ -62,70 +63,47 @@ function corrupt(runId: string, what: string, error: unknown): ExecutorError {
   );
 }
 
-// Only what every version of wct has written is required, and unknown keys are kept,
-// so that records of newer and older versions stay readable: see "Persistence" in
-// packages/executor/README.md. Checked by hand rather than with a schema library: a
-// listing checks thousands of records, and this is a handful of typeof tests.
-type FieldCheck = (value: unknown) => string | undefined;
+// Only what every version of wct has written is required, and unknown keys are kept
+// (loose objects), so that records of newer and older versions stay readable: see
+// "Persistence" in packages/executor/README.md.
+const runMetadataSchema = z.looseObject({
+  run_id: z.string(),
+  runbook_hash: z.string(),
+  started_at: z.string(),
+  status: z.string(),
+  attempts: z.array(z.unknown()),
+});
 
-const typeName = (value: unknown) =>
-  value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
-const isString: FieldCheck = (value) =>
-  typeof value === "string" ? undefined : `expected string, received ${typeName(value)}`;
-const isArray: FieldCheck = (value) =>
-  Array.isArray(value) ? undefined : `expected array, received ${typeName(value)}`;
-const isIdList: FieldCheck = (value) => {
-  if (!Array.isArray(value)) return isArray(value);
-  const bad = value.findIndex((id) => typeof id !== "string");
-  return bad < 0
-    ? undefined
-    : `expected an array of strings, received ${typeName(value[bad])} at index ${bad}`;
-};
+const artifactIds = z.array(z.string());
 
-const runMetadataFields: Record<string, FieldCheck> = {
-  run_id: isString,
-  runbook_hash: isString,
-  started_at: isString,
-  status: isString,
-  attempts: isArray,
-};
-
-const runStateFields: Record<string, FieldCheck> = {
-  completed: isIdList,
-  failed: isIdList,
-  skipped: isIdList,
-  not_started: isIdList,
-};
+const runStateSchema = z.looseObject({
+  completed: artifactIds,
+  failed: artifactIds,
+  skipped: artifactIds,
+  not_started: artifactIds,
+});
 
 /**
- * The record `value` as `T` when it is an object whose required `fields` pass their
- * checks; otherwise the `ERR_RUN_CORRUPT` error naming the key and each problem at its
- * dot path (`attempts: expected array, received undefined`).
+ * The record `value` as `T` when `schema` accepts it; otherwise the `ERR_RUN_CORRUPT`
+ * error naming the key and each problem at its dot path (`attempts: expected array`).
  */
 function parseRecord<T>(
-  fields: Record<string, FieldCheck>,
+  schema: z.ZodType,
   value: unknown,
   store: ArtifactStore,
   runId: string,
   key: string,
   what: string,
 ): T {
-  let problems: string[];
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    problems = [`(the whole record): expected object, received ${typeName(value)}`];
-  } else {
-    const record = value as Record<string, unknown>;
-    problems = [];
-    for (const [field, check] of Object.entries(fields)) {
-      const problem = check(record[field]);
-      if (problem !== undefined) problems.push(`${field}: ${problem}`);
-    }
-  }
-  if (problems.length === 0) return value as T;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data as T;
+  const problems = result.error.issues
+    .map((issue) => `${issue.path.map(String).join(".") || "(the whole record)"}: ${issue.message}`)
+    .join("; ");
   throw corrupt(
     runId,
     what,
-    new Error(`${store.describe(runId, key)} is not a run ${what} (${problems.join("; ")})`),
+    new Error(`${store.describe(runId, key)} is not a run ${what} (${problems})`),
   );
 }
 
@@ -144,7 +122,7 @@ export async function readRunMetadata(store: ArtifactStore, runId: string): Prom
     }
     throw corrupt(runId, "metadata", error);
   }
-  return parseRecord<RunMetadata>(runMetadataFields, value, store, runId, RUN_KEY, "metadata");
+  return parseRecord<RunMetadata>(runMetadataSchema, value, store, runId, RUN_KEY, "metadata");
 }
 
 /** `state.json` of a run, or `undefined` when there is none yet. `ERR_RUN_CORRUPT` when unreadable. */
@@ -159,7 +137,7 @@ export async function readRunState(
     if (isStoreError(error, "ERR_ARTIFACT_NOT_FOUND")) return undefined;
     throw corrupt(runId, "state", error);
   }
-  const state = parseRecord<RunState>(runStateFields, value, store, runId, STATE_KEY, "state");
+  const state = parseRecord<RunState>(runStateSchema, value, store, runId, STATE_KEY, "state");
   return {
     ...state,
     digests: state.digests ?? {},
