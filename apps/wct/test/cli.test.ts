@@ -1,47 +1,13 @@
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { removeDir, runIdFrom, TEST_PLUGIN, tempDir } from "./helpers.js";
+import { cliFolder } from "./fixtures/folders.js";
+import { removeDir, runIdFrom } from "./helpers.js";
 import { wctInProcess } from "./in-process.js";
-
-const VALID = `name: valid
-description: a valid runbook
-plugins: [./test-plugin.mjs]
-artifacts:
-  a:
-    source: { type: numbers }
-  b:
-    inputs: a
-    process: { type: sum }
-    output: true
-`;
-
-// Five different mistakes: an unknown config key (line 5), source with inputs (7-9),
-// a bad artifact id (10), a malformed output_schema (14), an unset variable (16).
-const BROKEN = `name: broken
-description: five mistakes
-plugins: [./test-plugin.mjs]
-config:
-  max_concurency: 4
-artifacts:
-  a:
-    source: { type: numbers }
-    inputs: x
-  bad.id:
-    source: { type: numbers }
-  c:
-    inputs: a
-    output_schema: "not/a/valid/schema"
-  e:
-    source: { type: numbers, properties: { count: "\${WCT_E2E_UNSET_VAR}" } }
-`;
 
 let dir: string;
 beforeEach(() => {
-  dir = tempDir();
-  copyFileSync(TEST_PLUGIN, join(dir, "test-plugin.mjs"));
-  writeFileSync(join(dir, "valid.yaml"), VALID);
-  writeFileSync(join(dir, "broken.yaml"), BROKEN);
+  dir = cliFolder();
 });
 afterEach(() => removeDir(dir));
 

@@ -313,6 +313,17 @@ async function execute(
     if (writable()) await store.saveJson(runId, STATE_KEY, buildState());
   });
   const outputs = new OutputCache(artifacts, book.index, book.dependents);
+  // A dependent skipped because its input failed: its output will never be asked for.
+  const skippedDependent = (d: number, skipError: ArtifactError) => {
+    outputs.consumed(d);
+    emit({
+      type: "artifact_finished",
+      id: artifacts[d]!.id,
+      status: "skipped",
+      duration_ms: 0,
+      error: skipError,
+    });
+  };
   // Stores the content text as it is when the store can; otherwise through a parse.
   const saveProduced = (envelope: Message & { content: null }, contentText: string) =>
     store.saveMessageText
@@ -492,16 +503,7 @@ async function execute(
         duration_ms: 0,
         error: skipError,
       });
-      book.skipDependents(i, (d, dependentError) => {
-        outputs.consumed(d);
-        emit({
-          type: "artifact_finished",
-          id: artifacts[d]!.id,
-          status: "skipped",
-          duration_ms: 0,
-          error: dependentError,
-        });
-      });
+      book.skipDependents(i, skippedDependent);
       checkpoints.request();
       return [];
     }
@@ -540,16 +542,7 @@ async function execute(
       error?.code !== ExecutorErrorCode.Interrupted &&
       error?.code !== ExecutorErrorCode.RunTimeout
     ) {
-      book.skipDependents(i, (d, skipError) => {
-        outputs.consumed(d);
-        emit({
-          type: "artifact_finished",
-          id: artifacts[d]!.id,
-          status: "skipped",
-          duration_ms: 0,
-          error: skipError,
-        });
-      });
+      book.skipDependents(i, skippedDependent);
     }
     checkpoints.request();
     return ready;
