@@ -296,8 +296,13 @@ function stateCounts(state: RunState): RunListing["counts"] {
   };
 }
 
-const isCount = (n: unknown): n is number =>
-  typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
+const count = z.int().nonnegative();
+
+const runListingSchema = z.object({
+  attempt: z.number(),
+  counts: z.object({ completed: count, failed: count, skipped: count, not_started: count }),
+  stored_bytes: count,
+});
 
 /**
  * The run's `listing` when it can stand in for its state: the run is finished and the
@@ -305,16 +310,11 @@ const isCount = (n: unknown): n is number =>
  * any version of wct, makes it stale), with every figure a count. Otherwise `undefined`.
  */
 function currentListing(run: RunMetadata): RunListing | undefined {
-  const listing: unknown = run.listing;
-  if (run.status === "running" || listing === null || typeof listing !== "object") {
-    return undefined;
-  }
-  const { attempt, counts, stored_bytes } = listing as Partial<RunListing>;
-  if (attempt !== run.attempts.length || run.attempts.at(-1)?.ended_at == null) return undefined;
-  if (counts === null || typeof counts !== "object" || !isCount(stored_bytes)) return undefined;
-  const { completed, failed, skipped, not_started } = counts;
-  if (![completed, failed, skipped, not_started].every(isCount)) return undefined;
-  return listing as RunListing;
+  if (run.status === "running") return undefined;
+  const parsed = runListingSchema.safeParse(run.listing);
+  if (!parsed.success) return undefined;
+  const lastEnded = run.attempts.at(-1)?.ended_at != null;
+  return parsed.data.attempt === run.attempts.length && lastEnded ? parsed.data : undefined;
 }
 
 /**
@@ -362,17 +362,30 @@ function jsonBytes(value: unknown): number {
 }
 
 /**
- * Bytes a run holds: the sum of its keys' sizes, from the store's metadata (a stat per
- * key), never from reading them. A key that vanishes meanwhile counts 0.
+ * The stored size of each of `keys` (default: every key of the run), from the store's
+ * metadata (a stat per key), never from reading them. A key that vanishes meanwhile is
+ * left out.
  */
-export async function runSize(
+export async function keySizes(
   store: ArtifactStore,
   runId: string,
   keys?: readonly string[],
-): Promise<number> {
+): Promise<Record<string, number>> {
   const all = keys ?? (await store.listKeys(runId));
   const sizes = await Promise.all(all.map((key) => store.size(runId, key).catch(() => undefined)));
-  return sizes.reduce<number>((total, size) => total + (size ?? 0), 0);
+  const byKey: Record<string, number> = {};
+  all.forEach((key, i) => {
+    const size = sizes[i];
+    if (size !== undefined) byKey[key] = size;
+  });
+  return byKey;
+}
+
+/** Bytes a run holds: the sum of {@link keySizes}. */
+export async function runSize(store: ArtifactStore, runId: string): Promise<number> {
+  let total = 0;
+  for (const size of Object.values(await keySizes(store, runId))) total += size;
+  return total;
 }
 
 /**

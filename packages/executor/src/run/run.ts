@@ -16,7 +16,7 @@ import { OutputCache } from "./outputs.js";
 import { Pipelines } from "./pipeline.js";
 import { type Produced, produce } from "./produce.js";
 import { createProgressTracker } from "./progress.js";
-import { type ReuseLookups, runListing } from "./records.js";
+import { keySizes, type ReuseLookups, runListing } from "./records.js";
 import { readResumePoint } from "./resume.js";
 import { schedule } from "./schedule.js";
 import { maskArtifactError, maskEvent, maskText, maskThrown } from "./secrets.js";
@@ -622,10 +622,5 @@ async function carrySizes(
   const keys = (await store.listKeys(runId)).filter(
     (key) => key === PLAN_KEY || !key.startsWith("_"),
   );
-  await Promise.all(
-    keys.map(async (key) => {
-      const size = await store.size(runId, key).catch(() => undefined);
-      if (size !== undefined) into[key] = size;
-    }),
-  );
+  Object.assign(into, await keySizes(store, runId, keys));
 }
