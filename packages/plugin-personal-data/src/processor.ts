@@ -572,17 +572,13 @@ async function recordsFieldOf(input: RecordInput): Promise<RecordsField | undefi
   const field = input.recordsField;
   if (field === "files" || field === "tables" || field === "rows") return field;
   if (field !== undefined) return undefined;
-  const rest = await peekPlainFields(input);
+  // A plain (not streamed) input: its content's fields tell which kind it is. Plain
+  // inputs are small by construction (they were held whole when produced).
+  const rest = await input.summary();
   if (Array.isArray(rest.files)) return "files";
   // database_content/2.0.0 lists its tables besides the rows: the rows decide.
   if (Array.isArray(rest.rows)) return "rows";
   return Array.isArray(rest.tables) ? "tables" : undefined;
-}
-
-// A plain (not streamed) input: its content's fields tell which kind it is. Plain
-// inputs are small by construction (they were held whole when produced).
-async function peekPlainFields(input: RecordInput): Promise<Record<string, unknown>> {
-  return input.summary();
 }
 
 /** Tuning of {@link streamPersonalData}'s scanning threads. */
@@ -633,14 +629,17 @@ export function streamPersonalData(
           // Files sent to the workers, answered in this order whatever order they finish.
           const window: { drafts: Promise<FindingDraft[]>; size: number }[] = [];
           let windowBytes = 0;
+          const scanned = (size: number) => {
+            files++;
+            bytes += size;
+            bytesDone += size;
+            items++;
+          };
           const settleOldest = async () => {
             const oldest = window.shift()!;
             windowBytes -= oldest.size;
             admitDrafts(ctx.sink, await oldest.drafts);
-            files++;
-            bytes += oldest.size;
-            bytesDone += oldest.size;
-            items++;
+            scanned(oldest.size);
             signal.throwIfAborted();
           };
           for await (const file of input.records("files")) {
@@ -650,11 +649,7 @@ export function streamPersonalData(
               pool = new ScanPool(workers, ctx.props, ctx.key);
             }
             if (pool === undefined) {
-              const size = await scanFile(ctx, file);
-              files++;
-              bytes += size;
-              bytesDone += size;
-              items++;
+              scanned(await scanFile(ctx, file));
             } else {
               signal.throwIfAborted();
               const drafts = pool.scan(file);
