@@ -317,6 +317,19 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
 
   // Keys below `dir` (relative path `relative`), pruning folders the prefix excludes.
   // Dirents that are links are neither files nor folders here, so they are skipped.
+  // The key a file `name` in the folder at `relative` stores (plain or streamed form),
+  // or undefined when it stores none.
+  function keyOfFile(relative: string, name: string): string | undefined {
+    const suffix = name.endsWith(FILE_SUFFIX)
+      ? FILE_SUFFIX
+      : name.endsWith(STREAM_SUFFIX)
+        ? STREAM_SUFFIX
+        : undefined;
+    if (suffix === undefined) return undefined;
+    const key = relative + name.slice(0, -suffix.length);
+    return isValid(validateKey, key) ? key : undefined;
+  }
+
   async function collectKeys(
     dir: string,
     relative: string,
@@ -347,14 +360,8 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
           folders.push(collectKeys(join(dir, entry.name), folderPrefix, prefix, keys, stopAtFirst));
         }
       } else if (entry.isFile()) {
-        const suffix = entry.name.endsWith(FILE_SUFFIX)
-          ? FILE_SUFFIX
-          : entry.name.endsWith(STREAM_SUFFIX)
-            ? STREAM_SUFFIX
-            : undefined;
-        if (suffix === undefined) continue;
-        const key = path.slice(0, -suffix.length);
-        if (key.startsWith(prefix) && isValid(validateKey, key)) keys.push(key);
+        const key = keyOfFile(relative, entry.name);
+        if (key?.startsWith(prefix)) keys.push(key);
       }
     }
     await Promise.all(folders);
@@ -434,15 +441,7 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     for (const entry of entries) {
       if (entry.name.startsWith(".")) continue;
       if (entry.isFile()) {
-        const suffix = entry.name.endsWith(FILE_SUFFIX)
-          ? FILE_SUFFIX
-          : entry.name.endsWith(STREAM_SUFFIX)
-            ? STREAM_SUFFIX
-            : undefined;
-        const key = relative + entry.name.slice(0, -(suffix?.length ?? 0));
-        if (suffix !== undefined && isValid(validateKey, key)) {
-          return true;
-        }
+        if (keyOfFile(relative, entry.name) !== undefined) return true;
       } else if (entry.isDirectory()) {
         folders.push(entry.name);
       }
