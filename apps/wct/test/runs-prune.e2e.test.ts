@@ -1,9 +1,9 @@
 // A prune killed with SIGKILL needs a process of its own; the rest of `wct runs prune`
 // is tested in-process (runs-prune.test.ts).
-import { existsSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { listedRuns, pruneJson } from "./fixtures/folders.js";
+import { listedRuns, pruneJson, storedRunIds } from "./fixtures/folders.js";
 import { removeDir, startWct, tempDir } from "./helpers.js";
 import { daysAgo, writeRuns } from "./stored-runs.js";
 
@@ -20,10 +20,7 @@ afterEach(() => removeDir(dir));
 const prune = (args: string[]) => pruneJson(dir, args);
 const listed = () => listedRuns(dir);
 
-const storedRuns = () =>
-  existsSync(join(store, "runs"))
-    ? readdirSync(join(store, "runs")).filter((name) => !name.startsWith("."))
-    : [];
+const storedRuns = () => storedRunIds(store);
 
 describe("wct runs prune", () => {
   it("kill -9 during a prune leaves runs whole or marked deleting, and a second prune finishes", async () => {

@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { listedRuns, pruneJson } from "./fixtures/folders.js";
+import { listedRuns, pruneJson, storedRunIds } from "./fixtures/folders.js";
 import { removeDir, tempDir } from "./helpers.js";
 import { wctInProcess } from "./in-process.js";
 import { daysAgo, writeRuns } from "./stored-runs.js";
@@ -19,10 +19,7 @@ afterEach(() => removeDir(dir));
 const prune = (args: string[]) => pruneJson(dir, args);
 const listed = () => listedRuns(dir);
 
-const storedRuns = () =>
-  existsSync(join(store, "runs"))
-    ? readdirSync(join(store, "runs")).filter((name) => !name.startsWith("."))
-    : [];
+const storedRuns = () => storedRunIds(store);
 
 describe("wct runs prune", () => {
   it("without --yes it lists what it would delete with sizes and deletes nothing", async () => {
