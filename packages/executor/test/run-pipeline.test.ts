@@ -5,7 +5,14 @@ import { describe, expect, it } from "vitest";
 import { type RunEvent, runPlan } from "../src/index.js";
 import { createRegistry } from "../src/plan/registry.js";
 import { LIVE_QUEUE_RECORDS, LiveFeed, Pipelines } from "../src/run/pipeline.js";
-import { createMemoryStore, DATA, makePlan, RESULT } from "./fixtures/run/helpers.js";
+import {
+  bigConnector,
+  createMemoryStore,
+  DATA,
+  heapPeakFromNow,
+  makePlan,
+  RESULT,
+} from "./fixtures/run/helpers.js";
 
 interface Counters {
   produced: number;
@@ -139,38 +146,17 @@ describe("pipelined streamed artifacts", () => {
     const RECORD = "x".repeat(16 * 1024);
     const COUNT = 32 * 1024;
     const counters = { produced: 0, consumed: 0, maxAhead: 0 };
-    let peak = 0;
     let stored = 0;
-    const baseline = process.memoryUsage();
+    const heap = heapPeakFromNow();
     const reg = createRegistry([
       {
         source: "inline",
         plugin: {
           name: "big",
           connectors: [
-            {
-              type: "big",
-              description: "512 MB of records",
-              outputSchema: DATA,
-              extract: async () =>
-                streamContent({
-                  recordsField: "blobs",
-                  records: (function* () {
-                    for (let i = 0; i < COUNT; i++) {
-                      counters.produced++;
-                      if (i % 4096 === 0) {
-                        const m = process.memoryUsage();
-                        peak = Math.max(
-                          peak,
-                          m.heapUsed + m.arrayBuffers - baseline.heapUsed - baseline.arrayBuffers,
-                        );
-                      }
-                      // A fresh string each time: a record held anywhere would cost its KB.
-                      yield RECORD.slice(1) + (i % 10);
-                    }
-                  })(),
-                }),
-            },
+            bigConnector(RECORD, COUNT, heap, () => {
+              counters.produced++;
+            }),
           ],
           processors: [
             {
@@ -210,7 +196,7 @@ describe("pipelined streamed artifacts", () => {
     expect(stored).toBe(1);
     expect(counters.consumed).toBe(COUNT);
     expect(counters.maxAhead).toBeLessThanOrEqual(LIVE_QUEUE_RECORDS + 2);
-    expect(peak).toBeLessThan(128 * 1024 * 1024);
+    expect(heap.peak).toBeLessThan(128 * 1024 * 1024);
   }, 30_000);
 
   it("fails the live consumer with its producer: it is skipped and nothing of it is stored", async () => {

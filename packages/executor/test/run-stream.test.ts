@@ -8,10 +8,12 @@ import { describe, expect, it } from "vitest";
 import { type RunEvent, runPlan } from "../src/index.js";
 import { createRegistry } from "../src/plan/registry.js";
 import {
+  bigConnector,
   createFsStore,
   createMemoryStore,
   DATA,
   deferred,
+  heapPeakFromNow,
   makePlan,
   RESULT,
 } from "./fixtures/run/helpers.js";
@@ -349,44 +351,12 @@ describe("backpressure", () => {
     // it would pass the 128 MB bound four times over.
     const COUNT = 32 * 1024;
     const counter = { bytes: 0 };
-    let produced = 0;
     let maxAhead = 0;
-    let peak = 0;
-    const baseline = process.memoryUsage();
-    const reg = createRegistry([
-      {
-        source: "inline",
-        plugin: {
-          name: "big",
-          connectors: [
-            {
-              type: "big",
-              description: "512 MB of records",
-              outputSchema: DATA,
-              extract: async () =>
-                streamContent({
-                  recordsField: "blobs",
-                  records: (function* () {
-                    for (let i = 0; i < COUNT; i++) {
-                      produced++;
-                      maxAhead = Math.max(maxAhead, produced * RECORD.length - counter.bytes);
-                      if (i % 4096 === 0) {
-                        const m = process.memoryUsage();
-                        peak = Math.max(
-                          peak,
-                          m.heapUsed + m.arrayBuffers - baseline.heapUsed - baseline.arrayBuffers,
-                        );
-                      }
-                      // A fresh string each time: a record held anywhere would cost its MB.
-                      yield RECORD.slice(1) + (i % 10);
-                    }
-                  })(),
-                }),
-            },
-          ],
-        },
-      },
-    ]);
+    const heap = heapPeakFromNow();
+    const big = bigConnector(RECORD, COUNT, heap, (i) => {
+      maxAhead = Math.max(maxAhead, (i + 1) * RECORD.length - counter.bytes);
+    });
+    const reg = createRegistry([{ source: "inline", plugin: { name: "big", connectors: [big] } }]);
     const summary = await runPlan(makePlan([{ id: "blobs", component: "big" }]), {
       store: slowWriterStore(counter),
       registry: reg,
@@ -395,7 +365,7 @@ describe("backpressure", () => {
     expect(counter.bytes).toBe(COUNT * RECORD.length);
     // The producer never runs more than a few records ahead of what the store took.
     expect(maxAhead).toBeLessThan(3 * RECORD.length);
-    expect(peak).toBeLessThan(128 * 1024 * 1024);
+    expect(heap.peak).toBeLessThan(128 * 1024 * 1024);
   }, 30_000);
 });
 
