@@ -5,7 +5,8 @@ import type { StoreDriver } from "./driver.js";
 import { CORRUPT_HINT, StoreError, StoreErrorCode } from "./errors.js";
 import { isJsonText } from "./json-text.js";
 import { validateKey, validatePrefix, validateRunId } from "./keys.js";
-import { type Message, messageSchema } from "./message.js";
+import type { Message } from "./message.js";
+import { messageSchemas } from "./message-schemas.js";
 import {
   type ArtifactReader,
   type ArtifactWriter,
@@ -207,8 +208,12 @@ function encode(runId: string, key: string, data: unknown): Uint8Array {
   return encoder.encode(text);
 }
 
-function notAMessage(runId: string, key: string, message: unknown): StoreError | undefined {
-  const checked = messageSchema.safeParse(message);
+async function notAMessage(
+  runId: string,
+  key: string,
+  message: unknown,
+): Promise<StoreError | undefined> {
+  const checked = (await messageSchemas()).messageSchema.safeParse(message);
   if (checked.success) return undefined;
   return new StoreError(
     StoreErrorCode.InvalidValue,
@@ -368,8 +373,8 @@ export function createStore(driver: StoreDriver, options: CreateStoreOptions = {
     return parse(runId, key, bytes) as T;
   }
 
-  function checkMessage(runId: string, key: string, value: unknown): Message {
-    const checked = messageSchema.safeParse(value);
+  async function checkMessage(runId: string, key: string, value: unknown): Promise<Message> {
+    const checked = (await messageSchemas()).messageSchema.safeParse(value);
     if (!checked.success) {
       throw new StoreError(
         StoreErrorCode.CorruptEntry,
@@ -387,7 +392,10 @@ export function createStore(driver: StoreDriver, options: CreateStoreOptions = {
   async function openArtifactReader(runId: string, key: string): Promise<ArtifactReader> {
     const bytes = await readBytes(runId, key);
     if (bytes !== undefined) {
-      return plainReader(placeOf(runId, key), checkMessage(runId, key, parse(runId, key, bytes)));
+      return plainReader(
+        placeOf(runId, key),
+        await checkMessage(runId, key, parse(runId, key, bytes)),
+      );
     }
     const stream = await openStream(runId, key);
     if (stream === undefined) throw notFound(runId, key);
@@ -410,7 +418,7 @@ export function createStore(driver: StoreDriver, options: CreateStoreOptions = {
   return {
     backend: driver.name,
     async save(runId, key, message) {
-      const invalid = notAMessage(runId, key, message);
+      const invalid = await notAMessage(runId, key, message);
       if (invalid) {
         validateRunId(runId);
         validateKey(key);
@@ -421,14 +429,14 @@ export function createStore(driver: StoreDriver, options: CreateStoreOptions = {
     async saveMessageText(runId, key, envelope, contentJson) {
       validateRunId(runId);
       validateKey(key);
-      const invalid = notAMessage(runId, key, envelope);
+      const invalid = await notAMessage(runId, key, envelope);
       if (invalid) throw invalid;
       const bytes = encodeMessageText(runId, key, envelope, contentJson);
       await backendCall(driver, runId, key, "write", () => driver.write(runId, key, bytes));
       return digestOf(bytes);
     },
     async get(runId, key) {
-      return checkMessage(runId, key, await getJson<unknown>(runId, key));
+      return await checkMessage(runId, key, await getJson<unknown>(runId, key));
     },
     async exists(runId, key) {
       if ((await readBytes(runId, key)) !== undefined) return true;
@@ -575,7 +583,7 @@ export function createStore(driver: StoreDriver, options: CreateStoreOptions = {
       validateRunId(runId);
       validateKey(key);
       const place = placeOf(runId, key);
-      const invalid = notAMessage(runId, key, envelope);
+      const invalid = await notAMessage(runId, key, envelope);
       if (invalid) throw invalid;
       if (!Object.hasOwn(envelope, "content") || envelope.content !== null) {
         throw new StoreError(
@@ -613,7 +621,7 @@ export function createStore(driver: StoreDriver, options: CreateStoreOptions = {
     const bytes = await readBytes(runId, key);
     if (bytes !== undefined) {
       // Stored by `save` as exactly JSON.stringify of the Message; checked all the same.
-      const message = checkMessage(runId, key, parse(runId, key, bytes));
+      const message = await checkMessage(runId, key, parse(runId, key, bytes));
       yield JSON.stringify(message);
       return;
     }

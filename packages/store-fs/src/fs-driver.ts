@@ -21,7 +21,7 @@ import {
   StoreErrorCode,
   validateKey,
   validateRunId,
-} from "@wct/store-core";
+} from "@wct/store-core/backend";
 
 import {
   errorCode,

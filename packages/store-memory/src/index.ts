@@ -1,4 +1,4 @@
-import { type ArtifactStore, createStore, type StoreDriver } from "@wct/store-core";
+import { type ArtifactStore, createStore, type StoreDriver } from "@wct/store-core/backend";
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
