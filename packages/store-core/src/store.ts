@@ -111,6 +111,19 @@ export interface ArtifactStore {
    * where the backend can (`StoreDriver.listRunsHolding`), else one check per run.
    */
   scanRuns(): Promise<{ runs: string[]; deleting: string[] }>;
+  /**
+   * {@link ArtifactStore.scanRuns}, plus the JSON value of `key` of each run where the
+   * backend read it in the same pass (`StoreDriver.listRunsReading`), with its stored
+   * size in bytes: a listing of thousands of runs in one pass instead of a read per run.
+   * A run absent from `values` was not read in the pass (its key is missing, streamed,
+   * unreadable or not JSON, or the backend has no such pass): read it with `getJson`,
+   * which says why.
+   */
+  scanRunsReading(key: string): Promise<{
+    runs: string[];
+    deleting: string[];
+    values: Map<string, { value: unknown; size: number }>;
+  }>;
   /** Saves any JSON value under the key, atomically. */
   saveJson(runId: string, key: string, data: unknown): Promise<void>;
   /** The JSON value under the key (`ERR_ARTIFACT_NOT_FOUND`, `ERR_CORRUPT_ENTRY`). */
@@ -407,6 +420,27 @@ export function createStore(driver: StoreDriver, options: CreateStoreOptions = {
     return runs.sort();
   }
 
+  async function scanRuns(): Promise<{ runs: string[]; deleting: string[] }> {
+    const holding = driver.listRunsHolding;
+    if (holding !== undefined) {
+      const found = await backendCall(driver, "*", undefined, "list runs of", () =>
+        holding.call(driver, RUN_TOMBSTONE_KEY),
+      );
+      return { runs: found.runs.sort(), deleting: found.holding.sort() };
+    }
+    const runs = await listRuns();
+    const deleting: string[] = [];
+    // A few at a time: a store of thousands of runs is one read per run.
+    for (let i = 0; i < runs.length; i += SCAN_CONCURRENCY) {
+      const batch = runs.slice(i, i + SCAN_CONCURRENCY);
+      const marked = await Promise.all(batch.map((runId) => readBytes(runId, RUN_TOMBSTONE_KEY)));
+      batch.forEach((runId, j) => {
+        if (marked[j] !== undefined) deleting.push(runId);
+      });
+    }
+    return { runs, deleting };
+  }
+
   async function write(runId: string, key: string, data: unknown): Promise<Uint8Array> {
     validateRunId(runId);
     validateKey(key);
@@ -526,25 +560,23 @@ export function createStore(driver: StoreDriver, options: CreateStoreOptions = {
     async isDeleting(runId) {
       return (await readBytes(runId, RUN_TOMBSTONE_KEY)) !== undefined;
     },
-    async scanRuns() {
-      const holding = driver.listRunsHolding;
-      if (holding !== undefined) {
-        const found = await backendCall(driver, "*", undefined, "list runs of", () =>
-          holding.call(driver, RUN_TOMBSTONE_KEY),
-        );
-        return { runs: found.runs.sort(), deleting: found.holding.sort() };
+    scanRuns,
+    async scanRunsReading(key) {
+      validateKey(key);
+      const values = new Map<string, { value: unknown; size: number }>();
+      const reading = driver.listRunsReading;
+      if (reading === undefined) return { ...(await scanRuns()), values };
+      const found = await backendCall(driver, "*", undefined, "list runs of", () =>
+        reading.call(driver, RUN_TOMBSTONE_KEY, key),
+      );
+      for (const [runId, bytes] of found.values) {
+        try {
+          values.set(runId, { value: JSON.parse(decoder.decode(bytes)), size: bytes.byteLength });
+        } catch {
+          // Left to getJson, whose error says where and what to do.
+        }
       }
-      const runs = await listRuns();
-      const deleting: string[] = [];
-      // A few at a time: a store of thousands of runs is one read per run.
-      for (let i = 0; i < runs.length; i += SCAN_CONCURRENCY) {
-        const batch = runs.slice(i, i + SCAN_CONCURRENCY);
-        const marked = await Promise.all(batch.map((runId) => readBytes(runId, RUN_TOMBSTONE_KEY)));
-        batch.forEach((runId, j) => {
-          if (marked[j] !== undefined) deleting.push(runId);
-        });
-      }
-      return { runs, deleting };
+      return { runs: found.runs.sort(), deleting: found.holding.sort(), values };
     },
     async saveJson(runId, key, data) {
       await write(runId, key, data);

@@ -72,6 +72,16 @@ export function createMemoryDriver(): StoreDriver {
     async listRuns() {
       return [...new Set([...runs.keys(), ...streams.keys()])];
     },
+    async listRunsReading(marker, key) {
+      const ids = [...new Set([...runs.keys(), ...streams.keys()])];
+      const holding = ids.filter((id) => runs.get(id)?.has(marker) || streams.get(id)?.has(marker));
+      const values = new Map<string, Uint8Array>();
+      for (const id of ids) {
+        const bytes = runs.get(id)?.get(key);
+        if (bytes !== undefined) values.set(id, bytes.slice());
+      }
+      return { runs: ids, holding, values };
+    },
     async clear(runId) {
       runs.delete(runId);
       streams.delete(runId);

@@ -233,11 +233,12 @@ export async function listRunRecords(
   store: ArtifactStore,
   options: { status?: RunRecord["status"]; limit?: number } = {},
 ): Promise<RunRecord[]> {
-  // Half-deleted runs come with the listing: no tombstone check per run.
-  const { runs: ids, deleting } = await store.scanRuns();
+  // Half-deleted runs and each run's run.json come with the listing, in one pass: no
+  // tombstone check nor read per run (a run the pass could not read is read alone).
+  const { runs: ids, deleting, values } = await store.scanRunsReading(RUN_KEY);
   const marked = new Set(deleting);
   const records = await mapWithLimit(ids, READ_CONCURRENCY, (runId) =>
-    runRecord(store, runId, marked.has(runId)),
+    runRecord(store, runId, marked.has(runId), values.get(runId)),
   );
   const filtered =
     options.status === undefined ? records : records.filter((r) => r.status === options.status);
@@ -252,18 +253,29 @@ async function runRecord(
   store: ArtifactStore,
   runId: string,
   deleting: boolean,
+  scanned: { value: unknown; size: number } | undefined,
 ): Promise<RunRecord> {
   if (deleting) {
     return { run_id: runId, status: "deleting", size_bytes: await runSize(store, runId) };
   }
   try {
-    const run = await readRunMetadata(store, runId).catch((error: unknown) => {
-      // Listed, so it holds keys: without run.json it never started.
-      if (error instanceof ExecutorError && error.code === ExecutorErrorCode.RunNotFound) {
-        return undefined;
-      }
-      throw error;
-    });
+    const run =
+      scanned !== undefined
+        ? parseRecord<RunMetadata>(
+            RUN_METADATA_FIELDS,
+            scanned.value,
+            store,
+            runId,
+            RUN_KEY,
+            "metadata",
+          )
+        : await readRunMetadata(store, runId).catch((error: unknown) => {
+            // Listed, so it holds keys: without run.json it never started.
+            if (error instanceof ExecutorError && error.code === ExecutorErrorCode.RunNotFound) {
+              return undefined;
+            }
+            throw error;
+          });
     if (run === undefined) {
       return { run_id: runId, status: "never_started", size_bytes: await runSize(store, runId) };
     }
@@ -284,7 +296,7 @@ async function runRecord(
         ...base,
         counts: listing.counts,
         stale: false,
-        size_bytes: listing.stored_bytes + jsonBytes(run),
+        size_bytes: listing.stored_bytes + (scanned?.size ?? jsonBytes(run)),
       };
     }
     const state = await readRunState(store, runId);
