@@ -60,10 +60,11 @@ export interface StoreDriver {
    */
   listRunsHolding?(key: string): Promise<{ runs: string[]; holding: string[] }>;
   /**
-   * One pass over the runs for a listing: what {@link StoreDriver.listRunsHolding}
-   * returns for `marker`, plus the bytes of the plain form of `key` of each run where the
-   * pass could read them (`values`, by run id), as {@link StoreDriver.read} would return
-   * them. A run absent from `values` holds no plain `key`, or the pass could not read it
+   * One pass over the runs for a listing: their ids (as {@link StoreDriver.listRuns}),
+   * those among them holding the plain form of `marker` (`holding`: what
+   * {@link StoreDriver.read} would find), and the bytes of the plain form of `key` of
+   * each run where the pass could read them (`values`, by run id), as `read` would
+   * return them. A run absent from `values` holds no plain `key`, or the pass could not read it
    * (permissions, a link, not a regular file): the store leaves that run to `read`,
    * which says which. Optional: without it the store reads `key` run by run.
    */

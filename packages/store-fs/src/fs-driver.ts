@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { constants, type Dirent, lstatSync, readdirSync } from "node:fs";
+import { constants, type Dirent, existsSync, lstatSync, readdirSync } from "node:fs";
 import {
   type FileHandle,
   link,
@@ -403,7 +403,9 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       if (bytes !== undefined) {
         runs.push(entry.name);
         values.set(entry.name, bytes);
-        if (markerPlace !== undefined && holdsFile(dir, markerPlace)) holding.push(entry.name);
+        if (markerPlace !== undefined && holdsPlainFile(dir, markerPlace)) {
+          holding.push(entry.name);
+        }
         continue;
       }
       let names: Dirent[] | undefined;
@@ -434,7 +436,7 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     return { runs, holding, values };
   }
 
-  // Whether the run folder `dir` holds the key at `place` (of run ""), in either form.
+  // Whether the run folder `dir` holds the key at `place` (of run "") in either form.
   function holdsFile(dir: string, place: KeyPlace): boolean {
     const folder = join(dir, ...place.folderParts.slice(1));
     return (
@@ -443,18 +445,32 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     );
   }
 
-  // The key's plain bytes as `read` would give them, or undefined whenever `read` would
-  // give anything else (nothing, or an error: it is left to `read` to say which).
+  // Whether the run folder `dir` holds the plain form of the key at `place` (of run "").
+  // existsSync first: nearly every run holds no marker, and a miss then costs one call
+  // that builds no Stats object.
+  function holdsPlainFile(dir: string, place: KeyPlace): boolean {
+    const file = join(dir, ...place.folderParts.slice(1), place.fileName);
+    return existsSync(file) && lstatSync(file, { throwIfNoEntry: false })?.isFile() === true;
+  }
+
+  /**
+   * The key's plain bytes as `read` would give them, or undefined whenever `read` would
+   * give anything else (nothing, or an error: it is left to `read` to say which). The
+   * folders below the run's are checked after the read, as `read` checks them; the run
+   * folder itself was seen a real folder by the listing of `runs/` an instant before,
+   * which is the same check (`read`'s own can race a swap just as well) without a call.
+   */
   function readInPass(runId: string, key: string): Uint8Array | undefined {
     const place = placeOf(runId, key);
-    const bytes = readSmallFileSync(join(runsDir, ...place.folderParts, place.fileName));
+    const runDir = join(runsDir, runId);
+    const bytes = readSmallFileSync(join(runDir, ...place.folderParts.slice(1), place.fileName));
     if (bytes === undefined) return undefined;
-    try {
-      // After the read, as in `read`: bytes read through a link planted on the way are dropped.
-      return foldersAreReal(runId, key, place) ? bytes : undefined;
-    } catch {
-      return undefined;
+    let path = runDir;
+    for (let i = 1; i < place.folderParts.length; i++) {
+      path = join(path, place.folderParts[i] as string);
+      if (lstatSync(path, { throwIfNoEntry: false })?.isDirectory() !== true) return undefined;
     }
+    return bytes;
   }
 
   // Whether `dir` holds at least one key, at any depth (what collectKeys would find).

@@ -74,7 +74,7 @@ export function createMemoryDriver(): StoreDriver {
     },
     async listRunsReading(marker, key) {
       const ids = [...new Set([...runs.keys(), ...streams.keys()])];
-      const holding = ids.filter((id) => runs.get(id)?.has(marker) || streams.get(id)?.has(marker));
+      const holding = ids.filter((id) => runs.get(id)?.has(marker) === true);
       const values = new Map<string, Uint8Array>();
       for (const id of ids) {
         const bytes = runs.get(id)?.get(key);
