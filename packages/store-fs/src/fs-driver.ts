@@ -12,7 +12,7 @@ import {
   rm,
   unlink,
 } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, sep } from "node:path";
 import {
   type ArtifactStore,
   createStore,
@@ -393,17 +393,24 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     }
     const markerPlace = marker === undefined ? undefined : placeOf("", marker);
     const topLevel = markerPlace !== undefined && markerPlace.folderParts.length === 1;
+    // Paths below a run folder, joined once for the pass rather than once per run.
+    const readPlace = read === undefined ? undefined : placeOf("", read);
+    const readFile = readPlace && join(...readPlace.folderParts, readPlace.fileName);
+    const readFolders = (readPlace?.folderParts ?? [])
+      .slice(1)
+      .map((_, i, parts) => join(...parts.slice(0, i + 1)));
+    const markerFile = markerPlace && join(...markerPlace.folderParts, markerPlace.fileName);
     const runs: string[] = [];
     const holding: string[] = [];
     const values = new Map<string, Uint8Array>();
     for (const entry of entries) {
       if (!entry.isDirectory() || !isValid(validateRunId, entry.name)) continue;
-      const dir = join(runsDir, entry.name);
-      const bytes = read === undefined ? undefined : readInPass(entry.name, read);
+      const dir = `${runsDir}${sep}${entry.name}`;
+      const bytes = readFile === undefined ? undefined : readInPass(dir, readFile, readFolders);
       if (bytes !== undefined) {
         runs.push(entry.name);
         values.set(entry.name, bytes);
-        if (markerPlace !== undefined && holdsPlainFile(dir, markerPlace)) {
+        if (markerFile !== undefined && holdsPlainFile(`${dir}${sep}${markerFile}`)) {
           holding.push(entry.name);
         }
         continue;
@@ -445,30 +452,26 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     );
   }
 
-  // Whether the run folder `dir` holds the plain form of the key at `place` (of run "").
-  // existsSync first: nearly every run holds no marker, and a miss then costs one call
-  // that builds no Stats object.
-  function holdsPlainFile(dir: string, place: KeyPlace): boolean {
-    const file = join(dir, ...place.folderParts.slice(1), place.fileName);
+  // Whether the plain file of a key is there. existsSync first: nearly every run holds
+  // no marker, and a miss then costs one call that builds no Stats object.
+  function holdsPlainFile(file: string): boolean {
     return existsSync(file) && lstatSync(file, { throwIfNoEntry: false })?.isFile() === true;
   }
 
   /**
-   * The key's plain bytes as `read` would give them, or undefined whenever `read` would
-   * give anything else (nothing, or an error: it is left to `read` to say which). The
-   * folders below the run's are checked after the read, as `read` checks them; the run
-   * folder itself was seen a real folder by the listing of `runs/` an instant before,
-   * which is the same check (`read`'s own can race a swap just as well) without a call.
+   * The plain bytes of the key whose file is `file` below the run folder `dir`, as `read`
+   * would give them, or undefined whenever `read` would give anything else (nothing, or
+   * an error: it is left to `read` to say which). The key's `folders` below the run's
+   * are checked after the read, as `read` checks them; the run folder itself was seen a
+   * real folder by the listing of `runs/` an instant before, which is the same check
+   * (`read`'s own can race a swap just as well) without a call.
    */
-  function readInPass(runId: string, key: string): Uint8Array | undefined {
-    const place = placeOf(runId, key);
-    const runDir = join(runsDir, runId);
-    const bytes = readSmallFileSync(join(runDir, ...place.folderParts.slice(1), place.fileName));
+  function readInPass(dir: string, file: string, folders: string[]): Uint8Array | undefined {
+    const bytes = readSmallFileSync(`${dir}${sep}${file}`);
     if (bytes === undefined) return undefined;
-    let path = runDir;
-    for (let i = 1; i < place.folderParts.length; i++) {
-      path = join(path, place.folderParts[i] as string);
-      if (lstatSync(path, { throwIfNoEntry: false })?.isDirectory() !== true) return undefined;
+    for (const folder of folders) {
+      const stats = lstatSync(`${dir}${sep}${folder}`, { throwIfNoEntry: false });
+      if (stats?.isDirectory() !== true) return undefined;
     }
     return bytes;
   }
