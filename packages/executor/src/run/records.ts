@@ -237,15 +237,67 @@ export async function listRunRecords(
   // tombstone check nor read per run (a run the pass could not read is read alone).
   const { runs: ids, deleting, values } = await store.scanRunsReading(RUN_KEY);
   const marked = new Set(deleting);
-  const records = await mapWithLimit(ids, READ_CONCURRENCY, (runId) =>
-    runRecord(store, runId, marked.has(runId), values.get(runId)),
+  const records = new Array<RunRecord>(ids.length);
+  // Nearly every run is finished and listed from the run.json the pass read: no promise
+  // per run for those, only for the others.
+  const others: number[] = [];
+  ids.forEach((runId, i) => {
+    const scanned = values.get(runId);
+    const listed =
+      scanned !== undefined &&
+      !marked.has(runId) &&
+      recordProblems(scanned.value, RUN_METADATA_FIELDS).length === 0
+        ? listedRecord(runId, scanned.value as RunMetadata, scanned.size)
+        : undefined;
+    if (listed === undefined) others.push(i);
+    else records[i] = listed;
+  });
+  const read = await mapWithLimit(others, READ_CONCURRENCY, (i) =>
+    runRecord(store, ids[i] as string, marked.has(ids[i] as string), values.get(ids[i] as string)),
   );
+  others.forEach((i, j) => {
+    records[i] = read[j] as RunRecord;
+  });
   const filtered =
     options.status === undefined ? records : records.filter((r) => r.status === options.status);
   // Plain code-point order: ISO times and ids compare correctly as strings, whatever the locale.
   const descending = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
   filtered.sort((a, b) => descending(sortTime(a), sortTime(b)) || descending(a.run_id, b.run_id));
   return options.limit === undefined ? filtered : filtered.slice(0, options.limit);
+}
+
+/** What every line of a run whose metadata reads says. */
+function recordBase(runId: string, run: RunMetadata) {
+  return {
+    run_id: runId,
+    status: run.status,
+    runbook_path: run.runbook_path,
+    started_at: run.started_at,
+    completed_at: run.completed_at,
+    duration_ms: attemptsDuration(run),
+    attempts: run.attempts.length,
+  };
+}
+
+/**
+ * The line of a finished run from its run.json alone (`runBytes`: its stored size, when
+ * known), or `undefined` when run.json carries no current listing. A finished run says
+ * there what its state would: state.json is read only for runs still running, cut
+ * short, or written before run.json carried it.
+ */
+function listedRecord(
+  runId: string,
+  run: RunMetadata,
+  runBytes: number | undefined,
+): RunRecord | undefined {
+  const listing = currentListing(run);
+  if (listing === undefined) return undefined;
+  return {
+    ...recordBase(runId, run),
+    counts: listing.counts,
+    stale: false,
+    size_bytes: listing.stored_bytes + (runBytes ?? jsonBytes(run)),
+  };
 }
 
 /** One run's line of `wct runs`: its records, and its size recorded or else measured. */
@@ -279,32 +331,14 @@ async function runRecord(
     if (run === undefined) {
       return { run_id: runId, status: "never_started", size_bytes: await runSize(store, runId) };
     }
-    const base = {
-      run_id: runId,
-      status: run.status,
-      runbook_path: run.runbook_path,
-      started_at: run.started_at,
-      completed_at: run.completed_at,
-      duration_ms: attemptsDuration(run),
-      attempts: run.attempts.length,
-    };
-    // A finished run says in run.json what its state would: state.json is read only for
-    // runs still running, cut short, or written before run.json carried it.
-    const listing = currentListing(run);
-    if (listing !== undefined) {
-      return {
-        ...base,
-        counts: listing.counts,
-        stale: false,
-        size_bytes: listing.stored_bytes + (scanned?.size ?? jsonBytes(run)),
-      };
-    }
+    const listed = listedRecord(runId, run, scanned?.size);
+    if (listed !== undefined) return listed;
     const state = await readRunState(store, runId);
     if (state === undefined) {
       throw corrupt(runId, "state", new Error(`${store.describe(runId, STATE_KEY)} is missing`));
     }
     return {
-      ...base,
+      ...recordBase(runId, run),
       counts: stateCounts(state),
       stale: run.status === "running" && (await isOwnerGone(store, runId)),
       size_bytes: recordedSize(run, state) ?? (await runSize(store, runId)),
