@@ -1,5 +1,5 @@
 import type { Diagnostic } from "@wct/runbook-schema";
-import { defineErrorCodes } from "@wct/store-core";
+import { defineErrorCodes } from "@wct/store-core/errors";
 
 const executorErrors = defineErrorCodes({
   // Planning

@@ -1,4 +1,4 @@
-import { defineErrorCodes } from "@wct/store-core";
+import { defineErrorCodes } from "@wct/store-core/errors";
 
 const reportErrors = defineErrorCodes({
   /** The artifact named is not a personal-data findings artifact. */

@@ -673,6 +673,27 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         expect(await store.scanRuns()).toEqual({ runs, deleting });
       });
 
+      test("scanRunsReading agrees with scanRuns, getJson and size", async (store) => {
+        await store.saveJson(RUN_A, "_system/run", { run: "a", n: 1 });
+        await store.saveJson(RUN_B, "_system/run", { run: "b" });
+        await store.saveJson(RUN_B, RUN_TOMBSTONE_KEY, { deleting_since: "2026-01-01T00:00:00Z" });
+        await store.saveJson(RUN_C, "other", 1);
+        const scan = await store.scanRunsReading("_system/run");
+        expect({ runs: scan.runs, deleting: scan.deleting }).toEqual(await store.scanRuns());
+        // A backend may read fewer runs in the pass (or none); what it read is exact.
+        for (const [runId, read] of scan.values) {
+          expect(read.value).toEqual(await store.getJson(runId, "_system/run"));
+          expect(read.size).toBe(await store.size(runId, "_system/run"));
+        }
+        expect(scan.values.has(RUN_C)).toBe(false);
+      });
+
+      test("scanRunsReading rejects an invalid key", async (store) => {
+        await expect(store.scanRunsReading("../run")).rejects.toMatchObject({
+          code: StoreErrorCode.InvalidKey,
+        });
+      });
+
       test("deleting a run that does not exist does nothing", async (store) => {
         await store.saveJson(RUN_A, "a", 1);
         await store.deleteRun(RUN_C);

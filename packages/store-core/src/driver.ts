@@ -59,6 +59,19 @@ export interface StoreDriver {
    * the store asks {@link StoreDriver.read} once per run.
    */
   listRunsHolding?(key: string): Promise<{ runs: string[]; holding: string[] }>;
+  /**
+   * One pass over the runs for a listing: their ids (as {@link StoreDriver.listRuns}),
+   * those among them holding the plain form of `marker` (`holding`: what
+   * {@link StoreDriver.read} would find), and the bytes of the plain form of `key` of
+   * each run where the pass could read them (`values`, by run id), as `read` would
+   * return them. A run absent from `values` holds no plain `key`, or the pass could not read it
+   * (permissions, a link, not a regular file): the store leaves that run to `read`,
+   * which says which. Optional: without it the store reads `key` run by run.
+   */
+  listRunsReading?(
+    marker: string,
+    key: string,
+  ): Promise<{ runs: string[]; holding: string[]; values: Map<string, Uint8Array> }>;
   /** Removes every key of the run; other runs are untouched. */
   clear(runId: string): Promise<void>;
   /**

@@ -6,12 +6,8 @@ import { StringDecoder } from "node:string_decoder";
 import type { Codec } from "./codec.js";
 import type { ChunkSink } from "./driver.js";
 import { CORRUPT_HINT, StoreError, StoreErrorCode } from "./errors.js";
-import {
-  type ExecutionRecord,
-  executionRecordSchema,
-  type Message,
-  messageSchema,
-} from "./message.js";
+import type { ExecutionRecord, Message } from "./message.js";
+import { messageSchemas } from "./message-schemas.js";
 
 /**
  * How a streamed artifact's content materialises:
@@ -378,7 +374,10 @@ export function createArtifactWriter(
       ensureWritable();
       checkLayout(place, layout, summary ?? {});
       const execution = options?.execution;
-      if (execution !== undefined && !executionRecordSchema.safeParse(execution).success) {
+      if (
+        execution !== undefined &&
+        !(await messageSchemas()).executionRecordSchema.safeParse(execution).success
+      ) {
         throw invalidValue(place, "the execution given at commit is not an execution record");
       }
       let trailer: string;
@@ -529,7 +528,7 @@ export async function openStreamReader(
     envelope?: unknown;
     layout?: { records_field?: unknown; head?: unknown };
   };
-  const envelopeCheck = messageSchema.safeParse(header?.envelope);
+  const envelopeCheck = (await messageSchemas()).messageSchema.safeParse(header?.envelope);
   if (
     !isPlainObject(header) ||
     header.format !== STREAM_FORMAT ||
@@ -584,7 +583,7 @@ export async function openStreamReader(
       );
     }
     if (trailer.execution !== undefined) {
-      if (!executionRecordSchema.safeParse(trailer.execution).success) {
+      if (!(await messageSchemas()).executionRecordSchema.safeParse(trailer.execution).success) {
         throw corrupt(place, "the trailer's execution is not an execution record");
       }
       // In place: the key keeps its position, after `content`.

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { constants, type Dirent, lstatSync, readdirSync } from "node:fs";
+import { constants, type Dirent, existsSync, lstatSync, readdirSync } from "node:fs";
 import {
   type FileHandle,
   link,
@@ -12,7 +12,7 @@ import {
   rm,
   unlink,
 } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, sep } from "node:path";
 import {
   type ArtifactStore,
   createStore,
@@ -21,7 +21,7 @@ import {
   StoreErrorCode,
   validateKey,
   validateRunId,
-} from "@wct/store-core";
+} from "@wct/store-core/backend";
 
 import {
   errorCode,
@@ -34,7 +34,7 @@ import {
   writeSyncedFile,
 } from "./durable-file.js";
 import { type FsStoreOptions, resolveFsOptions } from "./options.js";
-import { NotRegularFileError, readRegularFile } from "./regular-file.js";
+import { NotRegularFileError, readRegularFile, readSmallFileSync } from "./regular-file.js";
 import { sweepTemporaryFiles } from "./sweep.js";
 import { syncFolder } from "./sync-folder.js";
 
@@ -373,25 +373,48 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
    * be looked into (permissions) is listed all the same: reading it then says why,
    * instead of one folder hiding every run of the store. Looked into synchronously: a
    * store of thousands of runs would otherwise pay a thread-pool round trip per run for
-   * a listing of a few names; the marker is seen in the same read of the run's folder.
+   * a listing of a few names.
+   *
+   * With `read`, the plain bytes of that key are read in the same pass (`values`): a run
+   * whose key reads as a small regular file, through real folders, evidently holds a key,
+   * so its folder is not listed at all (a listing of a folder costs more than the read).
+   * Any other run is looked into as without `read`, and left out of `values`.
    */
-  async function scanRunFolders(
+  function scanRunFolders(
     marker: string | undefined,
-  ): Promise<{ runs: string[]; holding: string[] }> {
+    read?: string,
+  ): { runs: string[]; holding: string[]; values: Map<string, Uint8Array> } {
     let entries: Dirent[];
     try {
-      entries = await readdir(runsDir, { withFileTypes: true });
+      entries = readdirSync(runsDir, { withFileTypes: true });
     } catch (error) {
-      if (isMissing(error)) return { runs: [], holding: [] };
+      if (isMissing(error)) return { runs: [], holding: [], values: new Map() };
       throw error;
     }
     const markerPlace = marker === undefined ? undefined : placeOf("", marker);
     const topLevel = markerPlace !== undefined && markerPlace.folderParts.length === 1;
+    // Paths below a run folder, joined once for the pass rather than once per run.
+    const readPlace = read === undefined ? undefined : placeOf("", read);
+    const readFile = readPlace && join(...readPlace.folderParts, readPlace.fileName);
+    const readFolders = (readPlace?.folderParts ?? [])
+      .slice(1)
+      .map((_, i, parts) => join(...parts.slice(0, i + 1)));
+    const markerFile = markerPlace && join(...markerPlace.folderParts, markerPlace.fileName);
     const runs: string[] = [];
     const holding: string[] = [];
+    const values = new Map<string, Uint8Array>();
     for (const entry of entries) {
       if (!entry.isDirectory() || !isValid(validateRunId, entry.name)) continue;
-      const dir = join(runsDir, entry.name);
+      const dir = `${runsDir}${sep}${entry.name}`;
+      const bytes = readFile === undefined ? undefined : readInPass(dir, readFile, readFolders);
+      if (bytes !== undefined) {
+        runs.push(entry.name);
+        values.set(entry.name, bytes);
+        if (markerFile !== undefined && holdsPlainFile(`${dir}${sep}${markerFile}`)) {
+          holding.push(entry.name);
+        }
+        continue;
+      }
       let names: Dirent[] | undefined;
       try {
         names = readdirSync(dir, { withFileTypes: true });
@@ -414,14 +437,43 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
             (n) =>
               n.isFile() && (n.name === markerPlace.fileName || n.name === markerPlace.streamName),
           )
-        : [markerPlace.fileName, markerPlace.streamName].some((name) =>
-            lstatSync(join(dir, ...markerPlace.folderParts.slice(1), name), {
-              throwIfNoEntry: false,
-            })?.isFile(),
-          );
+        : holdsFile(dir, markerPlace);
       if (marked) holding.push(entry.name);
     }
-    return { runs, holding };
+    return { runs, holding, values };
+  }
+
+  // Whether the run folder `dir` holds the key at `place` (of run "") in either form.
+  function holdsFile(dir: string, place: KeyPlace): boolean {
+    const folder = join(dir, ...place.folderParts.slice(1));
+    return (
+      lstatSync(join(folder, place.fileName), { throwIfNoEntry: false })?.isFile() === true ||
+      lstatSync(join(folder, place.streamName), { throwIfNoEntry: false })?.isFile() === true
+    );
+  }
+
+  // Whether the plain file of a key is there. existsSync first: nearly every run holds
+  // no marker, and a miss then costs one call that builds no Stats object.
+  function holdsPlainFile(file: string): boolean {
+    return existsSync(file) && lstatSync(file, { throwIfNoEntry: false })?.isFile() === true;
+  }
+
+  /**
+   * The plain bytes of the key whose file is `file` below the run folder `dir`, as `read`
+   * would give them, or undefined whenever `read` would give anything else (nothing, or
+   * an error: it is left to `read` to say which). The key's `folders` below the run's
+   * are checked after the read, as `read` checks them; the run folder itself was seen a
+   * real folder by the listing of `runs/` an instant before, which is the same check
+   * (`read`'s own can race a swap just as well) without a call.
+   */
+  function readInPass(dir: string, file: string, folders: string[]): Uint8Array | undefined {
+    const bytes = readSmallFileSync(`${dir}${sep}${file}`);
+    if (bytes === undefined) return undefined;
+    for (const folder of folders) {
+      const stats = lstatSync(`${dir}${sep}${folder}`, { throwIfNoEntry: false });
+      if (stats?.isDirectory() !== true) return undefined;
+    }
+    return bytes;
   }
 
   // Whether `dir` holds at least one key, at any depth (what collectKeys would find).
@@ -733,10 +785,17 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     },
 
     async listRuns() {
-      return (await scanRunFolders(undefined)).runs;
+      return scanRunFolders(undefined).runs;
     },
 
-    listRunsHolding: scanRunFolders,
+    async listRunsHolding(marker) {
+      const { runs, holding } = scanRunFolders(marker);
+      return { runs, holding };
+    },
+
+    async listRunsReading(marker, key) {
+      return scanRunFolders(marker, key);
+    },
 
     clear: removeRunFolder,
 

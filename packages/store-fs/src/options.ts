@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
-import { StoreError, StoreErrorCode } from "@wct/store-core";
+import { StoreError, StoreErrorCode } from "@wct/store-core/backend";
 
 /** Options of {@link createFsStore} and {@link createFsDriver}. */
 export interface FsStoreOptions {

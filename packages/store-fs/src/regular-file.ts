@@ -88,6 +88,31 @@ function readSmall(fd: number, size: number): Buffer | undefined {
   return length === size ? buffer : buffer.subarray(0, length);
 }
 
+/**
+ * The bytes of `path` when it is a non-empty regular file of at most 64 KiB, read with
+ * synchronous calls and no turn of the event loop; `undefined` for anything else (missing,
+ * a link, a folder, a special file, larger, unreadable). For passes over many small files
+ * (listing runs), whose callers leave every `undefined` to {@link readRegularFile} to say
+ * what is wrong: opened the same way, so nothing is followed and nothing blocks.
+ */
+export function readSmallFileSync(path: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, READ_FLAGS);
+  } catch {
+    return undefined;
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile() || stats.size > SYNC_READ_LIMIT) return undefined;
+    return readSmall(fd, stats.size);
+  } catch {
+    return undefined;
+  } finally {
+    closeQuietly(fd);
+  }
+}
+
 function closeQuietly(fd: number): void {
   try {
     closeSync(fd);

@@ -1,4 +1,4 @@
-import { type ArtifactStore, createStore, type StoreDriver } from "@wct/store-core";
+import { type ArtifactStore, createStore, type StoreDriver } from "@wct/store-core/backend";
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -71,6 +71,16 @@ export function createMemoryDriver(): StoreDriver {
     },
     async listRuns() {
       return [...new Set([...runs.keys(), ...streams.keys()])];
+    },
+    async listRunsReading(marker, key) {
+      const ids = [...new Set([...runs.keys(), ...streams.keys()])];
+      const holding = ids.filter((id) => runs.get(id)?.has(marker) === true);
+      const values = new Map<string, Uint8Array>();
+      for (const id of ids) {
+        const bytes = runs.get(id)?.get(key);
+        if (bytes !== undefined) values.set(id, bytes.slice());
+      }
+      return { runs: ids, holding, values };
     },
     async clear(runId) {
       runs.delete(runId);
