@@ -4,6 +4,7 @@ import type { SchemaRef } from "@wct/plugin-api";
 import type { ArtifactReader, ArtifactStore } from "@wct/store-core";
 // The light entry: listing runs must not load what it does not use.
 import { errorProblem, isStoreError } from "@wct/store-core/errors";
+import { z } from "zod";
 import { ExecutorError, ExecutorErrorCode } from "../errors.js";
 import { mapWithLimit } from "./concurrency.js";
 import { LOCK_KEY, PLAN_KEY, RUN_KEY, STATE_KEY } from "./layout.js";
@@ -62,70 +63,47 @@ function corrupt(runId: string, what: string, error: unknown): ExecutorError {
   );
 }
 
-/** What a field of a run record must hold. */
-type FieldKind = "string" | "array" | "string list";
+// Only what every version of wct has written is required, and unknown keys are kept
+// (loose objects), so that records of newer and older versions stay readable: see
+// "Persistence" in packages/executor/README.md.
+const runMetadataSchema = z.looseObject({
+  run_id: z.string(),
+  runbook_hash: z.string(),
+  started_at: z.string(),
+  status: z.string(),
+  attempts: z.array(z.unknown()),
+});
 
-// Only what every version of wct has written is required, and unknown keys are kept,
-// so that records of newer and older versions stay readable: see "Persistence" in
-// packages/executor/README.md. Checked by hand rather than with zod: listing runs reads
-// these records and nothing else, and importing zod costs a start of `wct runs` more CPU
-// than checking thousands of records.
-const RUN_METADATA_FIELDS: Readonly<Record<string, FieldKind>> = {
-  run_id: "string",
-  runbook_hash: "string",
-  started_at: "string",
-  status: "string",
-  attempts: "array",
-};
+const artifactIds = z.array(z.string());
 
-const RUN_STATE_FIELDS: Readonly<Record<string, FieldKind>> = {
-  completed: "string list",
-  failed: "string list",
-  skipped: "string list",
-  not_started: "string list",
-};
-
-function isRecordObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Each way `value` misses `fields`, as `<dot path>: expected <kind>`; empty when none. */
-function recordProblems(value: unknown, fields: Readonly<Record<string, FieldKind>>): string[] {
-  if (!isRecordObject(value)) return ["(the whole record): expected object"];
-  const problems: string[] = [];
-  for (const name in fields) {
-    const kind = fields[name];
-    const field = value[name];
-    if (kind === "string") {
-      if (typeof field !== "string") problems.push(`${name}: expected string`);
-    } else if (!Array.isArray(field)) {
-      problems.push(`${name}: expected array`);
-    } else if (kind === "string list") {
-      const at = field.findIndex((item) => typeof item !== "string");
-      if (at !== -1) problems.push(`${name}.${at}: expected string`);
-    }
-  }
-  return problems;
-}
+const runStateSchema = z.looseObject({
+  completed: artifactIds,
+  failed: artifactIds,
+  skipped: artifactIds,
+  not_started: artifactIds,
+});
 
 /**
- * The record `value` as `T` when it has `fields`; otherwise the `ERR_RUN_CORRUPT`
+ * The record `value` as `T` when `schema` accepts it; otherwise the `ERR_RUN_CORRUPT`
  * error naming the key and each problem at its dot path (`attempts: expected array`).
  */
 function parseRecord<T>(
-  fields: Readonly<Record<string, FieldKind>>,
+  schema: z.ZodType,
   value: unknown,
   store: ArtifactStore,
   runId: string,
   key: string,
   what: string,
 ): T {
-  const problems = recordProblems(value, fields);
-  if (problems.length === 0) return value as T;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data as T;
+  const problems = result.error.issues
+    .map((issue) => `${issue.path.map(String).join(".") || "(the whole record)"}: ${issue.message}`)
+    .join("; ");
   throw corrupt(
     runId,
     what,
-    new Error(`${store.describe(runId, key)} is not a run ${what} (${problems.join("; ")})`),
+    new Error(`${store.describe(runId, key)} is not a run ${what} (${problems})`),
   );
 }
 
@@ -144,7 +122,7 @@ export async function readRunMetadata(store: ArtifactStore, runId: string): Prom
     }
     throw corrupt(runId, "metadata", error);
   }
-  return parseRecord<RunMetadata>(RUN_METADATA_FIELDS, value, store, runId, RUN_KEY, "metadata");
+  return parseRecord<RunMetadata>(runMetadataSchema, value, store, runId, RUN_KEY, "metadata");
 }
 
 /** `state.json` of a run, or `undefined` when there is none yet. `ERR_RUN_CORRUPT` when unreadable. */
@@ -159,7 +137,7 @@ export async function readRunState(
     if (isStoreError(error, "ERR_ARTIFACT_NOT_FOUND")) return undefined;
     throw corrupt(runId, "state", error);
   }
-  const state = parseRecord<RunState>(RUN_STATE_FIELDS, value, store, runId, STATE_KEY, "state");
+  const state = parseRecord<RunState>(runStateSchema, value, store, runId, STATE_KEY, "state");
   return {
     ...state,
     digests: state.digests ?? {},
@@ -246,7 +224,7 @@ export async function listRunRecords(
     const listed =
       scanned !== undefined &&
       !marked.has(runId) &&
-      recordProblems(scanned.value, RUN_METADATA_FIELDS).length === 0
+      runMetadataSchema.safeParse(scanned.value).success
         ? listedRecord(runId, scanned.value as RunMetadata, scanned.size)
         : undefined;
     if (listed === undefined) others.push(i);
@@ -328,7 +306,7 @@ async function runRecord(
     const run =
       scanned !== undefined
         ? parseRecord<RunMetadata>(
-            RUN_METADATA_FIELDS,
+            runMetadataSchema,
             scanned.value,
             store,
             runId,
@@ -375,9 +353,13 @@ function stateCounts(state: RunState): RunListing["counts"] {
   };
 }
 
-function isCount(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
-}
+const count = z.int().nonnegative();
+
+const runListingSchema = z.object({
+  attempt: z.number(),
+  counts: z.object({ completed: count, failed: count, skipped: count, not_started: count }),
+  stored_bytes: count,
+});
 
 /**
  * The run's `listing` when it can stand in for its state: the run is finished and the
@@ -386,23 +368,10 @@ function isCount(value: unknown): value is number {
  */
 function currentListing(run: RunMetadata): RunListing | undefined {
   if (run.status === "running") return undefined;
-  const listing: unknown = run.listing;
-  if (!isRecordObject(listing) || !isRecordObject(listing.counts)) return undefined;
-  const { attempt, counts, stored_bytes } = listing;
-  const { completed, failed, skipped, not_started } = counts;
-  if (
-    typeof attempt !== "number" ||
-    !isCount(stored_bytes) ||
-    !isCount(completed) ||
-    !isCount(failed) ||
-    !isCount(skipped) ||
-    !isCount(not_started)
-  ) {
-    return undefined;
-  }
+  const parsed = runListingSchema.safeParse(run.listing);
+  if (!parsed.success) return undefined;
   const lastEnded = run.attempts.at(-1)?.ended_at != null;
-  if (attempt !== run.attempts.length || !lastEnded) return undefined;
-  return { attempt, counts: { completed, failed, skipped, not_started }, stored_bytes };
+  return parsed.data.attempt === run.attempts.length && lastEnded ? parsed.data : undefined;
 }
 
 /**
