@@ -6,6 +6,7 @@ import { StringDecoder } from "node:string_decoder";
 import type { Codec } from "./codec.js";
 import type { ChunkSink } from "./driver.js";
 import { CORRUPT_HINT, StoreError, StoreErrorCode } from "./errors.js";
+import { frameElsewhere } from "./framing-thread.js";
 import {
   type ExecutionRecord,
   executionRecordSchema,
@@ -356,6 +357,20 @@ export function createArtifactWriter(
     },
     async write(record) {
       ensureWritable();
+      const framed = frameElsewhere(record);
+      if (framed !== undefined) {
+        records++;
+        await enqueue(async () => {
+          // Should the framing thread fail, the record is framed here after all.
+          const bytes = await framed.catch(() =>
+            Buffer.from(`${recordJson(place, record)}\n`, "utf8"),
+          );
+          sourceBytes += bytes.length - 1;
+          await flush();
+          await send(bytes);
+        });
+        return;
+      }
       const line = recordJson(place, record);
       records++;
       if (line.length >= BATCH_BYTES) {
