@@ -174,7 +174,11 @@ function strictReplacer(_key: string, value: unknown): unknown {
 function recordJson(place: StreamPlace, record: unknown): string {
   let text: string | undefined;
   try {
-    text = JSON.stringify(record, strictReplacer);
+    // A replacer takes JSON.stringify off its fast path (about three times slower on a
+    // database row). Without one, a non-finite number comes out as `null`, and so does
+    // nothing else that is not one already: only text holding `null` is checked again.
+    text = JSON.stringify(record);
+    if (text?.includes("null")) text = JSON.stringify(record, strictReplacer);
   } catch (cause) {
     throw invalidValue(place, `a record is not JSON (${(cause as Error).message})`, cause);
   }

@@ -40,8 +40,22 @@ export class LiveFeed {
   private wakeProducer: (() => void) | undefined;
   private readonly closing = settledLater<Record<string, unknown>>();
 
-  /** Queues a record; resolves once the queue has room (the backpressure). */
-  async push(record: unknown): Promise<void> {
+  /**
+   * Queues a record. `undefined` when it is queued at once; else a promise that
+   * resolves once the queue had room (the backpressure). A million rows should not
+   * cost a million promises when the consumer keeps up.
+   */
+  push(record: unknown): Promise<void> | undefined {
+    if (this.detached || this.ended) return undefined;
+    if (this.queue.length < LIVE_QUEUE_RECORDS) {
+      this.queue.push(record);
+      this.wake("consumer");
+      return undefined;
+    }
+    return this.pushLater(record);
+  }
+
+  private async pushLater(record: unknown): Promise<void> {
     while (!this.detached && !this.ended && this.queue.length >= LIVE_QUEUE_RECORDS) {
       await new Promise<void>((resolve) => {
         this.wakeProducer = resolve;
@@ -214,7 +228,10 @@ export class Pipelines {
       let ended = false;
       try {
         for await (const record of content.records) {
-          for (const feed of feeds) await feed.push(record);
+          for (const feed of feeds) {
+            const room = feed.push(record);
+            if (room !== undefined) await room;
+          }
           yield record;
         }
         ended = true;

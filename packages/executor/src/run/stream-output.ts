@@ -94,15 +94,31 @@ export async function writeStreamedOutput(options: {
   );
   const iterator = content.records[Symbol.asyncIterator]();
   let finished = false;
+  // One abort listener for the whole stream rather than one per record: a database
+  // streams a million of them, and adding and removing a listener costs more than a
+  // row. (Racing each record with one shared promise would pile up its reactions.)
+  let rejectPending: ((reason: unknown) => void) | undefined;
+  const onAbort = () => rejectPending?.(signal.reason);
+  signal.addEventListener("abort", onAbort, { once: true });
+  const nextRecord = () =>
+    new Promise<IteratorResult<unknown>>((resolve, reject) => {
+      rejectPending = reject;
+      iterator.next().then(resolve, reject);
+    });
   try {
     for (;;) {
+      signal.throwIfAborted();
       // Raced with the signal: a component that ignores it cannot hold the run.
-      const next = await abortable(iterator.next(), signal);
+      const next = await nextRecord();
       if (next.done) {
         finished = true;
         break;
       }
-      await store(options.envelope.id, () => writer.write(next.value));
+      try {
+        await writer.write(next.value);
+      } catch (error) {
+        await store(options.envelope.id, () => Promise.reject(error));
+      }
       progress?.count(writer.records, writer.sourceBytes);
     }
     const summary = await abortable(Promise.resolve(content.summary()), signal);
@@ -122,5 +138,7 @@ export async function writeStreamedOutput(options: {
         .catch(() => {});
     }
     throw error;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
   }
 }
