@@ -55,6 +55,13 @@ function escaped(src) {
   }
   out[at++] = 0x22;
 }
+// The inputs go back with the answer: left here, they would be this thread's garbage,
+// which its own collector frees only now and then, and the main thread reuses them.
+function answer(message, pieces, transfer) {
+  const inputs = pieces.filter((piece) => typeof piece !== "string");
+  message.inputs = inputs;
+  parentPort.postMessage(message, transfer.concat(inputs.map((piece) => piece.buffer)));
+}
 parentPort.on("message", ({ id, pieces }) => {
   try {
     at = 0;
@@ -73,9 +80,9 @@ parentPort.on("message", ({ id, pieces }) => {
     out.copy(bytes, 0, 0, at);
     // A buffer grown for one huge record is not kept for the next.
     if (out.length > 1 << 24) out = Buffer.allocUnsafeSlow(1 << 20);
-    parentPort.postMessage({ id, bytes }, [bytes.buffer]);
+    answer({ id, bytes }, pieces, [bytes.buffer]);
   } catch (error) {
-    parentPort.postMessage({ id, error: String((error && error.message) || error) });
+    answer({ id, error: String((error && error.message) || error) }, pieces, []);
   }
 });
 `;
@@ -164,17 +171,39 @@ export function planFraming(record: unknown): FramingPlan | undefined {
     .filter((piece) => piece !== "")
     .map((piece) => {
       if (typeof piece === "string") return piece;
-      const encoded = Buffer.from(large[piece] as string, "utf8");
-      // Transferred, the bytes must own their memory: a large Buffer.from does, a
-      // pooled one would not.
-      const owned =
-        encoded.byteOffset === 0 && encoded.buffer.byteLength === encoded.length
-          ? encoded
-          : Buffer.from(Uint8Array.prototype.slice.call(encoded));
-      transfer.push(owned.buffer as ArrayBuffer);
-      return owned;
+      const string = large[piece] as string;
+      const length = Buffer.byteLength(string, "utf8");
+      const buffer = takeBuffer(length);
+      buffer.write(string, 0, length, "utf8");
+      transfer.push(buffer.buffer as ArrayBuffer);
+      return new Uint8Array(buffer.buffer, 0, length);
     });
   return { pieces: planned, transfer };
+}
+
+// Buffers large strings are encoded into, each one whole ArrayBuffer (transferable),
+// back from the framing thread once it escaped them.
+const spareBuffers: Buffer[] = [];
+const MAX_SPARE_BUFFERS = 4;
+const MAX_SPARE_BYTES = 16 * 1024 * 1024;
+const MIN_BUFFER_BYTES = 256 * 1024;
+
+function takeBuffer(length: number): Buffer {
+  for (let i = 0; i < spareBuffers.length; i++) {
+    if ((spareBuffers[i] as Buffer).length >= length) {
+      return spareBuffers.splice(i, 1)[0] as Buffer;
+    }
+  }
+  return Buffer.allocUnsafeSlow(Math.max(length, MIN_BUFFER_BYTES));
+}
+
+function giveBack(inputs: readonly Uint8Array[] | undefined): void {
+  for (const input of inputs ?? []) {
+    const { buffer } = input;
+    if (spareBuffers.length < MAX_SPARE_BUFFERS && buffer.byteLength <= MAX_SPARE_BYTES) {
+      spareBuffers.push(Buffer.from(buffer as ArrayBuffer));
+    }
+  }
 }
 
 /** Characters in the strings of `record` long enough to travel as bytes (-1: too many values). */
@@ -192,6 +221,14 @@ function largeStringChars(record: unknown): number {
   };
   walk(record);
   return nodes > MAX_WALK_NODES ? -1 : chars;
+}
+
+interface Answer {
+  id: number;
+  bytes?: Uint8Array;
+  error?: string;
+  /** The encoded large strings, given back for reuse. */
+  inputs?: Uint8Array[];
 }
 
 interface Pending {
@@ -238,9 +275,7 @@ class FramingThread {
     try {
       const worker = new Worker(WORKER_SOURCE, { eval: true });
       worker.unref();
-      worker.on("message", (answer: { id: number; bytes?: Uint8Array; error?: string }) =>
-        this.answered(answer),
-      );
+      worker.on("message", (answer: Answer) => this.answered(answer));
       worker.on("error", (error) => this.fail(error));
       worker.on("exit", (code) => this.fail(new Error(`the framing thread exited (${code})`)));
       this.worker = worker;
@@ -251,7 +286,8 @@ class FramingThread {
     }
   }
 
-  private answered(answer: { id: number; bytes?: Uint8Array; error?: string }): void {
+  private answered(answer: Answer): void {
+    giveBack(answer.inputs);
     const waiting = this.pending.get(answer.id);
     this.pending.delete(answer.id);
     if (this.pending.size === 0) this.worker?.unref();

@@ -94,25 +94,14 @@ export async function writeStreamedOutput(options: {
   );
   const iterator = content.records[Symbol.asyncIterator]();
   let finished = false;
-  // One abort listener for the whole stream rather than one per record: a database
-  // streams a million of them, and adding and removing a listener costs more than a
-  // row. (Racing each record with one shared promise would pile up its reactions.)
-  let rejectPending: ((reason: unknown) => void) | undefined;
-  const onAbort = () => rejectPending?.(signal.reason);
-  signal.addEventListener("abort", onAbort, { once: true });
-  const nextRecord = () =>
-    new Promise<IteratorResult<unknown>>((resolve, reject) => {
-      rejectPending = reject;
-      iterator.next().then(resolve, reject);
-    });
-  try {
+  const copyRecords = async () => {
     for (;;) {
+      // Also stops a copy left behind by an abort (below) once its record comes.
       signal.throwIfAborted();
-      // Raced with the signal: a component that ignores it cannot hold the run.
-      const next = await nextRecord();
+      const next = await iterator.next();
       if (next.done) {
         finished = true;
-        break;
+        return;
       }
       try {
         await writer.write(next.value);
@@ -121,6 +110,14 @@ export async function writeStreamedOutput(options: {
       }
       progress?.count(writer.records, writer.sourceBytes);
     }
+  };
+  try {
+    // The whole copy is raced with the signal once, not each record: a component that
+    // ignores its signal cannot hold the run, and a database's million rows do not pay
+    // a million races (nor an abort listener added and removed for each).
+    const copying = copyRecords();
+    copying.catch(() => {});
+    await abortable(copying, signal);
     const summary = await abortable(Promise.resolve(content.summary()), signal);
     signal.throwIfAborted();
     const execution = options.finalExecution?.();
@@ -138,7 +135,5 @@ export async function writeStreamedOutput(options: {
         .catch(() => {});
     }
     throw error;
-  } finally {
-    signal.removeEventListener("abort", onAbort);
   }
 }
