@@ -275,12 +275,12 @@ export class Pipelines {
               ended = true;
               return result;
             }
-            let waits: Promise<void>[] | undefined;
+            const waits: Promise<void>[] = [];
             for (const feed of feeds) {
               const room = feed.push(result.value);
-              if (room !== undefined) (waits ??= []).push(room);
+              if (room !== undefined) waits.push(room);
             }
-            return waits === undefined ? result : Promise.all(waits).then(() => result);
+            return waits.length === 0 ? result : Promise.all(waits).then(() => result);
           },
           (error: unknown) => {
             ended = true;
