@@ -79,7 +79,7 @@ parentPort.on("message", ({ id, pieces }) => {
     const bytes = Buffer.allocUnsafeSlow(at);
     out.copy(bytes, 0, 0, at);
     // A buffer grown for one huge record is not kept for the next.
-    if (out.length > 1 << 24) out = Buffer.allocUnsafeSlow(1 << 20);
+    if (out.length > 1 << 22) out = Buffer.allocUnsafeSlow(1 << 20);
     answer({ id, bytes }, pieces, [bytes.buffer]);
   } catch (error) {
     answer({ id, error: String((error && error.message) || error) }, pieces, []);
@@ -185,7 +185,7 @@ export function planFraming(record: unknown): FramingPlan | undefined {
 // back from the framing thread once it escaped them.
 const spareBuffers: Buffer[] = [];
 const MAX_SPARE_BUFFERS = 4;
-const MAX_SPARE_BYTES = 16 * 1024 * 1024;
+const MAX_SPARE_BYTES = 4 * 1024 * 1024;
 const MIN_BUFFER_BYTES = 256 * 1024;
 
 function takeBuffer(length: number): Buffer {

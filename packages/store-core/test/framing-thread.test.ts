@@ -32,6 +32,11 @@ describe("framing thread", () => {
     expect(await framed(record)).toBe(`${JSON.stringify(record)}\n`);
   });
 
+  it("frames a record larger than the buffers it keeps for reuse", async () => {
+    const record = { path: "big.log", text: "line \"quoted\"\t\\ é\n".repeat(300_000) };
+    expect(await framed(record)).toBe(`${JSON.stringify(record)}\n`);
+  });
+
   it("leaves small records to be framed in place", () => {
     expect(planFraming({ table: "t", rowid: 1, values: { name: "Ann" } })).toBeUndefined();
   });
