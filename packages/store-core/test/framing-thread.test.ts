@@ -33,7 +33,7 @@ describe("framing thread", () => {
   });
 
   it("frames a record larger than the buffers it keeps for reuse", async () => {
-    const record = { path: "big.log", text: "line \"quoted\"\t\\ é\n".repeat(300_000) };
+    const record = { path: "big.log", text: 'line "quoted"\t\\ é\n'.repeat(300_000) };
     expect(await framed(record)).toBe(`${JSON.stringify(record)}\n`);
   });
 
