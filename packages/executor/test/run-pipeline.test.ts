@@ -301,9 +301,11 @@ function droppingStore(onCommit: () => void): ArtifactStore {
 describe("LiveFeed", () => {
   it("makes the producer wait once the queue is full, until the consumer reads", async () => {
     const feed = new LiveFeed();
-    for (let i = 0; i < LIVE_QUEUE_RECORDS; i++) await feed.push(i);
+    for (let i = 0; i < LIVE_QUEUE_RECORDS; i++) expect(feed.push(i)).toBeUndefined();
     let pushed = false;
-    const blocked = feed.push("one more").then(() => {
+    const blocked = feed.push("one more");
+    expect(blocked).toBeDefined();
+    const waited = blocked?.then(() => {
       pushed = true;
     });
     await new Promise((resolve) => setImmediate(resolve));
@@ -311,7 +313,7 @@ describe("LiveFeed", () => {
     const content = streamContent({ recordsField: "rows", records: [], summary: () => ({}) });
     const records = feed.input("in", DATA, "test", content).records()[Symbol.asyncIterator]();
     expect((await records.next()).value).toBe(0);
-    await blocked;
+    await waited;
     expect(pushed).toBe(true);
     expect(feed.queued).toBe(LIVE_QUEUE_RECORDS);
   });

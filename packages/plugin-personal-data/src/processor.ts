@@ -370,37 +370,65 @@ async function* scanRows(
   dbPath: string,
   counts: TableCounts & { tables: number },
 ): AsyncGenerator<void, void, undefined> {
-  const columnsOf = new Map<string, string[]>();
-  let started = 0;
-  // Starts every listed table up to `name` (all of them without one), so field names
-  // keep the tables' order.
-  const start = (name: string | undefined): void => {
-    while (started < tables.length) {
-      const table = tables[started]!;
-      started++;
-      columnsOf.set(table.name, scanColumns(ctx, table, dbPath, counts));
-      if (table.name === name) return;
-    }
-  };
-  const listed = new Set(tables.map((t) => t.name));
-  const unlisted = new Set<string>();
+  const scanner = new RowScanner(ctx, tables, dbPath, counts);
   for await (const row of rows) {
-    if (!isObject(row) || typeof row.table !== "string") continue;
-    const name = row.table;
-    let columns = columnsOf.get(name);
-    if (columns === undefined && !unlisted.has(name)) {
-      if (listed.has(name)) start(name);
-      // A row of a table the head does not list: scanned, without field names.
-      else unlisted.add(name);
-      columns = columnsOf.get(name);
-    }
     ctx.signal.throwIfAborted();
     if (yieldDue(ctx)) await checkpoint(ctx);
-    scanRow(ctx, name, columns ?? [], row, dbPath, counts, ctx.prefixes);
-    yield;
+    if (scanner.scan(row)) yield;
   }
-  start(undefined);
-  counts.tables = columnsOf.size + unlisted.size;
+  scanner.finish();
+}
+
+/**
+ * {@link scanRows} one row at a time, synchronously: the streamed path calls it from its
+ * own loop over the records rather than through one more async generator per row.
+ */
+class RowScanner {
+  private readonly columnsOf = new Map<string, string[]>();
+  private started = 0;
+  private readonly listed: Set<string>;
+  private readonly unlisted = new Set<string>();
+
+  constructor(
+    private readonly ctx: ScanContext,
+    private readonly tables: readonly TableHead[],
+    private readonly dbPath: string,
+    private readonly counts: TableCounts & { tables: number },
+  ) {
+    this.listed = new Set(tables.map((t) => t.name));
+  }
+
+  /** Scans one row; `false` when it is not a row (skipped). */
+  scan(row: unknown): boolean {
+    if (!isObject(row) || typeof row.table !== "string") return false;
+    const name = row.table;
+    let columns = this.columnsOf.get(name);
+    if (columns === undefined && !this.unlisted.has(name)) {
+      if (this.listed.has(name)) this.start(name);
+      // A row of a table the head does not list: scanned, without field names.
+      else this.unlisted.add(name);
+      columns = this.columnsOf.get(name);
+    }
+    scanRow(this.ctx, name, columns ?? [], row, this.dbPath, this.counts, this.ctx.prefixes);
+    return true;
+  }
+
+  /** After the last row: the field names of tables without rows; `counts.tables` set. */
+  finish(): void {
+    this.start(undefined);
+    this.counts.tables = this.columnsOf.size + this.unlisted.size;
+  }
+
+  // Starts every listed table up to `name` (all of them without one), so field names
+  // keep the tables' order.
+  private start(name: string | undefined): void {
+    while (this.started < this.tables.length) {
+      const table = this.tables[this.started]!;
+      this.started++;
+      this.columnsOf.set(table.name, scanColumns(this.ctx, table, this.dbPath, this.counts));
+      if (table.name === name) return;
+    }
+  }
 }
 
 const isTable = (t: unknown): t is Table => isObject(t) && typeof t.name === "string";
@@ -661,12 +689,12 @@ export function streamPersonalData(
               if (window.length < 4 * workers && windowBytes < WINDOW_BYTES) continue;
               await settleOldest();
             }
-            yield* drain(ctx);
+            if (ctx.sink.findings.length > 0) yield* drain(ctx);
             progress?.({ items, bytes: bytesDone, unit: "files" });
           }
           while (window.length > 0) {
             await settleOldest();
-            yield* drain(ctx);
+            if (ctx.sink.findings.length > 0) yield* drain(ctx);
             progress?.({ items, bytes: bytesDone, unit: "files" });
           }
           coverage.push(fileCoverage(input, (await input.summary()).coverage, files, bytes));
@@ -677,13 +705,18 @@ export function streamPersonalData(
           const dbPath = dbPathOf(fields.database);
           const tables = tableHeadsOf(fields.tables);
           const before = bytesDone;
-          for await (const _ of scanRows(ctx, tables, input.records("rows"), dbPath, counts)) {
+          const scanner = new RowScanner(ctx, tables, dbPath, counts);
+          for await (const row of input.records("rows")) {
+            signal.throwIfAborted();
+            if (yieldDue(ctx)) await checkpoint(ctx);
+            if (!scanner.scan(row)) continue;
             items++;
             bytesDone = before + counts.bytes;
-            yield* drain(ctx);
+            if (ctx.sink.findings.length > 0) yield* drain(ctx);
             progress?.({ items, bytes: bytesDone, unit: "rows" });
           }
-          yield* drain(ctx);
+          scanner.finish();
+          if (ctx.sink.findings.length > 0) yield* drain(ctx);
           const closing = await input.summary();
           coverage.push(databaseCoverage(input, closing.coverage, counts.tables, counts));
         } else if (field === "tables") {
@@ -695,7 +728,7 @@ export function streamPersonalData(
             await scanTable(ctx, table, dbPath, counts);
             tables++;
             items++;
-            yield* drain(ctx);
+            if (ctx.sink.findings.length > 0) yield* drain(ctx);
             progress?.({ items, bytes: counts.bytes, unit: "tables" });
           }
           coverage.push(databaseCoverage(input, (await input.summary()).coverage, tables, counts));
@@ -714,6 +747,8 @@ export function streamPersonalData(
   });
 }
 
+// Callers check for findings first: `yield*` of even an empty generator costs an async
+// generator a promise, once per row of a database.
 function* drain(ctx: ScanContext): Generator<Finding, void, undefined> {
   const found = ctx.sink.findings;
   if (found.length === 0) return;

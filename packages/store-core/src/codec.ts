@@ -43,10 +43,15 @@ const OUTPUT_CHUNK = 512 * 1024;
  * runs on one thread at a time; independent blocks keep several cores busy, so
  * compression keeps up with the producer. The output is still one valid `.gz` stream
  * (gzip allows concatenated members; `zcat` and node's gunzip read them all).
+ *
+ * Input is copied into a few block buffers that are reused once their member is out:
+ * a fresh buffer per block would cost the main thread page faults and garbage for
+ * every MiB stored.
  */
 class BlockGzip extends Transform {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private readonly spare: Buffer[] = [];
+  private block: Buffer | undefined;
+  private filled = 0;
   private readonly inflight: Promise<Buffer>[] = [];
   private blocks = 0;
 
@@ -59,30 +64,56 @@ class BlockGzip extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    if (this.pendingBytes < this.blockBytes) {
+    const room = this.blockBytes - this.filled;
+    if (chunk.length < room) {
+      this.currentBlock().set(chunk, this.filled);
+      this.filled += chunk.length;
       done();
       return;
     }
-    this.startBlock();
-    this.emitUntil(this.parallel - 1).then(() => done(), done);
+    this.fillBlocks(chunk).then(() => done(), done);
   }
 
   override _flush(done: TransformCallback): void {
     // An empty input still gives one (empty) member, so the output is valid gzip.
-    if (this.pendingBytes > 0 || this.blocks === 0) this.startBlock();
+    if (this.filled > 0 || this.blocks === 0) this.startBlock();
     this.emitUntil(0).then(() => done(), done);
   }
 
+  private currentBlock(): Buffer {
+    this.block ??= this.spare.pop() ?? Buffer.allocUnsafeSlow(this.blockBytes);
+    return this.block;
+  }
+
+  private async fillBlocks(chunk: Buffer): Promise<void> {
+    let from = 0;
+    while (from < chunk.length) {
+      const take = Math.min(this.blockBytes - this.filled, chunk.length - from);
+      this.currentBlock().set(chunk.subarray(from, from + take), this.filled);
+      this.filled += take;
+      from += take;
+      if (this.filled === this.blockBytes) {
+        this.startBlock();
+        await this.emitUntil(this.parallel - 1);
+      }
+    }
+  }
+
   private startBlock(): void {
-    const block = Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
-    this.pendingBytes = 0;
+    const buffer = this.currentBlock();
+    const block = buffer.subarray(0, this.filled);
+    this.block = undefined;
+    this.filled = 0;
     this.blocks++;
     // An output buffer as large as the block: the whole member in one pass on the
     // threadpool, instead of a main-thread callback per 16 KiB of output.
-    const compressed = gzipBlock(block, { level: this.level, chunkSize: OUTPUT_CHUNK });
+    const compressed = gzipBlock(block, { level: this.level, chunkSize: OUTPUT_CHUNK }).then(
+      (member) => {
+        // The threadpool read the block in place: only now may it be refilled.
+        this.spare.push(buffer);
+        return member;
+      },
+    );
     // Awaited in order later; a failure of a later block must not be unhandled meanwhile.
     compressed.catch(() => {});
     this.inflight.push(compressed);

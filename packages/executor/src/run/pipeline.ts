@@ -40,8 +40,22 @@ export class LiveFeed {
   private wakeProducer: (() => void) | undefined;
   private readonly closing = settledLater<Record<string, unknown>>();
 
-  /** Queues a record; resolves once the queue has room (the backpressure). */
-  async push(record: unknown): Promise<void> {
+  /**
+   * Queues a record. `undefined` when it is queued at once; else a promise that
+   * resolves once the queue had room (the backpressure). A million rows should not
+   * cost a million promises when the consumer keeps up.
+   */
+  push(record: unknown): Promise<void> | undefined {
+    if (this.detached || this.ended) return undefined;
+    if (this.queue.length < LIVE_QUEUE_RECORDS) {
+      this.queue.push(record);
+      this.wake("consumer");
+      return undefined;
+    }
+    return this.pushLater(record);
+  }
+
+  private async pushLater(record: unknown): Promise<void> {
     while (!this.detached && !this.ended && this.queue.length >= LIVE_QUEUE_RECORDS) {
       await new Promise<void>((resolve) => {
         this.wakeProducer = resolve;
@@ -89,31 +103,70 @@ export class LiveFeed {
     wake?.();
   }
 
-  private async *read(): AsyncGenerator<unknown, void, undefined> {
-    if (this.reading || this.detached) {
-      throw new ExecutorError(
-        ExecutorErrorCode.ComponentFailed,
-        "a live input's records can be read once, and not after its summary",
-      );
-    }
-    this.reading = true;
-    try {
-      for (;;) {
-        if (this.queue.length > 0) {
-          const record = this.queue.shift();
-          this.wake("producer");
-          yield record;
-          continue;
-        }
-        if (this.failure) throw this.failure.error;
-        if (this.ended) return;
-        await new Promise<void>((resolve) => {
-          this.wakeConsumer = resolve;
-        });
-      }
-    } finally {
-      // Stopped early or finished: nothing more is read from this feed.
+  /**
+   * The consumer's iterator. Written by hand rather than as an async generator: a
+   * queued record is handed over in one already-settled promise, where a generator
+   * costs several per record (a database's million rows pass here).
+   */
+  private read(): AsyncIterableIterator<unknown> {
+    let started = false;
+    let finished = false;
+    const done = (): IteratorResult<unknown> => ({ done: true, value: undefined });
+    // Stopped early or finished: nothing more is read from this feed.
+    const finish = () => {
+      finished = true;
       this.detach();
+    };
+    const iterator: AsyncIterableIterator<unknown> = {
+      next: () => {
+        if (finished) return Promise.resolve(done());
+        if (!started) {
+          started = true;
+          if (this.reading || this.detached) {
+            finished = true;
+            return Promise.reject(
+              new ExecutorError(
+                ExecutorErrorCode.ComponentFailed,
+                "a live input's records can be read once, and not after its summary",
+              ),
+            );
+          }
+          this.reading = true;
+        }
+        if (this.queue.length > 0) {
+          const value = this.queue.shift();
+          this.wake("producer");
+          return Promise.resolve({ done: false, value });
+        }
+        return this.waitForRecord(finish);
+      },
+      return: () => {
+        if (!finished) finish();
+        return Promise.resolve(done());
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  private async waitForRecord(finish: () => void): Promise<IteratorResult<unknown>> {
+    for (;;) {
+      if (this.queue.length > 0) {
+        const value = this.queue.shift();
+        this.wake("producer");
+        return { done: false, value };
+      }
+      if (this.failure) {
+        finish();
+        throw this.failure.error;
+      }
+      if (this.ended) {
+        finish();
+        return { done: true, value: undefined };
+      }
+      await new Promise<void>((resolve) => {
+        this.wakeConsumer = resolve;
+      });
     }
   }
 
@@ -210,25 +263,45 @@ export class Pipelines {
     const failAll = (error: unknown) => {
       for (const feed of feeds) feed.fail(error);
     };
-    async function* records(): AsyncGenerator<unknown, void, undefined> {
-      let ended = false;
-      try {
-        for await (const record of content.records) {
-          for (const feed of feeds) await feed.push(record);
-          yield record;
+    // By hand rather than an async generator, for the same reason as LiveFeed.read():
+    // a record that every feed takes at once costs no promise of its own.
+    const source = content.records[Symbol.asyncIterator]();
+    let ended = false;
+    const records: AsyncIterableIterator<unknown> = {
+      next: () =>
+        source.next().then(
+          (result) => {
+            if (result.done) {
+              ended = true;
+              return result;
+            }
+            const waits: Promise<void>[] = [];
+            for (const feed of feeds) {
+              const room = feed.push(result.value);
+              if (room !== undefined) waits.push(room);
+            }
+            return waits.length === 0 ? result : Promise.all(waits).then(() => result);
+          },
+          (error: unknown) => {
+            ended = true;
+            failAll(error);
+            throw error;
+          },
+        ),
+      return: async () => {
+        if (!ended) {
+          ended = true;
+          failAll(aborted(inputId));
         }
-        ended = true;
-      } catch (error) {
-        failAll(error);
-        throw error;
-      } finally {
-        if (!ended) failAll(aborted(inputId));
-      }
-    }
+        await source.return?.();
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]: () => records,
+    };
     return streamContent({
       recordsField: content.recordsField,
       head: content.head,
-      records: records(),
+      records,
       summary: async () => {
         try {
           const summary = await content.summary();

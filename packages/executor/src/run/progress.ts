@@ -21,53 +21,58 @@ export function createProgressTracker(
   intervalMs = PROGRESS_INTERVAL_MS,
 ): ProgressTracker {
   let last = Number.NEGATIVE_INFINITY;
-  let pending: RunEvent | undefined;
   let fromComponent = false;
-  const offer = (event: RunEvent) => {
-    const at = clock();
-    if (at - last >= intervalMs) {
-      last = at;
-      pending = undefined;
-      emit(event);
-    } else {
-      pending = event;
-    }
-  };
+  // What the throttle holds back, as plain fields turned into an event only when it is
+  // sent: a database reports a million rows, and an event per row is as many objects.
+  let held = false;
+  let items = 0;
+  let itemsTotal: number | null = null;
+  let bytes: number | null = null;
+  let bytesTotal: number | null = null;
+  let unit = "records";
   const count = (n: unknown) => (typeof n === "number" && Number.isFinite(n) && n >= 0 ? n : null);
+  const send = (at: number) => {
+    if (!held) return;
+    held = false;
+    last = at;
+    emit({
+      type: "artifact_progress",
+      id,
+      items,
+      items_total: itemsTotal,
+      bytes,
+      bytes_total: bytesTotal,
+      unit,
+    });
+  };
+  const offer = () => {
+    held = true;
+    const at = clock();
+    if (at - last >= intervalMs) send(at);
+  };
   return {
     report(report) {
-      const items = count(report?.items);
-      if (items === null) return;
+      const reported = count(report?.items);
+      if (reported === null) return;
       fromComponent = true;
-      offer({
-        type: "artifact_progress",
-        id,
-        items,
-        items_total: count(report.itemsTotal),
-        bytes: count(report.bytes),
-        bytes_total: count(report.bytesTotal),
-        unit: typeof report.unit === "string" && report.unit ? report.unit : "records",
-      });
+      items = reported;
+      itemsTotal = count(report.itemsTotal);
+      bytes = count(report.bytes);
+      bytesTotal = count(report.bytesTotal);
+      unit = typeof report.unit === "string" && report.unit ? report.unit : "records";
+      offer();
     },
-    count(records, bytes) {
+    count(records, storedBytes) {
       if (fromComponent) return;
-      offer({
-        type: "artifact_progress",
-        id,
-        items: records,
-        items_total: null,
-        bytes,
-        bytes_total: null,
-        unit: "records",
-      });
+      items = records;
+      itemsTotal = null;
+      bytes = storedBytes;
+      bytesTotal = null;
+      unit = "records";
+      offer();
     },
     flush() {
-      if (pending) {
-        const event = pending;
-        pending = undefined;
-        last = clock();
-        emit(event);
-      }
+      send(clock());
     },
   };
 }

@@ -94,17 +94,30 @@ export async function writeStreamedOutput(options: {
   );
   const iterator = content.records[Symbol.asyncIterator]();
   let finished = false;
-  try {
+  const copyRecords = async () => {
     for (;;) {
-      // Raced with the signal: a component that ignores it cannot hold the run.
-      const next = await abortable(iterator.next(), signal);
+      // Also stops a copy left behind by an abort (below) once its record comes.
+      signal.throwIfAborted();
+      const next = await iterator.next();
       if (next.done) {
         finished = true;
-        break;
+        return;
       }
-      await store(options.envelope.id, () => writer.write(next.value));
+      try {
+        await writer.write(next.value);
+      } catch (error) {
+        await store(options.envelope.id, () => Promise.reject(error));
+      }
       progress?.count(writer.records, writer.sourceBytes);
     }
+  };
+  try {
+    // The whole copy is raced with the signal once, not each record: a component that
+    // ignores its signal cannot hold the run, and a database's million rows do not pay
+    // a million races (nor an abort listener added and removed for each).
+    const copying = copyRecords();
+    copying.catch(() => {});
+    await abortable(copying, signal);
     const summary = await abortable(Promise.resolve(content.summary()), signal);
     signal.throwIfAborted();
     const execution = options.finalExecution?.();
