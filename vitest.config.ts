@@ -56,6 +56,7 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["packages/*/test/**/*.e2e.test.ts", "apps/*/test/**/*.e2e.test.ts"],
+          isolate: false,
           globalSetup: ["./scripts/vitest-build.ts"],
           testTimeout: 120_000,
           hookTimeout: 180_000,
