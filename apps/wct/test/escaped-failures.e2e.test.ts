@@ -1,13 +1,13 @@
 // Failures that escape a component (uncaught exceptions, unhandled rejections,
-// process.exit, a thrown Proxy) and a timer of a plugin module that throws: only a
-// process of its own shows what Node does with them. The other hostile cases are in
+// process.exit, a thrown Proxy), side by side in one run, and a timer of a plugin module
+// that throws: only a process of its own shows what Node does with them. The other hostile cases are in
 // hostile.e2e.test.ts and, in-process, hostile.test.ts. Each checks codes, exit codes
 // and what the store holds afterwards (never message text).
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { pluginFolder } from "./fixtures/folders.js";
-import { readRunJson, removeDir, runIdFrom, wct } from "./helpers.js";
+import { readRunJson, removeDir, runIdFrom, type WctResult, wct } from "./helpers.js";
 
 let dir: string;
 let store: string;
@@ -39,8 +39,6 @@ export default {
   ],
 };
 `;
-  beforeEach(() => writeFileSync(join(dir, "escape.mjs"), PLUGIN));
-
   const cases: Array<[string, string]> = [
     ["timer_throw", "ERR_COMPONENT_CRASHED"],
     ["unhandled", "ERR_COMPONENT_CRASHED"],
@@ -48,30 +46,50 @@ export default {
     ["exit_later", "ERR_COMPONENT_CRASHED"],
     ["proxy", "ERR_COMPONENT_FAILED"],
   ];
+
+  // One run holds every kind of escape side by side (one artifact each, all started at
+  // once) and an independent artifact: each failure must be traced to its own artifact.
+  let result: WctResult;
+  type Artifact = { id: string; status: string; error: { code: string } | null };
+  let summary: { run_id: string; artifacts: Artifact[] };
+  let byId: Record<string, Artifact>;
+  let runDir: { dir: string; store: string };
+  beforeAll(async () => {
+    runDir = pluginFolder();
+    writeFileSync(join(runDir.dir, "escape.mjs"), PLUGIN);
+    writeFileSync(
+      join(runDir.dir, "rb.yaml"),
+      `name: e\ndescription: e\nplugins: [./escape.mjs]\nartifacts:\n${cases
+        .map(([type]) => `  ${type}:\n    source: {type: ${type}}\n`)
+        .join("")}  good:\n    source: {type: fine}\n`,
+    );
+    result = await wct(["run", "rb.yaml", "--json", "--store", runDir.store], {
+      cwd: runDir.dir,
+    });
+    summary = JSON.parse(result.stdout);
+    byId = Object.fromEntries(summary.artifacts.map((a) => [a.id, a]));
+  });
+  afterAll(() => removeDir(runDir.dir));
+
   for (const [type, code] of cases) {
-    it(`${type}: the artifact fails (${code}), independent work completes, the run is recorded and released, exit 1`, async () => {
-      writeFileSync(
-        join(dir, "rb.yaml"),
-        `name: e\ndescription: e\nplugins: [./escape.mjs]\nartifacts:\n  bad:\n    source: {type: ${type}}\n  good:\n    source: {type: fine}\n`,
-      );
-      const result = await wct(["run", "rb.yaml", "--json", "--store", store], { cwd: dir });
-      expect(result.code).toBe(1);
-      expect(result.stderr).not.toMatch(NO_STACK);
-      expect(result.stderr).not.toContain("ERR_STALLED");
-      const summary = JSON.parse(result.stdout);
-      const byId = Object.fromEntries(
-        summary.artifacts.map((a: { id: string }) => [a.id, a]),
-      ) as Record<string, { status: string; error: { code: string } | null }>;
-      expect(byId["bad"]?.status).toBe("failed");
-      expect(byId["bad"]?.error?.code).toBe(code);
-      expect(byId["good"]?.status).toBe("completed");
-      expect(readRunJson(store, summary.run_id)["status"]).toBe("failed");
-      expect(existsSync(systemFile(summary.run_id, "lock.json"))).toBe(false);
-      const state = JSON.parse(readFileSync(systemFile(summary.run_id, "state.json"), "utf8"));
-      expect(state.failed).toEqual(["bad"]);
-      expect(state.completed).toEqual(["good"]);
+    it(`${type}: the artifact fails (${code})`, () => {
+      expect(byId[type]?.status).toBe("failed");
+      expect(byId[type]?.error?.code).toBe(code);
     });
   }
+
+  it("independent work completes, the run is recorded failed and released, exit 1, no stack", () => {
+    expect(result.code).toBe(1);
+    expect(result.stderr).not.toMatch(NO_STACK);
+    expect(result.stderr).not.toContain("ERR_STALLED");
+    expect(byId["good"]?.status).toBe("completed");
+    const system = (name: string) => join(runDir.store, "runs", summary.run_id, "_system", name);
+    expect(JSON.parse(readFileSync(system("run.json"), "utf8"))["status"]).toBe("failed");
+    expect(existsSync(system("lock.json"))).toBe(false);
+    const state = JSON.parse(readFileSync(system("state.json"), "utf8"));
+    expect([...state.failed].sort()).toEqual(cases.map(([type]) => type).sort());
+    expect(state.completed).toEqual(["good"]);
+  });
 });
 
 describe("an escaped failure that no artifact scheduled", () => {
