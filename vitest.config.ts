@@ -10,8 +10,17 @@ const UNIT = [
   "apps/*/test/**/*.test.ts",
   "examples/**/test/**/*.test.ts",
 ];
-/** Test files that call vi.mock(): they run isolated (see the unit-isolated project). */
-const MOCKING = ["packages/store-fs/test/list-unreadable.test.ts"];
+/**
+ * Test files that run isolated (see the unit-isolated project): those that call
+ * vi.mock(), and those that bound the heap, which in a shared worker would also count
+ * what other files left running (a bound of 32 MB was passed by 2 MB under load).
+ */
+const ISOLATED = [
+  "packages/store-fs/test/list-unreadable.test.ts",
+  "packages/store-fs/test/stream-memory.test.ts",
+  "packages/executor/test/run-stream.test.ts",
+  "packages/executor/test/run-pipeline.test.ts",
+];
 
 export default defineConfig({
   resolve: { conditions },
@@ -32,7 +41,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: UNIT,
-          exclude: ["**/*.e2e.test.ts", "**/node_modules/**", ...MOCKING],
+          exclude: ["**/*.e2e.test.ts", "**/node_modules/**", ...ISOLATED],
           // Files share their worker's module cache: importing the workspace (zod, yaml,
           // the executor, plugins) once per worker instead of once per file is most of
           // the CPU the unit tests used. Tests leave no global state behind (env stubs
@@ -44,10 +53,10 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          // vi.mock() of a module replaces it in the worker's module cache: such files
-          // get a fresh module graph each, so the mock reaches no other file.
+          // vi.mock() of a module replaces it in the worker's module cache, and a heap
+          // bound measures the whole worker: such files get a process of their own each.
           name: "unit-isolated",
-          include: MOCKING,
+          include: ISOLATED,
           testTimeout: 30_000,
         },
       },
@@ -56,6 +65,7 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["packages/*/test/**/*.e2e.test.ts", "apps/*/test/**/*.e2e.test.ts"],
+          isolate: false,
           globalSetup: ["./scripts/vitest-build.ts"],
           testTimeout: 120_000,
           hookTimeout: 180_000,

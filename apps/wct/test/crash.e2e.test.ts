@@ -1,6 +1,7 @@
 // The one kill -9 scenario of a whole run: `wct run` (and sometimes the resume of it)
-// killed at seeded moments, then resumed to the artifacts of a clean run. The store's
-// own torn-write test is packages/store-fs/test/crash-safety.test.ts. Soak runs:
+// killed at seeded moments, then resumed to the artifacts of a clean run, with no
+// temporary file of the killed writers left behind. The store's own torn-write test is
+// packages/store-fs/test/crash-safety.test.ts. Soak runs:
 // WCT_CRASH_TRIALS=200 WCT_CRASH_SEED=<n> pnpm vitest run apps/wct/test/crash.e2e.test.ts
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -59,15 +60,27 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-/** Starts `wct run` (or its resume), SIGKILLs it after `lines` progress lines. */
-async function runAndKill(store: string, lines: number, resume?: string): Promise<string[]> {
+/**
+ * Starts `wct run` (or its resume), SIGKILLs it after `lines` progress lines; returns
+ * the lines it printed and its (now dead) pid.
+ */
+async function runAndKill(
+  store: string,
+  lines: number,
+  resume?: string,
+): Promise<{ lines: string[]; pid: number }> {
   const args = ["run", "rb.yaml", "--store", store, ...(resume ? ["--resume", resume] : [])];
   const run = startWct(args, { cwd: dir });
   // Plain progress lines: "run <id> started", then started/completed per artifact.
   const seen = await run.stderrLines(lines);
   run.child.kill("SIGKILL");
   const killed = await run.done;
-  return seen.length > 0 ? seen : killed.stderr.split("\n");
+  return { lines: seen.length > 0 ? seen : killed.stderr.split("\n"), pid: run.child.pid! };
+}
+
+/** The store's temporary files (`.<file>.<pid>.<token>.tmp`) in a run's folder. */
+function tempFiles(store: string, runId: string): string[] {
+  return filesBelow(join(store, "runs", runId)).filter((f) => f.endsWith(".tmp"));
 }
 
 /** Every stored file parses; hidden files are the store's temporary files, never data. */
@@ -96,7 +109,7 @@ afterAll(() => removeDir(dir));
 
 describe("kill -9 then resume", () => {
   it(
-    "runs killed with SIGKILL at seeded moments each resume to the artifacts of a clean run",
+    "runs killed with SIGKILL at seeded moments each resume to the artifacts of a clean run, their temporary files removed",
     async () => {
       const random = mulberry32(SEED);
       for (let i = 0; i < TRIALS; i++) {
@@ -104,13 +117,21 @@ describe("kill -9 then resume", () => {
         const store = join(dir, storeName);
         const killAfter = 1 + Math.floor(random() * 2 * IDS.length);
         const what = `WCT_CRASH_SEED=${SEED} trial ${i} (killed after ${killAfter} lines)`;
-        const runId = runIdFrom((await runAndKill(storeName, killAfter)).join("\n"));
+        const killed = await runAndKill(storeName, killAfter);
+        const runId = runIdFrom(killed.lines.join("\n"));
         expectEveryFileParses(store, what);
         if (i % KILL_RESUME_EVERY === 0) {
           // The resume takes over the dead process's lease, then dies holding it too.
           await runAndKill(storeName, 1 + Math.floor(random() * IDS.length), runId);
           expectEveryFileParses(store, `${what}, resume killed`);
         }
+        // A writer killed mid-write leaves `.<file>.<pid>.<token>.tmp`; where the kill
+        // left none, files named by the killed process's pid stand in for them.
+        writeFileSync(join(store, "runs", runId, `.src0.json.${killed.pid}.0badf00d1.tmp`), "{");
+        writeFileSync(
+          join(store, "runs", runId, "_system", `.state.json.${killed.pid}.0badf00d2.tmp`),
+          "{",
+        );
         // Resuming needs no process of its own: the killed ones are gone.
         const resumed = await wctInProcess(
           ["run", "rb.yaml", "--store", storeName, "--resume", runId],
@@ -122,6 +143,7 @@ describe("kill -9 then resume", () => {
         );
         expect(got, what).toEqual(expected);
         expectEveryFileParses(store, `${what}, resumed`);
+        expect(tempFiles(store, runId), what).toEqual([]);
         expect(existsSync(join(store, "runs", runId, "_system", "lock.json")), what).toBe(false);
       }
     },

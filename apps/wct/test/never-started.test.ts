@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createFsStore } from "@wct/store-fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { deadPid } from "../../../test-utils/dead-pid.js";
 import { wctInProcess } from "./in-process.js";
 
 const RUN = "0190c2a4-7a1b-7c3d-8e4f-0000000be4c5";
@@ -19,12 +18,11 @@ describe("a run killed before it began, through the CLI", () => {
       "name: unborn\ndescription: one source\nartifacts:\n  files:\n    source: { type: filesystem, properties: { path: ./a.txt } }\n    output: true\n",
     );
     // What the killed process left: its lease, no run.json.
-    const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
-    await once(child, "exit");
+    const dead = await deadPid();
     const now = new Date();
     const store = createFsStore({ baseDir: join(dir, ".waivern") });
     await store.createJson(RUN, "_system/lock", {
-      pid: child.pid,
+      pid: dead,
       hostname: hostname(),
       started: now.toISOString(),
       heartbeat: now.toISOString(),

@@ -7,6 +7,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { bundleChild } from "../../../scripts/test-child.js";
+import { deadPid } from "../../../test-utils/dead-pid.js";
 import { ExecutorErrorCode, runPlan } from "../src/index.js";
 import { acquireRunLease, type LeaseRecord } from "../src/run/index.js";
 import {
@@ -136,10 +137,9 @@ describe("taking over a lease", () => {
 
   it("lets exactly one of several processes take over the lease of a dead process", async () => {
     const store = createFsStore({ baseDir: base });
-    const dead = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
-    await once(dead, "exit");
+    const dead = await deadPid();
     const stale: LeaseRecord = {
-      pid: dead.pid!,
+      pid: dead,
       hostname: hostname(),
       started: new Date().toISOString(),
       heartbeat: new Date().toISOString(),

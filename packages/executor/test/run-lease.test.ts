@@ -1,16 +1,10 @@
-import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { hostname } from "node:os";
 import { describe, expect, it } from "vitest";
+import { deadPid } from "../../../test-utils/dead-pid.js";
 import { ExecutorErrorCode, runPlan } from "../src/index.js";
 import { acquireRunLease, type LeaseRecord } from "../src/run/index.js";
 import { createHarness, createMemoryStore, eventLog, makePlan } from "./fixtures/run/helpers.js";
-
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
-  await once(child, "exit");
-  return child.pid!;
-}
 
 function lock(overrides: Partial<LeaseRecord>): LeaseRecord {
   const now = Date.now();

@@ -1,16 +1,9 @@
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { hostname } from "node:os";
 import { describe, expect, it } from "vitest";
+import { deadPid } from "../../../test-utils/dead-pid.js";
 import { ExecutorErrorCode, listRunRecords, runPlan } from "../src/index.js";
 import type { LeaseRecord } from "../src/run/index.js";
 import { createHarness, createMemoryStore, eventLog, makePlan } from "./fixtures/run/helpers.js";
-
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
-  await once(child, "exit");
-  return child.pid!;
-}
 
 /**
  * What a process killed in a new run's first milliseconds leaves: its lease (and maybe

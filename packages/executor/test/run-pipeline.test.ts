@@ -142,9 +142,10 @@ describe("pipelined streamed artifacts", () => {
     expect(counters.maxAhead).toBeLessThanOrEqual(LIVE_QUEUE_RECORDS + 2);
   });
 
-  it("holds 512 MB of records piped to a slow consumer in bounded heap", async () => {
+  it("holds 64 MB of records piped to a slow consumer in bounded heap", async () => {
     const RECORD = "x".repeat(16 * 1024);
-    const COUNT = 32 * 1024;
+    // Four times the 16 MB bound: a pipeline that buffered the records would exceed it.
+    const COUNT = 4 * 1024;
     const counters = { produced: 0, consumed: 0, maxAhead: 0 };
     let stored = 0;
     const heap = heapPeakFromNow();
@@ -196,7 +197,7 @@ describe("pipelined streamed artifacts", () => {
     expect(stored).toBe(1);
     expect(counters.consumed).toBe(COUNT);
     expect(counters.maxAhead).toBeLessThanOrEqual(LIVE_QUEUE_RECORDS + 2);
-    expect(heap.peak).toBeLessThan(128 * 1024 * 1024);
+    expect(heap.peak).toBeLessThan(16 * 1024 * 1024);
   }, 30_000);
 
   it("fails the live consumer with its producer: it is skipped and nothing of it is stored", async () => {

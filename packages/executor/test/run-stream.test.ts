@@ -347,9 +347,9 @@ function slowWriterStore(counter: { bytes: number }): ArtifactStore {
 describe("backpressure", () => {
   it("holds a stream four times the heap bound against a slow store in bounded heap", async () => {
     const RECORD = "x".repeat(16 * 1024);
-    // 512 MB of record text, produced as fast as it is pulled: a pipeline that buffered
-    // it would pass the 128 MB bound four times over.
-    const COUNT = 32 * 1024;
+    // 64 MB of record text, produced as fast as it is pulled: a pipeline that buffered
+    // it would pass the 16 MB bound four times over.
+    const COUNT = 4 * 1024;
     const counter = { bytes: 0 };
     let maxAhead = 0;
     const heap = heapPeakFromNow();
@@ -365,7 +365,7 @@ describe("backpressure", () => {
     expect(counter.bytes).toBe(COUNT * RECORD.length);
     // The producer never runs more than a few records ahead of what the store took.
     expect(maxAhead).toBeLessThan(3 * RECORD.length);
-    expect(heap.peak).toBeLessThan(128 * 1024 * 1024);
+    expect(heap.peak).toBeLessThan(16 * 1024 * 1024);
   }, 30_000);
 });
 

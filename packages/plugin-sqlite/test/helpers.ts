@@ -20,6 +20,10 @@ export async function makeTempDir(): Promise<{ dir: string; cleanup: () => Promi
 export function createDatabase(path: string, sql: string): void {
   const db = new Database(path);
   try {
+    // A fixture needs no durability: without this every statement is a transaction of
+    // its own, synced to disk, and the tests wait on the disk rather than on SQLite.
+    db.pragma("synchronous = OFF");
+    db.pragma("journal_mode = MEMORY");
     db.exec(sql);
   } finally {
     db.close();

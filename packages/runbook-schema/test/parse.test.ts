@@ -138,6 +138,20 @@ artifacts:
     expect(summary(diagnostics)).toEqual(["ERR_DUPLICATE_KEY  7:5"]);
   });
 
+  it("reports each repeated key of flow and nested mappings, equal values only", () => {
+    const diagnostics = diagnosticsOf(
+      withArtifacts(
+        "  a:\n    source: {type: t, type: u, properties: {1: x, '1': y, 1: z, .nan: p, .nan: q}}\n    name: one\n    name: two\n    name: three\n",
+      ),
+    );
+    expect(summary(diagnostics)).toEqual([
+      "ERR_DUPLICATE_KEY  5:23",
+      "ERR_DUPLICATE_KEY  5:59",
+      "ERR_DUPLICATE_KEY  7:5",
+      "ERR_DUPLICATE_KEY  8:5",
+    ]);
+  });
+
   it("reports several YAML documents as a syntax error", () => {
     const text = withArtifacts("  a:\n    source: {type: t}\n---\nname: other\n");
     expect(diagnosticsOf(text).map((d) => d.code)).toContain(DiagnosticCode.YamlSyntax);

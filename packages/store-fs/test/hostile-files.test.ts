@@ -1,10 +1,11 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isStoreError, StoreErrorCode } from "@wct/store-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { deadPid } from "../../../test-utils/dead-pid.js";
 import { createFsStore } from "../src/index.js";
 import { readRegularFile } from "../src/regular-file.js";
 
@@ -16,12 +17,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(base, { recursive: true, force: true });
 });
-
-/** A pid no process has: one that just exited. */
-function deadPid(): number {
-  const child = spawnSync(process.execPath, ["-e", ""]);
-  return child.pid as number;
-}
 
 describe("entries that are not regular files", () => {
   it("a FIFO at a key is refused with ERR_NOT_A_FILE instead of blocking", async () => {
@@ -71,7 +66,7 @@ describe("sweep", () => {
     await store.saveJson(RUN, "a", [1]);
     await store.saveJson(RUN, "_system/state", {});
     const runDir = join(base, "runs", RUN);
-    const dead = deadPid();
+    const dead = await deadPid();
     const deadFiles = [
       join(runDir, `.a.json.${dead}.0badf00d1.tmp`),
       join(runDir, "_system", `.state.json.${dead}.deadbeefz.tmp`),

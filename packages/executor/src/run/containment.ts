@@ -73,6 +73,10 @@ export function containComponents(onUntraced: (error: ExecutorError) => void): C
   return {
     run: (owner, work) => owners.run(owner, work),
     dispose() {
+      // An enabled AsyncLocalStorage stays in Node's list of stores for good: each one
+      // left behind makes every promise the process creates afterwards slower (a process
+      // running many runs, as a server or a test worker does, slowed to a crawl).
+      owners.disable();
       process.off("uncaughtException", onException);
       process.off("unhandledRejection", onRejection);
       if (process.exit === containedExit) process.exit = exit;
