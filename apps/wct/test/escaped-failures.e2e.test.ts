@@ -7,18 +7,20 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { pluginFolder } from "./fixtures/folders.js";
-import { readRunJson, removeDir, runIdFrom, type WctResult, wct } from "./helpers.js";
+import {
+  NO_STACK,
+  readRunJson,
+  removeDir,
+  runIdFrom,
+  systemFile,
+  type WctResult,
+  wct,
+} from "./helpers.js";
 
 let dir: string;
 let store: string;
 beforeEach(() => ({ dir, store } = pluginFolder()));
 afterEach(() => removeDir(dir));
-
-const NO_STACK = /\n\s+at /;
-
-function systemFile(runId: string, name: string): string {
-  return join(store, "runs", runId, "_system", name);
-}
 
 describe("a plugin whose failure escapes its component", () => {
   const PLUGIN = `const S = { name: "s", version: "1.0.0" };
@@ -114,6 +116,6 @@ export default { name: "loose", connectors: [{ type: "wait", description: "d", o
     expect(result.stderr).not.toMatch(NO_STACK);
     const runId = runIdFrom(result.stderr);
     expect(readRunJson(store, runId)["status"]).toBe("failed");
-    expect(existsSync(systemFile(runId, "lock.json"))).toBe(false);
+    expect(existsSync(systemFile(store, runId, "lock.json"))).toBe(false);
   });
 });

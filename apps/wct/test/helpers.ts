@@ -143,6 +143,14 @@ export function readArtifact(storeDir: string, runId: string, id: string): Recor
   };
 }
 
-export function readRunJson(storeDir: string, runId: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(join(storeDir, "runs", runId, "_system", "run.json"), "utf8"));
+/** Where the fs store keeps a run's system file `name` (`run.json`, `lock.json`, ...). */
+export function systemFile(storeDir: string, runId: string, name: string): string {
+  return join(storeDir, "runs", runId, "_system", name);
 }
+
+export function readRunJson(storeDir: string, runId: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(systemFile(storeDir, runId, "run.json"), "utf8"));
+}
+
+/** A stack trace's frame lines: what a user must never see without WCT_DEBUG=1. */
+export const NO_STACK = /\n\s+at /;

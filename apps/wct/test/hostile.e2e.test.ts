@@ -8,18 +8,21 @@ import { chmodSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { completedRun, hostileRunbook, pluginFolder } from "./fixtures/folders.js";
-import { readRunJson, removeDir, runIdFrom, startWct, WCT_BIN, waitForFile } from "./helpers.js";
+import {
+  NO_STACK,
+  readRunJson,
+  removeDir,
+  runIdFrom,
+  startWct,
+  systemFile,
+  WCT_BIN,
+  waitForFile,
+} from "./helpers.js";
 
 let dir: string;
 let store: string;
 beforeEach(() => ({ dir, store } = pluginFolder()));
 afterEach(() => removeDir(dir));
-
-const NO_STACK = /\n\s+at /;
-
-function systemFile(runId: string, name: string): string {
-  return join(store, "runs", runId, "_system", name);
-}
 
 describe("a second signal during shutdown", () => {
   // Two independent artifacts waiting on a file that never appears: the run is
@@ -57,7 +60,7 @@ describe("a second signal during shutdown", () => {
       expect(result.code, what).toBe(130);
       const runId = runIdFrom(lines.join("\n"));
       expect(readRunJson(store, runId)["status"], what).toBe("interrupted");
-      expect(existsSync(systemFile(runId, "lock.json")), what).toBe(false);
+      expect(existsSync(systemFile(store, runId, "lock.json")), what).toBe(false);
     }
   });
 });

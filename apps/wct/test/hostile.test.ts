@@ -6,19 +6,13 @@ import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { completedRun, hostileRunbook, pluginFolder } from "./fixtures/folders.js";
-import { filesBelow, readRunJson, removeDir, runIdFrom } from "./helpers.js";
+import { filesBelow, NO_STACK, readRunJson, removeDir, runIdFrom, systemFile } from "./helpers.js";
 import { wctInProcess } from "./in-process.js";
 
 let dir: string;
 let store: string;
 beforeEach(() => ({ dir, store } = pluginFolder()));
 afterEach(() => removeDir(dir));
-
-const NO_STACK = /\n\s+at /;
-
-function systemFile(runId: string, name: string): string {
-  return join(store, "runs", runId, "_system", name);
-}
 
 function mkfifo(path: string): void {
   rmSync(path, { force: true });
@@ -94,7 +88,7 @@ describe("a secret substituted into the runbook", () => {
 describe("a store entry that is not a regular file", () => {
   it("state.json as a FIFO: inspect fails, runs lists the finished run from run.json, neither hangs", async () => {
     const runId = await completedRun(dir, store);
-    mkfifo(systemFile(runId, "state.json"));
+    mkfifo(systemFile(store, runId, "state.json"));
     const runs = await wctInProcess(["runs", "--json", "--store", store], { cwd: dir });
     expect(runs.code).toBe(0);
     const listed = JSON.parse(runs.stdout).find((r: { run_id: string }) => r.run_id === runId);
@@ -107,7 +101,7 @@ describe("a store entry that is not a regular file", () => {
 
   it("run.json as a FIFO: runs lists the run as unreadable, inspect fails, neither hangs", async () => {
     const runId = await completedRun(dir, store);
-    mkfifo(systemFile(runId, "run.json"));
+    mkfifo(systemFile(store, runId, "run.json"));
     const runs = await wctInProcess(["runs", "--json", "--store", store], { cwd: dir });
     expect(runs.code).toBe(0);
     const listed = JSON.parse(runs.stdout).find((r: { run_id: string }) => r.run_id === runId);
@@ -139,7 +133,7 @@ describe("a store entry that is not a regular file", () => {
 
   it("lock.json as a FIFO: resume says the lock is unusable instead of hanging", async () => {
     const runId = await completedRun(dir, store);
-    mkfifo(systemFile(runId, "lock.json"));
+    mkfifo(systemFile(store, runId, "lock.json"));
     const resumed = await wctInProcess(["run", "rb.yaml", "--resume", runId, "--store", store], {
       cwd: dir,
     });
@@ -151,13 +145,13 @@ describe("a store entry that is not a regular file", () => {
 describe("a lock.json that cannot be a live lease", () => {
   it("a folder: resume says so (ERR_LOCK_UNUSABLE), not that another process holds it", async () => {
     const runId = await completedRun(dir, store);
-    mkdirSync(systemFile(runId, "lock.json"));
+    mkdirSync(systemFile(store, runId, "lock.json"));
     const resumed = await wctInProcess(["run", "rb.yaml", "--resume", runId, "--store", store], {
       cwd: dir,
     });
     expect(resumed.code).toBe(1);
     expect(resumed.stderr).toContain("[ERR_LOCK_UNUSABLE]");
-    rmSync(systemFile(runId, "lock.json"), { recursive: true });
+    rmSync(systemFile(store, runId, "lock.json"), { recursive: true });
     const again = await wctInProcess(["run", "rb.yaml", "--resume", runId, "--store", store], {
       cwd: dir,
     });
@@ -166,7 +160,7 @@ describe("a lock.json that cannot be a live lease", () => {
 
   it("a dangling symbolic link: resume says so (ERR_LOCK_UNUSABLE)", async () => {
     const runId = await completedRun(dir, store);
-    symlinkSync(join(dir, "nowhere"), systemFile(runId, "lock.json"));
+    symlinkSync(join(dir, "nowhere"), systemFile(store, runId, "lock.json"));
     const resumed = await wctInProcess(["run", "rb.yaml", "--resume", runId, "--store", store], {
       cwd: dir,
     });
