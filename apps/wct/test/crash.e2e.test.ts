@@ -3,18 +3,12 @@
 // temporary file of the killed writers left behind. The store's own torn-write test is
 // packages/store-fs/test/crash-safety.test.ts. Soak runs:
 // WCT_CRASH_TRIALS=200 WCT_CRASH_SEED=<n> pnpm vitest run apps/wct/test/crash.e2e.test.ts
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  filesBelow,
-  readArtifact,
-  removeDir,
-  runIdFrom,
-  startWct,
-  TEST_PLUGIN,
-  tempDir,
-} from "./helpers.js";
+import { mulberry32 } from "../../../test-utils/seeded-random.js";
+import { pluginFolder } from "./fixtures/folders.js";
+import { filesBelow, readArtifact, removeDir, runIdFrom, startWct } from "./helpers.js";
 import { wctInProcess } from "./in-process.js";
 
 /** How many runs are killed: a few by default, as many as a soak run wants. */
@@ -48,17 +42,6 @@ const IDS = Array.from({ length: 4 }, (_, s) => [
   `src${s}`,
   ...Array.from({ length: 5 }, (_, k) => `sum${s}_${k}`),
 ]).flat();
-
-// A small deterministic PRNG so a failing kill moment can be reproduced.
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Starts `wct run` (or its resume), SIGKILLs it after `lines` progress lines; returns
@@ -94,8 +77,7 @@ let dir: string;
 let expected: Record<string, unknown>;
 
 beforeAll(async () => {
-  dir = tempDir();
-  copyFileSync(TEST_PLUGIN, join(dir, "test-plugin.mjs"));
+  ({ dir } = pluginFolder());
   writeFileSync(join(dir, "rb.yaml"), crashRunbook());
   const clean = await wctInProcess(["run", "rb.yaml", "--store", "clean"], { cwd: dir });
   expect(clean.code).toBe(0);

@@ -3,18 +3,13 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { listedRuns, pruneJson, storedRunIds } from "./fixtures/folders.js";
-import { removeDir, startWct, tempDir } from "./helpers.js";
+import { listedRuns, pruneJson, storedRunIds, storeFolder } from "./fixtures/folders.js";
+import { removeDir, startWct } from "./helpers.js";
 import { daysAgo, writeRuns } from "./stored-runs.js";
 
 let dir: string;
 let store: string;
-
-beforeEach(() => {
-  dir = tempDir();
-  store = join(dir, ".waivern");
-});
-
+beforeEach(() => ({ dir, store } = storeFolder()));
 afterEach(() => removeDir(dir));
 
 const prune = (args: string[]) => pruneJson(dir, args);

@@ -9,8 +9,9 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { bundleChild } from "../../../scripts/test-child.js";
+import { mulberry32 } from "../../../test-utils/seeded-random.js";
 import { createFsStore } from "../src/index.js";
-import { CHILD_KEYS, CHILD_RUN_ID, mulberry32 } from "./fixtures/writer-child.js";
+import { CHILD_KEYS, CHILD_RUN_ID } from "./fixtures/writer-child.js";
 
 // The store-level scenario (a torn write); a whole run killed and resumed is
 // apps/wct/test/crash.e2e.test.ts. Soak: WCT_CRASH_TRIALS=200 WCT_CRASH_SEED=<n>.
