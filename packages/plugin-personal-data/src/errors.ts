@@ -9,6 +9,8 @@ export const PersonalDataErrorCode = {
   Properties: "ERR_PERSONAL_DATA_PROPERTIES",
   /** An input holds neither `files[]` nor `tables[]`. */
   UnsupportedInput: "ERR_PERSONAL_DATA_UNSUPPORTED_INPUT",
+  /** A scanning thread failed or exited while files were sent to it. */
+  ScanFailed: "ERR_PERSONAL_DATA_SCAN_FAILED",
 } as const;
 
 /** One of {@link PersonalDataErrorCode}. */

@@ -10,7 +10,7 @@ import {
   type StreamedContent,
   streamContent,
 } from "@wct/plugin-api";
-import { compileRules, type RuleSet, scanText, type TextMatch } from "./engine.js";
+import { type RuleSet, scanText, type TextMatch } from "./engine.js";
 import { PersonalDataError, PersonalDataErrorCode } from "./errors.js";
 import { buildEvidence } from "./evidence.js";
 import { identifierWords } from "./field-names.js";
@@ -20,17 +20,10 @@ import { LineIndex } from "./lines.js";
 import {
   type PersonalDataProperties,
   personalDataPropertiesSchema,
-  selectRules,
+  ruleSetOf,
 } from "./properties.js";
-import { builtinRules } from "./rules.js";
 import { ScanPool, scanWorkerCount } from "./scan-pool.js";
-import type {
-  Finding,
-  FindingLocation,
-  InputCoverage,
-  PersonalDataOutput,
-  RuleDefinition,
-} from "./types.js";
+import type { Finding, FindingLocation, InputCoverage, PersonalDataOutput } from "./types.js";
 import { normalizeValue } from "./validators.js";
 
 /** Input schema produced by the filesystem connector. */
@@ -304,25 +297,25 @@ function scanRow(
   row: Record<string, unknown>,
   dbPath: string,
   counts: TableCounts,
-  prefixes: Map<string, string>,
 ): void {
   counts.rows++;
   const values = isObject(row.values) ? row.values : {};
   const rowid = typeof row.rowid === "number" ? row.rowid : null;
-  // Columns named in rows but missing from the table's column list still get scanned.
-  const names = [
-    ...columns.filter((c) => c in values),
-    ...Object.keys(values)
-      .filter((k) => !columns.includes(k))
-      .sort(byCodePoint),
-  ];
+  const names = columns.filter((c) => c in values);
+  // Columns named in rows but missing from the table's column list still get scanned,
+  // after the listed ones; looked for only when the row holds more keys than those.
+  const keys = Object.keys(values);
+  if (keys.length > names.length) {
+    const listed = new Set(columns);
+    names.push(...keys.filter((k) => !listed.has(k)).sort(byCodePoint));
+  }
   for (const column of names) {
     const value = cellText(values[column]);
     if (value === null || value === "") continue;
     counts.bytes += Buffer.byteLength(value, "utf8");
     // The column name goes in front of the value as context: a date in `birth_date`
     // is a date of birth, nine digits in `ssn` are an SSN.
-    const prefix = columnPrefix(prefixes, column);
+    const prefix = columnPrefix(ctx.prefixes, column);
     const text = prefix + value;
     const matches = scanText(text, {
       ruleSet: ctx.ruleSet,
@@ -352,7 +345,7 @@ async function scanTable(
   const rows = Array.isArray(table.sample_rows) ? table.sample_rows.filter(isObject) : [];
   for (const row of rows) {
     await checkpoint(ctx);
-    scanRow(ctx, table.name, columns, row, dbPath, counts, ctx.prefixes);
+    scanRow(ctx, table.name, columns, row, dbPath, counts);
   }
 }
 
@@ -409,7 +402,7 @@ class RowScanner {
       else this.unlisted.add(name);
       columns = this.columnsOf.get(name);
     }
-    scanRow(this.ctx, name, columns ?? [], row, this.dbPath, this.counts, this.ctx.prefixes);
+    scanRow(this.ctx, name, columns ?? [], row, this.dbPath, this.counts);
     return true;
   }
 
@@ -506,13 +499,8 @@ function parseProperties(raw: unknown): PersonalDataProperties {
  */
 function scanContext(rawProperties: unknown, signal: AbortSignal): ScanContext {
   const props = parseProperties(rawProperties);
-  const enabled = selectRules(props.rules);
-  const ruleSet = compileRules(enabled, [
-    ...builtinRules,
-    ...((props.rules?.add ?? []) as RuleDefinition[]),
-  ]);
   return {
-    ruleSet,
+    ruleSet: ruleSetOf(props),
     props,
     key: resolveKey(props),
     sink: new FindingSink(props.max_findings, props.max_evidence),
@@ -686,8 +674,11 @@ export function streamPersonalData(
               window.push({ drafts, size });
               windowBytes += size;
               // A few files per worker keep them busy; the byte bound keeps memory flat.
-              if (window.length < 4 * workers && windowBytes < WINDOW_BYTES) continue;
-              await settleOldest();
+              const full = () => window.length >= 4 * workers || windowBytes >= WINDOW_BYTES;
+              if (!full()) continue;
+              // Settled until back under both bounds: one file out per file in would keep
+              // the window as large as it once grew.
+              while (full()) await settleOldest();
             }
             if (ctx.sink.findings.length > 0) yield* drain(ctx);
             progress?.({ items, bytes: bytesDone, unit: "files" });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { compileRules, type RuleSet } from "./engine.js";
 import { builtinRules } from "./rules.js";
 import type { RuleDefinition } from "./types.js";
 import { normalizerNames, validatorNames } from "./validators.js";
@@ -143,6 +144,18 @@ export const personalDataPropertiesSchema = z
 
 /** Validated properties, defaults filled. */
 export type PersonalDataProperties = z.output<typeof personalDataPropertiesSchema>;
+
+/**
+ * The compiled rule set a scan with `props` uses: the selected rules, over the built-in
+ * ones and those `rules.add` defines. One place for the main thread and the scanning
+ * threads, so they cannot scan with different rules.
+ */
+export function ruleSetOf(props: PersonalDataProperties): RuleSet {
+  return compileRules(selectRules(props.rules), [
+    ...builtinRules,
+    ...((props.rules?.add ?? []) as RuleDefinition[]),
+  ]);
+}
 
 /** The rules a runbook leaves enabled: built-ins narrowed by `include`, plus `add`, minus `exclude`. */
 export function selectRules(

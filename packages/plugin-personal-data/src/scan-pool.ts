@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { PersonalDataError, PersonalDataErrorCode } from "./errors.js";
 import type { FindingDraft, ScannedFile } from "./file-scan.js";
 import type { PersonalDataProperties } from "./properties.js";
 
@@ -44,37 +45,36 @@ export class ScanPool {
   private readonly workers: { worker: Worker; busy: number }[] = [];
   private readonly pending = new Map<number, Pending>();
   private seq = 0;
-  private failure: Error | undefined;
+  private failure: PersonalDataError | undefined;
+  private closing = false;
 
   constructor(size: number, props: PersonalDataProperties, key: string | null) {
     for (let i = 0; i < size; i++) {
       const worker = startWorker({ props, key });
       const slot = { worker, busy: 0 };
-      worker.on("message", (message: { seq: number; drafts?: FindingDraft[]; error?: string }) => {
+      worker.on("message", (message: ScanAnswer) => {
         slot.busy--;
         const waiting = this.pending.get(message.seq);
         this.pending.delete(message.seq);
-        if (message.error !== undefined) waiting?.reject(new Error(message.error));
-        else waiting?.resolve(message.drafts ?? []);
+        if (message.error === undefined) waiting?.resolve(message.drafts ?? []);
+        else waiting?.reject(scanFailed(message.error, message.code));
       });
-      const fail = (error: unknown) => {
-        this.failure ??= new Error(
-          `a personal_data scanning thread failed: ${error instanceof Error ? error.message : String(error)}`,
-        );
-        for (const waiting of this.pending.values()) waiting.reject(this.failure);
-        this.pending.clear();
-      };
-      worker.on("error", fail);
+      worker.on("error", (error) =>
+        this.fail(error instanceof Error ? error.message : String(error)),
+      );
+      // A thread that ends on its own (whatever its code) answers nothing more: what was
+      // sent to it, and every later file, fails instead of waiting forever.
       worker.on("exit", (code) => {
-        if (code !== 0 && this.pending.size > 0) fail(new Error(`it exited with code ${code}`));
+        if (!this.closing) this.fail(`it exited with code ${code}`);
       });
       this.workers.push(slot);
     }
   }
 
-  /** Files sent and not yet answered. */
-  get inFlight(): number {
-    return this.pending.size;
+  private fail(problem: string): void {
+    this.failure ??= scanFailed(problem, undefined);
+    for (const waiting of this.pending.values()) waiting.reject(this.failure);
+    this.pending.clear();
   }
 
   /** The finding drafts of one file. */
@@ -93,7 +93,29 @@ export class ScanPool {
 
   /** Stops every worker; pending scans are dropped. */
   async close(): Promise<void> {
+    this.closing = true;
     this.pending.clear();
     await Promise.all(this.workers.map((slot) => slot.worker.terminate()));
   }
+}
+
+/** What a scanning thread answers for one file. */
+interface ScanAnswer {
+  seq: number;
+  drafts?: FindingDraft[];
+  error?: string;
+  code?: unknown;
+}
+
+const KNOWN_CODES = new Set<unknown>(Object.values(PersonalDataErrorCode));
+
+/**
+ * The error of a scan a thread could not do: the thread's own code when it threw one of
+ * the processor's, else `ERR_PERSONAL_DATA_SCAN_FAILED`, with the way around it.
+ */
+function scanFailed(problem: string, code: unknown): PersonalDataError {
+  return new PersonalDataError(
+    KNOWN_CODES.has(code) ? (code as PersonalDataErrorCode) : PersonalDataErrorCode.ScanFailed,
+    `a personal_data scanning thread failed: ${problem}. Rerun the artifact; if it fails again, scan on the main thread alone with WCT_SCAN_WORKERS=0.`,
+  );
 }

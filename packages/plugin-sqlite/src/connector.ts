@@ -50,7 +50,7 @@ export const sqliteConnector = defineConnector({
     };
     let planned: PlannedTable[];
     try {
-      planned = planTables(db, properties, coverage, path, properties.database_path);
+      planned = await planTables(db, properties, coverage, path, properties.database_path, signal);
     } catch (error) {
       db.close();
       throw error;
@@ -122,15 +122,18 @@ export const sqliteConnector = defineConnector({
 
 /**
  * The tables to read with their columns and row counts, and a prepared cursor over
- * their rows; tables left out or unreadable go to `coverage.tables_skipped`.
+ * their rows; tables left out or unreadable go to `coverage.tables_skipped`. Counting a
+ * large table's rows takes a while: the event loop gets a turn between tables, and a
+ * timeout or Ctrl-C stops the planning there.
  */
-function planTables(
+async function planTables(
   db: ReadOnlyDatabase,
   properties: { max_rows_per_table: number; include_tables?: string[]; exclude_tables: string[] },
   coverage: DatabaseContent["coverage"],
   path: string,
   given: string,
-): PlannedTable[] {
+  signal: AbortSignal,
+): Promise<PlannedTable[]> {
   let tables: ReturnType<typeof listTables>;
   try {
     tables = listTables(db);
@@ -139,7 +142,13 @@ function planTables(
   }
   const isSelected = tableFilter(properties.include_tables, properties.exclude_tables);
   const planned: PlannedTable[] = [];
+  let lastYield = performance.now();
   for (const table of tables) {
+    if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+      await nextTurn();
+      lastYield = performance.now();
+    }
+    if (signal.aborted) throw signal.reason;
     if (!isSelected(table.name)) {
       coverage.tables_skipped.push({ name: table.name, reason: "excluded" });
       continue;
