@@ -428,26 +428,27 @@ export function createArtifactWriter(
       ) {
         throw invalidValue(place, "the execution given at commit is not an execution record");
       }
-      let trailer: string;
+      // Summary and execution are serialised (and refused) now; the counts go in once the
+      // queue has drained: a record still being framed when commit is called (a caller
+      // that does not await each write) adds its bytes only then.
+      let closing: string;
       try {
-        trailer = JSON.stringify(
-          {
-            format: STREAM_FORMAT,
-            end: true,
-            records,
-            source_bytes: sourceBytes,
-            summary: summary ?? {},
-            ...(execution === undefined ? {} : { execution }),
-          },
-          strictReplacer,
-        );
+        closing = `,"summary":${JSON.stringify(summary ?? {}, strictReplacer)}${
+          execution === undefined ? "" : `,"execution":${JSON.stringify(execution, strictReplacer)}`
+        }}`;
       } catch (cause) {
         throw invalidValue(place, `the summary is not JSON (${(cause as Error).message})`, cause);
       }
       state = "committing";
       try {
         await enqueue(async () => {
-          await push(trailer);
+          const counts = JSON.stringify({
+            format: STREAM_FORMAT,
+            end: true,
+            records,
+            source_bytes: sourceBytes,
+          });
+          await push(counts.slice(0, -1) + closing);
           await flush();
         });
         first.end();

@@ -62,6 +62,27 @@ describe("fs store streamed artifacts on disk", () => {
     expect(lines[4].summary).toEqual({ coverage: { files: 3 } });
   });
 
+  it("the trailer counts the source bytes of records still being framed when commit is called", async () => {
+    const store = createFsStore({ baseDir: tmp.path });
+    const writer = await store.openArtifactWriter(RUN, "files", envelope(), LAYOUT);
+    // Large text goes to the framing thread; the writes are not awaited one by one.
+    const big = Array.from({ length: 4 }, (_, i) => ({
+      path: `b${i}.txt`,
+      content: "x".repeat(64 * 1024),
+    }));
+    const written = big.map((r) => writer.write(r));
+    const commit = writer.commit({});
+    await Promise.all(written);
+    const { sourceBytes } = await commit;
+    const bytes = big.reduce((sum, r) => sum + Buffer.byteLength(JSON.stringify(r)), 0);
+    expect(sourceBytes).toBe(bytes);
+    const lines = gunzipSync(await readFile(join(runDir(), "files.jsonl.gz")))
+      .toString("utf8")
+      .trimEnd()
+      .split("\n");
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ end: true, records: 4, source_bytes: bytes });
+  });
+
   it("zcat reads a stored artifact", async () => {
     const store = createFsStore({ baseDir: tmp.path });
     await writeStream(store, 2);
