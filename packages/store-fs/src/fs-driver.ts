@@ -315,8 +315,6 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     }
   }
 
-  // Keys below `dir` (relative path `relative`), pruning folders the prefix excludes.
-  // Dirents that are links are neither files nor folders here, so they are skipped.
   // The key a file `name` in the folder at `relative` stores (plain or streamed form),
   // or undefined when it stores none.
   function keyOfFile(relative: string, name: string): string | undefined {
@@ -330,12 +328,13 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     return isValid(validateKey, key) ? key : undefined;
   }
 
+  // Keys below `dir` (relative path `relative`), pruning folders the prefix excludes.
+  // Dirents that are links are neither files nor folders here, so they are skipped.
   async function collectKeys(
     dir: string,
     relative: string,
     prefix: string,
     keys: string[],
-    stopAtFirst: boolean,
   ): Promise<void> {
     let entries: Dirent[];
     try {
@@ -346,18 +345,12 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     }
     const folders: Promise<void>[] = [];
     for (const entry of entries) {
-      if (stopAtFirst && keys.length > 0) {
-        // Folders already being read are no longer awaited: one that cannot be read
-        // (permissions) must not reject unobserved and take the process down.
-        for (const folder of folders) folder.catch(() => {});
-        return;
-      }
       if (entry.name.startsWith(".")) continue;
       const path = relative + entry.name;
       if (entry.isDirectory()) {
         const folderPrefix = `${path}/`;
         if (folderPrefix.startsWith(prefix) || prefix.startsWith(folderPrefix)) {
-          folders.push(collectKeys(join(dir, entry.name), folderPrefix, prefix, keys, stopAtFirst));
+          folders.push(collectKeys(join(dir, entry.name), folderPrefix, prefix, keys));
         }
       } else if (entry.isFile()) {
         const key = keyOfFile(relative, entry.name);
@@ -392,14 +385,23 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       throw error;
     }
     const markerPlace = marker === undefined ? undefined : placeOf("", marker);
-    const topLevel = markerPlace !== undefined && markerPlace.folderParts.length === 1;
     // Paths below a run folder, joined once for the pass rather than once per run.
     const readPlace = read === undefined ? undefined : placeOf("", read);
     const readFile = readPlace && join(...readPlace.folderParts, readPlace.fileName);
     const readFolders = (readPlace?.folderParts ?? [])
       .slice(1)
       .map((_, i, parts) => join(...parts.slice(0, i + 1)));
-    const markerFile = markerPlace && join(...markerPlace.folderParts, markerPlace.fileName);
+    // The files that mark a run as holding `marker`: either form for listRunsHolding,
+    // the plain form for listRunsReading (what `read` finds), as their contracts say.
+    const markerFiles =
+      markerPlace === undefined
+        ? []
+        : (read === undefined
+            ? [markerPlace.fileName, markerPlace.streamName]
+            : [markerPlace.fileName]
+          ).map((name) => join(...markerPlace.folderParts, name));
+    const holdsMarker = (dir: string) =>
+      markerFiles.some((file) => isRegularFile(`${dir}${sep}${file}`));
     const runs: string[] = [];
     const holding: string[] = [];
     const values = new Map<string, Uint8Array>();
@@ -410,9 +412,7 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       if (bytes !== undefined) {
         runs.push(entry.name);
         values.set(entry.name, bytes);
-        if (markerFile !== undefined && holdsPlainFile(`${dir}${sep}${markerFile}`)) {
-          holding.push(entry.name);
-        }
+        if (holdsMarker(dir)) holding.push(entry.name);
         continue;
       }
       let names: Dirent[] | undefined;
@@ -431,30 +431,14 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       }
       if (!holds) continue;
       runs.push(entry.name);
-      if (markerPlace === undefined) continue;
-      const marked = topLevel
-        ? names.some(
-            (n) =>
-              n.isFile() && (n.name === markerPlace.fileName || n.name === markerPlace.streamName),
-          )
-        : holdsFile(dir, markerPlace);
-      if (marked) holding.push(entry.name);
+      if (holdsMarker(dir)) holding.push(entry.name);
     }
     return { runs, holding, values };
   }
 
-  // Whether the run folder `dir` holds the key at `place` (of run "") in either form.
-  function holdsFile(dir: string, place: KeyPlace): boolean {
-    const folder = join(dir, ...place.folderParts.slice(1));
-    return (
-      lstatSync(join(folder, place.fileName), { throwIfNoEntry: false })?.isFile() === true ||
-      lstatSync(join(folder, place.streamName), { throwIfNoEntry: false })?.isFile() === true
-    );
-  }
-
-  // Whether the plain file of a key is there. existsSync first: nearly every run holds
+  // Whether `file` is there as a regular file. existsSync first: nearly every run holds
   // no marker, and a miss then costs one call that builds no Stats object.
-  function holdsPlainFile(file: string): boolean {
+  function isRegularFile(file: string): boolean {
     return existsSync(file) && lstatSync(file, { throwIfNoEntry: false })?.isFile() === true;
   }
 
@@ -779,7 +763,7 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       const dir = await runFolder(runId);
       if (dir === undefined) return [];
       const keys: string[] = [];
-      await collectKeys(dir, "", prefix, keys, false);
+      await collectKeys(dir, "", prefix, keys);
       // Both forms of a key exist for an instant while one replaces the other.
       return [...new Set(keys)];
     },
