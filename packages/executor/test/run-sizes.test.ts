@@ -1,11 +1,13 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { streamContent } from "@wct/plugin-api";
 import type { ArtifactStore } from "@wct/store-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { listRunRecords, type RunState, readRunInfo, runPlan } from "../src/index.js";
+import { createRegistry } from "../src/plan/registry.js";
 import { readRunMetadata, runSize } from "../src/run/records.js";
-import { createFsStore, createHarness, makePlan } from "./fixtures/run/helpers.js";
+import { createFsStore, createHarness, DATA, makePlan } from "./fixtures/run/helpers.js";
 
 // One completed and one failed artifact: both are stored, each with its size.
 const plan = makePlan([
@@ -47,6 +49,32 @@ describe("stored sizes", () => {
     for (const [key, bytes] of Object.entries(state.stored_bytes ?? {})) {
       expect(bytes, key).toBe(await store.size("r1", key));
     }
+  });
+
+  it("a streamed artifact's recorded size is the size the store holds", async () => {
+    const registry = createRegistry([
+      {
+        source: "inline",
+        plugin: {
+          name: "s",
+          connectors: [
+            {
+              type: "lines",
+              description: "streams lines",
+              outputSchema: DATA,
+              extract: async () =>
+                streamContent({
+                  recordsField: "lines",
+                  records: Array.from({ length: 500 }, (_, i) => `line ${i}`),
+                }),
+            },
+          ],
+        },
+      },
+    ]);
+    await runPlan(makePlan([{ id: "s", component: "lines" }]), { store, registry, runId: "r1" });
+    const { state } = await readRunInfo(store, "r1");
+    expect(state.stored_bytes?.s).toBe(await store.size("r1", "s"));
   });
 
   it("a listed run's size from its recorded sizes equals its size measured key by key", async () => {

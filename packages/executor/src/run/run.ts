@@ -389,7 +389,7 @@ async function execute(
     const inputs = outputs.inputsOf(artifact);
     const readers: ArtifactReader[] = [];
     let produced: Produced | undefined;
-    let streamedDigest: string | undefined;
+    let stored: { digest: string; storedBytes: number } | undefined;
     let error: ArtifactError | null = null;
     // Crashes traced to this artifact's component (while producing or while its stream
     // is written) fail it: the abort reaches the component and the stream's writer.
@@ -436,24 +436,27 @@ async function execute(
           null,
           Math.round(performance.now() - clock),
         );
+        // Teed outside the producer's containment: the tee starts the live consumers,
+        // and what they start must not count as the producer's own work.
+        const content = pipelines.tee(
+          i,
+          artifact.id,
+          { schema: envelope.schema, source: envelope.source },
+          streamed,
+        );
         const committed = await containment.run(owner, () =>
           writeStreamedOutput({
             store,
             runId,
             envelope,
-            content: pipelines.tee(
-              i,
-              artifact.id,
-              { schema: envelope.schema, source: envelope.source },
-              streamed,
-            ),
+            content,
             signal: control.signal,
             progress,
             finalExecution: () =>
               envelopeOf(artifact, done, null, Math.round(performance.now() - clock)).execution,
           }),
         );
-        streamedDigest = committed.digest;
+        stored = committed;
       }
     } catch (thrown) {
       // A Proxy thrown by a component may throw even on instanceof.
@@ -491,6 +494,8 @@ async function execute(
     ) {
       if (!writable()) return [];
       if (produced) await store.delete(runId, artifact.id).catch(() => {});
+      // Nor does the run hold its bytes any more (a resumed run carried the earlier size).
+      delete book.storedBytes[artifact.id];
       const skipError = {
         code: ExecutorErrorCode.UpstreamFailed,
         message: `artifact "${artifact.id}" was skipped because its input "${upstream.input}" failed`,
@@ -512,7 +517,7 @@ async function execute(
     let digest: string;
     try {
       digest =
-        streamedDigest ??
+        stored?.digest ??
         (produced && !produced.streamed
           ? await saveProduced(envelopeOf(artifact, produced, null, duration), produced.contentText)
           : await store.save(runId, artifact.id, envelopeOf(artifact, undefined, error, duration)));
@@ -521,7 +526,9 @@ async function execute(
       stop.abort(saveError);
       return [];
     }
-    await recordSize(artifact.id);
+    // A streamed artifact's commit said its size; a plain save is sized by the store.
+    if (stored === undefined) await recordSize(artifact.id);
+    else book.storedBytes[artifact.id] = stored.storedBytes;
     let ready: number[] = [];
     if (produced) {
       ready = book.complete(i, digest, duration);

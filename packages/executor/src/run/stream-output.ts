@@ -96,9 +96,10 @@ export async function writeStreamedOutput(options: {
   let finished = false;
   const copyRecords = async () => {
     for (;;) {
-      // Also stops a copy left behind by an abort (below) once its record comes.
-      signal.throwIfAborted();
       const next = await iterator.next();
+      // Also stops a copy left behind by an abort (below) once its record comes: that
+      // record is not written to the aborted writer.
+      signal.throwIfAborted();
       if (next.done) {
         finished = true;
         return;
