@@ -350,31 +350,11 @@ async function scanTable(
 }
 
 /**
- * The rows of a `database_content/2.0.0` input, one at a time, with findings in the
- * order of the 1.0.0 scan: each table's field names before its first row (tables
- * without rows in `tables` order), then its rows. Yields after each row, so the caller
- * can hand the findings on before the next row is pulled; `counts.tables` ends as the
- * number of tables scanned.
- */
-async function* scanRows(
-  ctx: ScanContext,
-  tables: readonly TableHead[],
-  rows: AsyncIterable<unknown>,
-  dbPath: string,
-  counts: TableCounts & { tables: number },
-): AsyncGenerator<void, void, undefined> {
-  const scanner = new RowScanner(ctx, tables, dbPath, counts);
-  for await (const row of rows) {
-    ctx.signal.throwIfAborted();
-    if (yieldDue(ctx)) await checkpoint(ctx);
-    if (scanner.scan(row)) yield;
-  }
-  scanner.finish();
-}
-
-/**
- * {@link scanRows} one row at a time, synchronously: the streamed path calls it from its
- * own loop over the records rather than through one more async generator per row.
+ * Scans the rows of a `database_content/2.0.0` input one at a time, synchronously, with
+ * findings in the order of the 1.0.0 scan: each table's field names before its first
+ * row (tables without rows in `tables` order, at `finish`), then its rows;
+ * `counts.tables` ends as the number of tables scanned. Each caller runs it from its
+ * own loop over the rows rather than through one more async generator per row.
  */
 class RowScanner {
   private readonly columnsOf = new Map<string, string[]>();
@@ -561,12 +541,14 @@ export async function findPersonalData(
     } else if (Array.isArray(content.rows)) {
       const counts = { columns: 0, rows: 0, bytes: 0, tables: 0 };
       const dbPath = dbPathOf(content.database);
-      const rows = (async function* () {
-        yield* content.rows as unknown[];
-      })();
-      for await (const _ of scanRows(ctx, tableHeadsOf(content.tables), rows, dbPath, counts)) {
-        // Findings stay in the sink: this form returns them all at once.
+      // Findings stay in the sink: this form returns them all at once.
+      const scanner = new RowScanner(ctx, tableHeadsOf(content.tables), dbPath, counts);
+      for (const row of content.rows as unknown[]) {
+        signal.throwIfAborted();
+        if (yieldDue(ctx)) await checkpoint(ctx);
+        scanner.scan(row);
       }
+      scanner.finish();
       coverage.push(databaseCoverage(input, content.coverage, counts.tables, counts));
     } else if (Array.isArray(content.tables)) {
       coverage.push(await scanDatabase(ctx, input, content));

@@ -199,8 +199,9 @@ export async function produce(
       return { schema, source, contentText: JSON.stringify(content) };
     }
     case "merge": {
-      const inputs = [];
-      for (const id of artifact.inputs) inputs.push({ id, reader: await openInput(context, id) });
+      const inputs = await Promise.all(
+        artifact.inputs.map(async (id) => ({ id, reader: await openInput(context, id) })),
+      );
       const merged = await mergeInputs(artifact, inputs, async (id) => {
         return (await context.store.get(context.runId, id)).content;
       });
