@@ -108,7 +108,7 @@ export class LiveFeed {
    * queued record is handed over in one already-settled promise, where a generator
    * costs several per record (a database's million rows pass here).
    */
-  private read(): AsyncIterableIterator<unknown> {
+  private read(id: string): AsyncIterableIterator<unknown> {
     let started = false;
     let finished = false;
     const done = (): IteratorResult<unknown> => ({ done: true, value: undefined });
@@ -127,7 +127,7 @@ export class LiveFeed {
             return Promise.reject(
               new ExecutorError(
                 ExecutorErrorCode.ComponentFailed,
-                "a live input's records can be read once, and not after its summary",
+                `input "${id}" is read while it is being produced: its records can be read once, and not after its summary. Read records() in one loop, then summary() (docs/writing-a-plugin.md, "Large artifacts: streaming records").`,
               ),
             );
           }
@@ -190,7 +190,7 @@ export class LiveFeed {
             `input "${id}" streams its records under ${JSON.stringify(content.recordsField)}, not ${JSON.stringify(field)}`,
           );
         }
-        return this.read();
+        return this.read(id);
       },
       summary: () => {
         // Like a stored input's summary: records not read are skipped to reach it.
