@@ -2,7 +2,7 @@ import type { ComponentContext, RecordInput, StreamedContent } from "@wct/plugin
 import { streamContent } from "@wct/plugin-api";
 import type { ArtifactStore, ArtifactWriter } from "@wct/store-core";
 import { describe, expect, it } from "vitest";
-import { type RunEvent, runPlan } from "../src/index.js";
+import { ExecutorErrorCode, type RunEvent, runPlan } from "../src/index.js";
 import { createRegistry } from "../src/plan/registry.js";
 import { LIVE_QUEUE_RECORDS, LiveFeed, Pipelines } from "../src/run/pipeline.js";
 import {
@@ -329,6 +329,20 @@ describe("LiveFeed", () => {
     }
     for (let i = 0; i < 10 * LIVE_QUEUE_RECORDS; i++) await feed.push(i);
     expect(feed.queued).toBe(0);
+  });
+
+  it("fails a second read of a live input's records with ERR_COMPONENT_FAILED", async () => {
+    const feed = new LiveFeed();
+    const content = streamContent({ recordsField: "rows", records: [], summary: () => ({}) });
+    const input = feed.input("in", DATA, "test", content);
+    await feed.push(1);
+    feed.end({});
+    for await (const _ of input.records()) {
+      // The one read a live input allows.
+    }
+    await expect(input.records()[Symbol.asyncIterator]().next()).rejects.toMatchObject({
+      code: ExecutorErrorCode.ComponentFailed,
+    });
   });
 
   it("throws the producer's failure to the consumer after the records it queued", async () => {
