@@ -4,7 +4,12 @@ import type { ArtifactStore, ArtifactWriter } from "@wct/store-core";
 import { describe, expect, it } from "vitest";
 import { ExecutorErrorCode, type RunEvent, runPlan } from "../src/index.js";
 import { createRegistry } from "../src/plan/registry.js";
-import { LIVE_QUEUE_RECORDS, LiveFeed, Pipelines } from "../src/run/pipeline.js";
+import {
+  LIVE_QUEUE_RECORDS,
+  LIVE_TURN_EVERY_MS,
+  LiveFeed,
+  Pipelines,
+} from "../src/run/pipeline.js";
 import {
   bigConnector,
   createMemoryStore,
@@ -343,6 +348,37 @@ describe("LiveFeed", () => {
     await expect(input.records()[Symbol.asyncIterator]().next()).rejects.toMatchObject({
       code: ExecutorErrorCode.ComponentFailed,
     });
+  });
+
+  it("lets a producer that needs a turn of the event loop per record keep ahead of a consumer that works synchronously", async () => {
+    const feed = new LiveFeed();
+    const content = streamContent({ recordsField: "rows", records: [], summary: () => ({}) });
+    const input = feed.input("in", DATA, "test", content);
+    const total = 5 * LIVE_QUEUE_RECORDS;
+    // Like a file read: each record completes on a later turn of the event loop.
+    const producing = (async () => {
+      for (let i = 0; i < total; i++) {
+        await new Promise((resolve) => setImmediate(resolve));
+        await feed.push(i);
+      }
+      feed.end({});
+    })();
+    while (feed.queued < LIVE_QUEUE_RECORDS) await new Promise((r) => setImmediate(r));
+    let emptyAt = 0;
+    let read = 0;
+    for await (const _ of input.records()) {
+      read++;
+      if (feed.queued === 0 && read < total) emptyAt++;
+      // Like a scan: synchronous work on each record, longer than LIVE_TURN_EVERY_MS.
+      const until = performance.now() + 2 * LIVE_TURN_EVERY_MS;
+      while (performance.now() < until) {
+        // busy
+      }
+    }
+    await producing;
+    expect(read).toBe(total);
+    // Handed over without turns, the queue would drain in one go every 16 records.
+    expect(emptyAt).toBe(0);
   });
 
   it("throws the producer's failure to the consumer after the records it queued", async () => {

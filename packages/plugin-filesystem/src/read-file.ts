@@ -14,14 +14,22 @@ export type ReadOutcome =
   | { kind: "unreadable"; error: unknown };
 
 /**
+ * Asked before a file's bytes are allocated, with their size: resolves `true` once they
+ * may be (a read-ahead's memory bound), `false` when the read is no longer wanted.
+ */
+export type AdmitBytes = (size: number) => boolean | Promise<boolean>;
+
+/**
  * Reads one regular file as text. Files over `maxFileSize` are not opened; a binary
  * file is recognised from its first {@link SNIFF_BYTES} bytes and not read further.
  * The bytes are dropped once decoded, so only one file's bytes are held at a time.
+ * `admit`, when given, is asked before the bytes are allocated (see {@link ReadAhead}).
  */
 export async function readTextFile(
   path: string,
   maxFileSize: number,
   encoding: TextEncoding,
+  admit?: AdmitBytes,
 ): Promise<ReadOutcome> {
   try {
     const listed = await lstat(path);
@@ -33,6 +41,9 @@ export async function readTextFile(
       if (!opened.isFile()) return { kind: "unreadable", error: new Error("not a regular file") };
       const { size } = opened;
       if (size > maxFileSize) return { kind: "too_large", size };
+      if (admit !== undefined && !(await admit(size))) {
+        return { kind: "unreadable", error: new Error("the read was cancelled") };
+      }
       const bytes = Buffer.allocUnsafe(size);
       let filled = await readInto(handle, bytes, 0, Math.min(SNIFF_BYTES, size));
       if (hasNulCharacter(bytes.subarray(0, filled), encoding)) return { kind: "binary", size };
@@ -63,4 +74,62 @@ async function readInto(
     total += bytesRead;
   }
   return total;
+}
+
+/**
+ * The memory bound of a read-ahead: reads numbered in the order they are handed out
+ * (0, 1, 2, …) ask to allocate their bytes; a read is admitted while the admitted bytes
+ * not yet handed out stay within `limit`, and the next read to hand out always is, so
+ * the reads ahead never wait on each other forever. Memory: `limit` plus one file.
+ */
+export class ReadAheadBudget {
+  private held = 0;
+  private next = 0;
+  private cancelled = false;
+  private readonly admitted = new Map<number, number>();
+  private readonly waiting: Array<{ turn: number; size: number; resolve(ok: boolean): void }> = [];
+
+  constructor(private readonly limit: number) {}
+
+  /** Read `turn` asks for `size` bytes; `false` once the read-ahead was cancelled. */
+  admit(turn: number, size: number): boolean | Promise<boolean> {
+    if (this.cancelled) return false;
+    if (this.fits(turn, size)) {
+      this.take(turn, size);
+      return true;
+    }
+    return new Promise((resolve) => this.waiting.push({ turn, size, resolve }));
+  }
+
+  /** The next read (in turn order) was handed out: its bytes are its consumer's now. */
+  handedOut(): void {
+    this.held -= this.admitted.get(this.next) ?? 0;
+    this.admitted.delete(this.next);
+    this.next++;
+    for (let i = 0; i < this.waiting.length; ) {
+      const waiter = this.waiting[i]!;
+      if (this.fits(waiter.turn, waiter.size)) {
+        this.waiting.splice(i, 1);
+        this.take(waiter.turn, waiter.size);
+        waiter.resolve(true);
+      } else {
+        i++;
+      }
+    }
+  }
+
+  /** Reads still waiting give up; later ones are refused. */
+  cancel(): void {
+    this.cancelled = true;
+    for (const waiter of this.waiting.splice(0)) waiter.resolve(false);
+  }
+
+  private fits(turn: number, size: number): boolean {
+    return turn === this.next || this.held + size <= this.limit;
+  }
+
+  private take(turn: number, size: number): void {
+    this.held += size;
+    this.admitted.set(turn, size);
+  }
 }

@@ -2,7 +2,7 @@ import type { Dirent } from "node:fs";
 import { readdir, realpath, stat } from "node:fs/promises";
 import { basename, isAbsolute, join, relative, sep } from "node:path";
 import picomatch from "picomatch";
-import { readTextFile } from "./read-file.js";
+import { ReadAheadBudget, type ReadOutcome, readTextFile } from "./read-file.js";
 import type { TextEncoding } from "./text.js";
 import { type FileCoverage, type FileEntry, MAX_SKIPPED_FILES, type SkipReason } from "./types.js";
 
@@ -22,6 +22,30 @@ export interface ScanResult {
   files: FileEntry[];
   coverage: FileCoverage;
 }
+
+/**
+ * Files being read ahead of the one handed out, at most: each read is a few round trips
+ * to the threadpool, and a consumer that scans one file while the next ones are read
+ * does not wait for them (measured: a personal-data scan of a text tree waited for its
+ * next file about a third of the time with no read ahead).
+ */
+export const READ_AHEAD_FILES = 8;
+/**
+ * Bytes of the files read ahead, at most; the next file to hand out is read whatever
+ * its size, so memory holds this much plus one file.
+ */
+export const READ_AHEAD_BYTES = 16 * 1024 * 1024;
+/** Steps of the walk (files and skips) looked ahead at most, so skips do not pile up. */
+const STEPS_AHEAD = 256;
+
+/**
+ * What the walk found, in its order: a file to read, or one it skipped. Skips are
+ * counted when they come out of the read-ahead window, so `skipped_files` keeps the
+ * walk's order whatever is read ahead.
+ */
+type Step =
+  | { kind: "file"; path: string; rel: string }
+  | { kind: "skip"; rel: string; reason: SkipReason };
 
 interface PendingLink {
   /** Path of the link itself. */
@@ -44,8 +68,9 @@ export async function scanPath(options: ScanOptions): Promise<ScanResult> {
 }
 
 /**
- * The same scan, one file at a time: each file is read when the next is pulled, so
- * memory holds one file's text. `coverage` is complete once the iteration has ended.
+ * The same scan, one file at a time: files are read at most {@link READ_AHEAD_FILES}
+ * ahead of the one pulled, so memory holds {@link READ_AHEAD_BYTES} plus one file's
+ * text. `coverage` is complete once the iteration has ended.
  */
 export function streamPath(options: ScanOptions): {
   files: AsyncGenerator<FileEntry, void, undefined>;
@@ -75,14 +100,74 @@ class Scan {
     this.isExcluded = matcher(options.exclude);
   }
 
+  /**
+   * The files in the walk's order, read up to {@link READ_AHEAD_FILES} (and
+   * {@link READ_AHEAD_BYTES}) ahead of the one handed out.
+   */
   async *run(): AsyncGenerator<FileEntry, void, undefined> {
+    const { maxFileSize, encoding } = this.options;
+    const budget = new ReadAheadBudget(READ_AHEAD_BYTES);
+    const steps = this.walk();
+    const window: Array<Step & { outcome?: Promise<ReadOutcome> }> = [];
+    let reading = 0;
+    let seq = 0;
+    let walked = false;
+    try {
+      for (;;) {
+        while (!walked && reading < READ_AHEAD_FILES && window.length < STEPS_AHEAD) {
+          const next = await steps.next();
+          if (next.done) {
+            walked = true;
+            break;
+          }
+          const step = next.value;
+          if (step.kind === "file") {
+            this.throwIfAborted();
+            const turn = seq++;
+            reading++;
+            const admit = (size: number) => budget.admit(turn, size);
+            window.push({
+              ...step,
+              outcome: readTextFile(step.path, maxFileSize, encoding, admit),
+            });
+          } else {
+            window.push(step);
+          }
+        }
+        const step = window.shift();
+        if (step === undefined) return;
+        if (step.kind === "skip") {
+          this.skip(step.rel, step.reason);
+          continue;
+        }
+        reading--;
+        // Never rejects: a failed read is an `unreadable` outcome.
+        const outcome = await step.outcome!;
+        budget.handedOut();
+        this.throwIfAborted();
+        if (outcome.kind === "text") {
+          this.coverage.files_read++;
+          this.coverage.bytes_read += outcome.size;
+          yield { path: step.rel, size: outcome.size, encoding, text: outcome.text };
+        } else {
+          this.skip(step.rel, outcome.kind);
+        }
+      }
+    } finally {
+      // Stopped early: reads still waiting for room give up (and close their files).
+      budget.cancel();
+    }
+  }
+
+  /** The walk: files to read and files skipped, in a deterministic order. */
+  private async *walk(): AsyncGenerator<Step, void, undefined> {
     const { rootPath } = this.options;
     this.realRoot = await realpath(rootPath);
     const root = await stat(this.realRoot);
     if (!root.isDirectory()) {
       // A single file is read whatever the globs say: naming it is explicit enough.
       this.visitedFiles.add(this.realRoot);
-      yield* this.readFile(this.realRoot, basename(rootPath));
+      yield { kind: "file", path: this.realRoot, rel: basename(rootPath) };
       return;
     }
     this.visitedFolders.add(this.realRoot);
@@ -98,14 +183,14 @@ class Scan {
     folder: string,
     rel: string,
     { isRoot }: { isRoot: boolean },
-  ): AsyncGenerator<FileEntry, void, undefined> {
+  ): AsyncGenerator<Step, void, undefined> {
     this.throwIfAborted();
     let entries: Dirent[];
     try {
       entries = await readdir(folder, { withFileTypes: true });
     } catch (error) {
       if (isRoot) throw error;
-      this.skip(rel, "unreadable");
+      yield { kind: "skip", rel, reason: "unreadable" };
       return;
     }
     entries.sort((a, b) => compareNames(a.name, b.name));
@@ -126,19 +211,18 @@ class Scan {
     }
   }
 
-  private async *followLink(link: PendingLink): AsyncGenerator<FileEntry, void, undefined> {
+  private async *followLink(link: PendingLink): AsyncGenerator<Step, void, undefined> {
     this.throwIfAborted();
     let target: string;
     try {
       target = await realpath(link.path);
     } catch {
-      this.skip(link.rel, "unreadable");
+      yield { kind: "skip", rel: link.rel, reason: "unreadable" };
       return;
     }
     const targetRel = relativeInside(this.realRoot, target);
     if (targetRel === undefined) {
-      this.coverage.skipped.excluded_links++;
-      this.pushSkipped(link.rel, "link_outside");
+      yield { kind: "skip", rel: link.rel, reason: "link_outside" };
       return;
     }
     if (targetRel !== "" && this.isExcluded(targetRel)) return;
@@ -147,7 +231,7 @@ class Scan {
       const found = await stat(target);
       kind = found.isDirectory() ? "folder" : found.isFile() ? "file" : "other";
     } catch {
-      this.skip(link.rel, "unreadable");
+      yield { kind: "skip", rel: link.rel, reason: "unreadable" };
       return;
     }
     if (kind === "folder") {
@@ -159,36 +243,21 @@ class Scan {
     }
   }
 
-  private async *considerFile(
-    path: string,
-    rel: string,
-  ): AsyncGenerator<FileEntry, void, undefined> {
+  private async *considerFile(path: string, rel: string): AsyncGenerator<Step, void, undefined> {
     // A file left out by `include` may still be read through a link whose name matches.
     if (!this.isIncluded(rel) || this.visitedFiles.has(path)) return;
     this.visitedFiles.add(path);
     if (this.examined >= this.options.maxFiles) {
-      this.skip(rel, "over_max_files");
+      yield { kind: "skip", rel, reason: "over_max_files" };
       return;
     }
     this.examined++;
-    yield* this.readFile(path, rel);
+    yield { kind: "file", path, rel };
   }
 
-  private async *readFile(path: string, rel: string): AsyncGenerator<FileEntry, void, undefined> {
-    this.throwIfAborted();
-    const { maxFileSize, encoding } = this.options;
-    const outcome = await readTextFile(path, maxFileSize, encoding);
-    if (outcome.kind === "text") {
-      this.coverage.files_read++;
-      this.coverage.bytes_read += outcome.size;
-      yield { path: rel, size: outcome.size, encoding, text: outcome.text };
-    } else {
-      this.skip(rel, outcome.kind);
-    }
-  }
-
-  private skip(rel: string, reason: Exclude<SkipReason, "link_outside">): void {
-    this.coverage.skipped[reason]++;
+  private skip(rel: string, reason: SkipReason): void {
+    if (reason === "link_outside") this.coverage.skipped.excluded_links++;
+    else this.coverage.skipped[reason]++;
     this.pushSkipped(rel, reason);
   }
 

@@ -9,6 +9,7 @@ import filesystemPlugin, {
   filesystemProperties,
   SourceErrorCode,
 } from "../src/index.js";
+import { READ_AHEAD_FILES } from "../src/scan.js";
 import { extract, recordingLog, writeTree } from "./helpers.js";
 
 const temp = useTempDir("plugin-filesystem");
@@ -93,9 +94,13 @@ describe("errors and cancellation", () => {
 });
 
 describe("filesystem connector streaming", () => {
-  it("reads each file only when the engine pulls its record, and reports progress", async () => {
-    await writeFile(join(temp.path, "a.txt"), "alpha");
-    await writeFile(join(temp.path, "b.txt"), "beta");
+  it("reads files a bounded window ahead of the record pulled, and reports progress", async () => {
+    // Named so that the walk's order is their index order.
+    const names = Array.from(
+      { length: READ_AHEAD_FILES + 4 },
+      (_, i) => `f${String(i).padStart(2, "0")}.txt`,
+    );
+    for (const name of names) await writeFile(join(temp.path, name), "same");
     const reports: ProgressReport[] = [];
     const out = await filesystemConnector.extract({
       properties: filesystemProperties.parse({ path: temp.path }),
@@ -109,12 +114,22 @@ describe("filesystem connector streaming", () => {
     if (!isStreamedContent(out)) throw new Error("expected streamed content");
     expect(out.recordsField).toBe("files");
     const iterator = out.records[Symbol.asyncIterator]();
-    expect((await iterator.next()).value).toMatchObject({ path: "a.txt", text: "alpha" });
-    // b.txt is written after the first record was pulled: the scan had not read it yet.
-    await writeFile(join(temp.path, "b.txt"), "changed");
-    expect((await iterator.next()).value).toMatchObject({ path: "b.txt", text: "changed" });
-    expect((await iterator.next()).done).toBe(true);
-    expect(await out.summary()).toMatchObject({ coverage: { files_read: 2, bytes_read: 12 } });
-    expect(reports.at(-1)).toEqual({ items: 2, bytes: 12, unit: "files" });
+    expect((await iterator.next()).value).toMatchObject({ path: names[0], text: "same" });
+    // The first pull started reads of the first READ_AHEAD_FILES files, no more: files
+    // past them are read only as records are pulled, so they are read as changed.
+    const later = names.slice(READ_AHEAD_FILES);
+    for (const name of later) await writeFile(join(temp.path, name), "changed");
+    const rest: Array<{ path: string; text: string }> = [];
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      rest.push(next.value as { path: string; text: string });
+    }
+    expect(rest.map((file) => file.path)).toEqual(names.slice(1));
+    for (const file of rest.filter((f) => later.includes(f.path)))
+      expect(file.text).toBe("changed");
+    const bytes = 4 * READ_AHEAD_FILES + 7 * later.length;
+    expect(await out.summary()).toMatchObject({
+      coverage: { files_read: names.length, bytes_read: bytes },
+    });
+    expect(reports.at(-1)).toEqual({ items: names.length, bytes, unit: "files" });
   });
 });

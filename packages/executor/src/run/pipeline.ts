@@ -8,6 +8,17 @@ import { ExecutorError, ExecutorErrorCode } from "../errors.js";
  */
 export const LIVE_QUEUE_RECORDS = 16;
 
+/**
+ * How long a live consumer may work through queued records without the event loop
+ * taking a turn. Records already queued are handed over at once (no promise of their
+ * own), so a consumer that works on each synchronously, such as a scan, would hold the
+ * thread for as long as the queue lasts, and its producer's reads and writes complete
+ * only between turns. Measured on a personal-data scan of a text tree: without the
+ * turns the producer fell behind and the consumer waited for its next file about a
+ * third of the time.
+ */
+export const LIVE_TURN_EVERY_MS = 1;
+
 function settledLater<T>(): {
   promise: Promise<T>;
   resolve(value: T): void;
@@ -111,6 +122,7 @@ export class LiveFeed {
   private read(id: string): AsyncIterableIterator<unknown> {
     let started = false;
     let finished = false;
+    let lastTurn = performance.now();
     const done = (): IteratorResult<unknown> => ({ done: true, value: undefined });
     // Stopped early or finished: nothing more is read from this feed.
     const finish = () => {
@@ -136,9 +148,19 @@ export class LiveFeed {
         if (this.queue.length > 0) {
           const value = this.queue.shift();
           this.wake("producer");
-          return Promise.resolve({ done: false, value });
+          if (performance.now() - lastTurn < LIVE_TURN_EVERY_MS) {
+            return Promise.resolve({ done: false, value });
+          }
+          return new Promise((resolve) =>
+            setImmediate(() => {
+              lastTurn = performance.now();
+              resolve({ done: false, value });
+            }),
+          );
         }
-        return this.waitForRecord(finish);
+        return this.waitForRecord(finish).finally(() => {
+          lastTurn = performance.now();
+        });
       },
       return: () => {
         if (!finished) finish();
