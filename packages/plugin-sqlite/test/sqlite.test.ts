@@ -306,6 +306,71 @@ describe("errors", () => {
     writer.close();
   });
 
+  it("closes the database when the engine stops reading rows early", async () => {
+    const out = await sqliteConnector.extract({
+      properties: sqliteProperties.parse({ database_path: "shop.db" }),
+      signal: new AbortController().signal,
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+      artifactId: "database",
+      runId: "run-1",
+      baseDir: dir,
+    });
+    if (!isStreamedContent(out)) throw new Error("expected streamed content");
+    const rows = out.records[Symbol.asyncIterator]();
+    expect((await rows.next()).done).toBe(false);
+    await rows.return?.();
+    expect((await rows.next()).done).toBe(true);
+    // A read cursor left open would make this write fail with SQLITE_BUSY.
+    const writer = new Database(dbPath);
+    expect(() => writer.exec("DELETE FROM users")).not.toThrow();
+    writer.close();
+  });
+
+  it("reports a table SQLite fails to read midway as unreadable, keeps its rows read, and reads the next", async () => {
+    const path = join(dir, "damaged.db");
+    createDatabase(
+      path,
+      "CREATE TABLE a (v TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) INSERT INTO a SELECT printf('row %04d %s', i, hex(randomblob(6000))) FROM n; CREATE TABLE b (w TEXT); INSERT INTO b VALUES ('fine');",
+    );
+    // Every row of a spills into a chain of overflow pages, which counting the rows
+    // does not read: pointing the chains of the last rows past the end of the file
+    // makes reading fail at those rows, not before.
+    const inspect = new Database(path, { readonly: true });
+    const pageSize = inspect.pragma("page_size", { simple: true }) as number;
+    const pages = inspect
+      .prepare(
+        "SELECT pageno FROM dbstat WHERE name = 'a' AND pagetype = 'overflow' ORDER BY pageno",
+      )
+      .pluck()
+      .all() as number[];
+    inspect.close();
+    const bytes = await readFile(path);
+    for (const page of pages.slice(-pages.length / 10)) {
+      bytes.writeUInt32BE(0x7fffffff, (page - 1) * pageSize);
+    }
+    await writeFile(path, bytes);
+    const out = await sqliteConnector.extract({
+      properties: sqliteProperties.parse({ database_path: "damaged.db", max_rows_per_table: 5000 }),
+      signal: new AbortController().signal,
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+      artifactId: "database",
+      runId: "run-1",
+      baseDir: dir,
+    });
+    if (!isStreamedContent(out)) throw new Error("expected streamed content");
+    const read: Array<{ table: string }> = [];
+    for await (const row of out.records) read.push(row as { table: string });
+    const fromA = read.filter((row) => row.table === "a").length;
+    expect(fromA).toBeGreaterThan(0);
+    expect(fromA).toBeLessThan(200);
+    expect(read.filter((row) => row.table === "b")).toHaveLength(1);
+    const summary = await out.summary();
+    expect(summary["coverage"]).toMatchObject({
+      tables_read: 1,
+      tables_skipped: expect.arrayContaining([{ name: "a", reason: "unreadable" }]),
+    });
+  });
+
   it("stops between tables once aborted", async () => {
     const controller = new AbortController();
     const reason = new Error("interrupted");
