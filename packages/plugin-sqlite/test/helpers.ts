@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type ComponentLog, isStreamedContent } from "@wct/plugin-api";
+import { type ComponentLog, isStreamedContent, type StreamedContent } from "@wct/plugin-api";
 import Database from "better-sqlite3";
 import {
   type DatabaseContent,
@@ -54,6 +54,23 @@ export async function extract(
     [out.recordsField]: records,
     ...(await out.summary()),
   } as unknown as DatabaseContent;
+}
+
+/** The connector's streamed output, as the executor gets it before storing it. */
+export async function extractStreamed(
+  properties: Record<string, unknown>,
+  options: { baseDir: string; signal?: AbortSignal },
+): Promise<StreamedContent> {
+  const out = await sqliteConnector.extract({
+    properties: sqliteProperties.parse(properties),
+    signal: options.signal ?? new AbortController().signal,
+    log: silentLog,
+    artifactId: "database",
+    runId: "run-1",
+    baseDir: options.baseDir,
+  });
+  if (!isStreamedContent(out)) throw new Error("expected streamed content");
+  return out;
 }
 
 /** The rows of one table, without their table name. */

@@ -1,12 +1,11 @@
 import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { isStreamedContent } from "@wct/plugin-api";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openReadOnly } from "../src/database.js";
 import sqlitePlugin, { SourceErrorCode, sqliteConnector, sqliteProperties } from "../src/index.js";
-import { createDatabase, extract, makeTempDir, rowsOf } from "./helpers.js";
+import { createDatabase, extract, extractStreamed, makeTempDir, rowsOf } from "./helpers.js";
 
 let dir: string;
 let dbPath: string;
@@ -287,15 +286,10 @@ describe("errors", () => {
     );
     const controller = new AbortController();
     const reason = new Error("interrupted");
-    const out = await sqliteConnector.extract({
-      properties: sqliteProperties.parse({ database_path: "big.db", max_rows_per_table: 5000 }),
-      signal: controller.signal,
-      log: { debug() {}, info() {}, warn() {}, error() {} },
-      artifactId: "database",
-      runId: "run-1",
-      baseDir: dir,
-    });
-    if (!isStreamedContent(out)) throw new Error("expected streamed content");
+    const out = await extractStreamed(
+      { database_path: "big.db", max_rows_per_table: 5000 },
+      { baseDir: dir, signal: controller.signal },
+    );
     const rows = out.records[Symbol.asyncIterator]();
     expect((await rows.next()).value).toEqual({ table: "t", rowid: 1, values: { v: "row 1" } });
     controller.abort(reason);
@@ -307,15 +301,7 @@ describe("errors", () => {
   });
 
   it("closes the database when the engine stops reading rows early", async () => {
-    const out = await sqliteConnector.extract({
-      properties: sqliteProperties.parse({ database_path: "shop.db" }),
-      signal: new AbortController().signal,
-      log: { debug() {}, info() {}, warn() {}, error() {} },
-      artifactId: "database",
-      runId: "run-1",
-      baseDir: dir,
-    });
-    if (!isStreamedContent(out)) throw new Error("expected streamed content");
+    const out = await extractStreamed({ database_path: "shop.db" }, { baseDir: dir });
     const rows = out.records[Symbol.asyncIterator]();
     expect((await rows.next()).done).toBe(false);
     await rows.return?.();
@@ -349,15 +335,10 @@ describe("errors", () => {
       bytes.writeUInt32BE(0x7fffffff, (page - 1) * pageSize);
     }
     await writeFile(path, bytes);
-    const out = await sqliteConnector.extract({
-      properties: sqliteProperties.parse({ database_path: "damaged.db", max_rows_per_table: 5000 }),
-      signal: new AbortController().signal,
-      log: { debug() {}, info() {}, warn() {}, error() {} },
-      artifactId: "database",
-      runId: "run-1",
-      baseDir: dir,
-    });
-    if (!isStreamedContent(out)) throw new Error("expected streamed content");
+    const out = await extractStreamed(
+      { database_path: "damaged.db", max_rows_per_table: 5000 },
+      { baseDir: dir },
+    );
     const read: Array<{ table: string }> = [];
     for await (const row of out.records) read.push(row as { table: string });
     const fromA = read.filter((row) => row.table === "a").length;
