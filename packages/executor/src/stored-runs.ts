@@ -3,6 +3,7 @@
 // at runs starts fast. Everything here is also exported by `@wct/executor`.
 export { listRunRecords } from "./run/records.js";
 export type { RunRecord, RunStatus } from "./run/types.js";
+export { CONFIG_FILE, loadRetentionConfig } from "./runs/config.js";
 export {
   isEmptyPolicy,
   PRUNABLE_STATUSES,

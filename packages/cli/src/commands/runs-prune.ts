@@ -1,6 +1,6 @@
-// The light entry: pruning loads no planner, parser or plugin (the YAML config is
-// loaded only when no flag gives the policy).
+// The light entry: pruning loads no planner, runbook schema or plugin.
 import {
+  loadRetentionConfig,
   PRUNABLE_STATUSES,
   type PrunableStatus,
   type PruneEntry,
@@ -89,10 +89,7 @@ export function runsPruneCommand(ctx: CliContext): Command {
       if (flags.yes && flags.dryRun) {
         throw new UsageError("--yes and --dry-run contradict each other; give one of them");
       }
-      const policy =
-        policyFromFlags(flags) ??
-        (await (await import("@wct/executor")).loadRetentionConfig(io.cwd)) ??
-        {};
+      const policy = policyFromFlags(flags) ?? (await loadRetentionConfig(io.cwd)) ?? {};
       const store = await ctx.openStore(storeSpec(flags.store, io), io.cwd);
       try {
         const result = await pruneRuns(store, { policy, apply: flags.yes === true });

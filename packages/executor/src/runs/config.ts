@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { closestMatch, type Diagnostic, parseYamlValue } from "@wct/runbook-schema";
+import { closestMatch, type Diagnostic, parseYamlValue } from "@wct/runbook-schema/yaml";
 import { ExecutorError, ExecutorErrorCode } from "../errors.js";
 import {
   PRUNABLE_STATUSES,
