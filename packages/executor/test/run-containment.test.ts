@@ -1,7 +1,16 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import { type ComponentContext, type RecordInput, streamContent } from "@wct/plugin-api";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { runPlan } from "../src/index.js";
-import { createHarness, createMemoryStore, makePlan } from "./fixtures/run/helpers.js";
+import { type ExecutorError, ExecutorErrorCode, runPlan } from "../src/index.js";
+import { createRegistry } from "../src/plan/registry.js";
+import {
+  createHarness,
+  createMemoryStore,
+  DATA,
+  deferred,
+  makePlan,
+  RESULT,
+} from "./fixtures/run/helpers.js";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -38,5 +47,74 @@ describe("containment of component failures", () => {
     expect(summary.status).toBe("completed");
     expect(used.size).toBeGreaterThan(0);
     expect([...used].filter((storage) => !disabled.has(storage))).toEqual([]);
+  });
+});
+
+describe("containment of live consumers", () => {
+  it("does not blame a producer for a failure that escapes its live consumer's timeout", async () => {
+    // The consumer's abort handler fails when its timeout fires. The timer is set as the
+    // consumer starts, and a consumer started from inside its producer's containment
+    // would carry the producer's context into it: the producer would fail for it.
+    const producerGoesOn = deferred();
+    let lateHandler = false;
+    const registry = createRegistry([
+      {
+        source: "inline",
+        plugin: {
+          name: "live",
+          connectors: [
+            {
+              type: "rows",
+              description: "streams a row, then waits",
+              outputSchema: DATA,
+              extract: async () =>
+                streamContent({
+                  recordsField: "rows",
+                  records: (async function* () {
+                    yield { i: 0 };
+                    await producerGoesOn.promise;
+                    yield { i: 1 };
+                  })(),
+                }),
+            },
+          ],
+          processors: [
+            {
+              type: "read",
+              description: "reads its input live; its abort handler fails",
+              readsInputsAsRecords: true as const,
+              inputSchemas: [[DATA]],
+              outputSchema: RESULT,
+              process: async ({
+                inputs,
+                signal,
+              }: ComponentContext<unknown> & { inputs: readonly RecordInput[] }) => {
+                lateHandler = signal.aborted;
+                // Node reports a listener's throw as an uncaught exception.
+                signal.addEventListener("abort", () => {
+                  // The producer goes on once the escaped exception has been dealt with.
+                  setImmediate(() => producerGoesOn.resolve());
+                  throw new Error("cleanup failed");
+                });
+                let count = 0;
+                for await (const _ of inputs[0]!.records()) count++;
+                return { count };
+              },
+            },
+          ],
+        },
+      },
+    ]);
+    const outcome = await runPlan(
+      makePlan([
+        { id: "rows", component: "rows" },
+        { id: "read", component: "read", inputs: ["rows"], timeout: 0.01 },
+      ]),
+      { store: createMemoryStore(), registry },
+    ).catch((error: unknown) => error);
+    expect(lateHandler).toBe(false);
+    // Traced to neither artifact's component call, it fails the run as an untraced crash.
+    expect(outcome).toMatchObject({ code: ExecutorErrorCode.ComponentCrashed });
+    expect((outcome as ExecutorError).details).toEqual({});
   });
 });
