@@ -493,9 +493,13 @@ async function execute(
       error?.code !== ExecutorErrorCode.RunTimeout
     ) {
       if (!writable()) return [];
-      if (produced) await store.delete(runId, artifact.id).catch(() => {});
-      // Nor does the run hold its bytes any more (a resumed run carried the earlier size).
-      delete book.storedBytes[artifact.id];
+      if (produced) {
+        await store.delete(runId, artifact.id).catch(() => {});
+        // Its bytes are gone (a resumed run carried the earlier attempt's size), unless the
+        // delete failed. Not produced, it wrote nothing: what an earlier attempt stored
+        // stays, and so does its size.
+        await recordSize(artifact.id);
+      }
       const skipError = {
         code: ExecutorErrorCode.UpstreamFailed,
         message: `artifact "${artifact.id}" was skipped because its input "${upstream.input}" failed`,
