@@ -7,13 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { listRunRecords, type RunState, readRunInfo, runPlan } from "../src/index.js";
 import { createRegistry } from "../src/plan/registry.js";
 import { readRunMetadata, runSize } from "../src/run/records.js";
-import {
-  createFsStore,
-  createHarness,
-  DATA,
-  makePlan,
-  RESULT,
-} from "./fixtures/run/helpers.js";
+import { createFsStore, createHarness, DATA, makePlan, RESULT } from "./fixtures/run/helpers.js";
 
 // One completed and one failed artifact: both are stored, each with its size.
 const plan = makePlan([
