@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type ComponentContext, type RecordInput, streamContent } from "@wct/plugin-api";
+import type { ArtifactStore } from "@wct/store-core";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type ExecutorError, ExecutorErrorCode, runPlan } from "../src/index.js";
 import { createRegistry } from "../src/plan/registry.js";
@@ -50,61 +51,100 @@ describe("containment of component failures", () => {
   });
 });
 
+/**
+ * `rows` streams two rows (the second once `rowsGoOn` resolves, when given); `read`
+ * reads them live and counts them, after `onStart(signal)`.
+ */
+function liveRegistry(
+  options: { rowsGoOn?: Promise<void>; onStart?: (signal: AbortSignal) => void } = {},
+) {
+  return createRegistry([
+    {
+      source: "inline",
+      plugin: {
+        name: "live",
+        connectors: [
+          {
+            type: "rows",
+            description: "streams two rows",
+            outputSchema: DATA,
+            extract: async () =>
+              streamContent({
+                recordsField: "rows",
+                records: (async function* () {
+                  yield { i: 0 };
+                  await options.rowsGoOn;
+                  yield { i: 1 };
+                })(),
+              }),
+          },
+        ],
+        processors: [
+          {
+            type: "read",
+            description: "reads its input live",
+            readsInputsAsRecords: true as const,
+            inputSchemas: [[DATA]],
+            outputSchema: RESULT,
+            process: async ({
+              inputs,
+              signal,
+            }: ComponentContext<unknown> & { inputs: readonly RecordInput[] }) => {
+              options.onStart?.(signal);
+              let count = 0;
+              for await (const _ of inputs[0]!.records()) count++;
+              return { count };
+            },
+          },
+        ],
+      },
+    },
+  ]);
+}
+
 describe("containment of live consumers", () => {
+  it("fails the run for a failure that escapes while a live consumer's output is saved", async () => {
+    // The save runs after the producer finished. Started from inside the producer's
+    // containment, the consumer's own work would be the producer's: the failure would
+    // fail an artifact that already completed, which is to say no one.
+    const store = createMemoryStore();
+    const leaky: ArtifactStore = Object.create(store);
+    leaky.saveMessageText = async (runId, key, envelope, contentJson) => {
+      if (key === "read") void Promise.reject(new Error("a write the store lost track of"));
+      // A turn of the event loop, as a real store's write takes: the run still goes on
+      // when the rejection is found unhandled.
+      await new Promise((resolve) => setImmediate(resolve));
+      return store.saveMessageText!(runId, key, envelope, contentJson);
+    };
+    const outcome = await runPlan(
+      makePlan([
+        { id: "rows", component: "rows" },
+        { id: "read", component: "read", inputs: ["rows"] },
+      ]),
+      { store: leaky, registry: liveRegistry() },
+    ).catch((error: unknown) => error);
+    expect(outcome).toMatchObject({ code: ExecutorErrorCode.ComponentCrashed });
+    expect((outcome as ExecutorError).details).toEqual({});
+  });
+
   it("does not blame a producer for a failure that escapes its live consumer's timeout", async () => {
     // The consumer's abort handler fails when its timeout fires. The timer is set as the
     // consumer starts, and a consumer started from inside its producer's containment
     // would carry the producer's context into it: the producer would fail for it.
-    const producerGoesOn = deferred();
+    const rowsGoOn = deferred();
     let lateHandler = false;
-    const registry = createRegistry([
-      {
-        source: "inline",
-        plugin: {
-          name: "live",
-          connectors: [
-            {
-              type: "rows",
-              description: "streams a row, then waits",
-              outputSchema: DATA,
-              extract: async () =>
-                streamContent({
-                  recordsField: "rows",
-                  records: (async function* () {
-                    yield { i: 0 };
-                    await producerGoesOn.promise;
-                    yield { i: 1 };
-                  })(),
-                }),
-            },
-          ],
-          processors: [
-            {
-              type: "read",
-              description: "reads its input live; its abort handler fails",
-              readsInputsAsRecords: true as const,
-              inputSchemas: [[DATA]],
-              outputSchema: RESULT,
-              process: async ({
-                inputs,
-                signal,
-              }: ComponentContext<unknown> & { inputs: readonly RecordInput[] }) => {
-                lateHandler = signal.aborted;
-                // Node reports a listener's throw as an uncaught exception.
-                signal.addEventListener("abort", () => {
-                  // The producer goes on once the escaped exception has been dealt with.
-                  setImmediate(() => producerGoesOn.resolve());
-                  throw new Error("cleanup failed");
-                });
-                let count = 0;
-                for await (const _ of inputs[0]!.records()) count++;
-                return { count };
-              },
-            },
-          ],
-        },
+    const registry = liveRegistry({
+      rowsGoOn: rowsGoOn.promise,
+      onStart: (signal) => {
+        lateHandler = signal.aborted;
+        // Node reports a listener's throw as an uncaught exception.
+        signal.addEventListener("abort", () => {
+          // The producer goes on once the escaped exception has been dealt with.
+          setImmediate(() => rowsGoOn.resolve());
+          throw new Error("cleanup failed");
+        });
       },
-    ]);
+    });
     const outcome = await runPlan(
       makePlan([
         { id: "rows", component: "rows" },
