@@ -52,11 +52,15 @@ describe("containment of component failures", () => {
 });
 
 /**
- * `rows` streams two rows (the second once `rowsGoOn` resolves, when given); `read`
- * reads them live and counts them, after `onStart(signal)`.
+ * `rows` streams two rows (the second once `rowsGoOn` resolves, when given), or
+ * `records` when given; `read` reads them live and counts them, after `onStart(signal)`.
  */
 function liveRegistry(
-  options: { rowsGoOn?: Promise<void>; onStart?: (signal: AbortSignal) => void } = {},
+  options: {
+    rowsGoOn?: Promise<void>;
+    records?: AsyncIterable<unknown>;
+    onStart?: (signal: AbortSignal) => void;
+  } = {},
 ) {
   return createRegistry([
     {
@@ -71,11 +75,13 @@ function liveRegistry(
             extract: async () =>
               streamContent({
                 recordsField: "rows",
-                records: (async function* () {
-                  yield { i: 0 };
-                  await options.rowsGoOn;
-                  yield { i: 1 };
-                })(),
+                records:
+                  options.records ??
+                  (async function* () {
+                    yield { i: 0 };
+                    await options.rowsGoOn;
+                    yield { i: 1 };
+                  })(),
               }),
           },
         ],
@@ -159,6 +165,34 @@ describe("containment of live consumers", () => {
     ).toEqual([
       ["rows", "completed", null],
       ["read", "failed", ExecutorErrorCode.ArtifactTimeout],
+    ]);
+  });
+
+  it("fails the producer for a failure escaping what it starts as its records are opened", async () => {
+    // Records opened when first iterated, as a cursor is: the tee that starts the live
+    // consumers runs outside the producer's containment, and must not open them there.
+    const records: AsyncIterable<unknown> = {
+      [Symbol.asyncIterator]() {
+        setTimeout(() => {
+          throw new Error("the cursor's connection dropped");
+        });
+        return {
+          // Its rows never come: the dropped connection fails the artifact.
+          next: () => new Promise<IteratorResult<unknown>>(() => {}),
+          return: async () => ({ done: true, value: undefined }),
+        };
+      },
+    };
+    const summary = await runPlan(
+      makePlan([
+        { id: "rows", component: "rows" },
+        { id: "read", component: "read", inputs: ["rows"] },
+      ]),
+      { store: createMemoryStore(), registry: liveRegistry({ records }) },
+    );
+    expect(summary.artifacts.map((a) => [a.id, a.status, a.error?.code ?? null])).toEqual([
+      ["rows", "failed", ExecutorErrorCode.ComponentCrashed],
+      ["read", "skipped", ExecutorErrorCode.UpstreamFailed],
     ]);
   });
 });
