@@ -1,7 +1,17 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import { type ComponentContext, type RecordInput, streamContent } from "@wct/plugin-api";
+import type { ArtifactStore } from "@wct/store-core";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { runPlan } from "../src/index.js";
-import { createHarness, createMemoryStore, makePlan } from "./fixtures/run/helpers.js";
+import { type ExecutorError, ExecutorErrorCode, type RunSummary, runPlan } from "../src/index.js";
+import { createRegistry } from "../src/plan/registry.js";
+import {
+  createHarness,
+  createMemoryStore,
+  DATA,
+  deferred,
+  makePlan,
+  RESULT,
+} from "./fixtures/run/helpers.js";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -38,5 +48,151 @@ describe("containment of component failures", () => {
     expect(summary.status).toBe("completed");
     expect(used.size).toBeGreaterThan(0);
     expect([...used].filter((storage) => !disabled.has(storage))).toEqual([]);
+  });
+});
+
+/**
+ * `rows` streams two rows (the second once `rowsGoOn` resolves, when given), or
+ * `records` when given; `read` reads them live and counts them, after `onStart(signal)`.
+ */
+function liveRegistry(
+  options: {
+    rowsGoOn?: Promise<void>;
+    records?: AsyncIterable<unknown>;
+    onStart?: (signal: AbortSignal) => void;
+  } = {},
+) {
+  return createRegistry([
+    {
+      source: "inline",
+      plugin: {
+        name: "live",
+        connectors: [
+          {
+            type: "rows",
+            description: "streams two rows",
+            outputSchema: DATA,
+            extract: async () =>
+              streamContent({
+                recordsField: "rows",
+                records:
+                  options.records ??
+                  (async function* () {
+                    yield { i: 0 };
+                    await options.rowsGoOn;
+                    yield { i: 1 };
+                  })(),
+              }),
+          },
+        ],
+        processors: [
+          {
+            type: "read",
+            description: "reads its input live",
+            readsInputsAsRecords: true as const,
+            inputSchemas: [[DATA]],
+            outputSchema: RESULT,
+            process: async ({
+              inputs,
+              signal,
+            }: ComponentContext<unknown> & { inputs: readonly RecordInput[] }) => {
+              options.onStart?.(signal);
+              let count = 0;
+              for await (const _ of inputs[0]!.records()) count++;
+              return { count };
+            },
+          },
+        ],
+      },
+    },
+  ]);
+}
+
+describe("containment of live consumers", () => {
+  it("fails the run for a failure that escapes while a live consumer's output is saved", async () => {
+    // The save runs after the producer finished. Started from inside the producer's
+    // containment, the consumer's own work would be the producer's: the failure would
+    // fail an artifact that already completed, which is to say no one.
+    const store = createMemoryStore();
+    const leaky: ArtifactStore = Object.create(store);
+    leaky.saveMessageText = async (runId, key, envelope, contentJson) => {
+      if (key === "read") void Promise.reject(new Error("a write the store lost track of"));
+      // A turn of the event loop, as a real store's write takes: the run still goes on
+      // when the rejection is found unhandled.
+      await new Promise((resolve) => setImmediate(resolve));
+      return store.saveMessageText!(runId, key, envelope, contentJson);
+    };
+    const outcome = await runPlan(
+      makePlan([
+        { id: "rows", component: "rows" },
+        { id: "read", component: "read", inputs: ["rows"] },
+      ]),
+      { store: leaky, registry: liveRegistry() },
+    ).catch((error: unknown) => error);
+    expect(outcome).toMatchObject({ code: ExecutorErrorCode.ComponentCrashed });
+    expect((outcome as ExecutorError).details).toEqual({});
+  });
+
+  it("fails only the live consumer when its abort handler fails as its timeout fires", async () => {
+    // The timer fires outside any component call: set up outside the consumer's
+    // containment, what its handler does would be no artifact's (the run failed) or,
+    // with the consumer started from inside its producer's containment, the producer's.
+    const rowsGoOn = deferred();
+    let lateHandler = false;
+    const registry = liveRegistry({
+      rowsGoOn: rowsGoOn.promise,
+      onStart: (signal) => {
+        lateHandler = signal.aborted;
+        // Node reports a listener's throw as an uncaught exception.
+        signal.addEventListener("abort", () => {
+          // The producer goes on once the escaped exception has been dealt with.
+          setImmediate(() => rowsGoOn.resolve());
+          throw new Error("cleanup failed");
+        });
+      },
+    });
+    const outcome = await runPlan(
+      makePlan([
+        { id: "rows", component: "rows" },
+        { id: "read", component: "read", inputs: ["rows"], timeout: 0.01 },
+      ]),
+      { store: createMemoryStore(), registry },
+    ).catch((error: unknown) => error);
+    expect(lateHandler).toBe(false);
+    expect(outcome).toMatchObject({ status: "failed" });
+    expect(
+      (outcome as RunSummary).artifacts.map((a) => [a.id, a.status, a.error?.code ?? null]),
+    ).toEqual([
+      ["rows", "completed", null],
+      ["read", "failed", ExecutorErrorCode.ArtifactTimeout],
+    ]);
+  });
+
+  it("fails the producer for a failure escaping what it starts as its records are opened", async () => {
+    // Records opened when first iterated, as a cursor is: the tee that starts the live
+    // consumers runs outside the producer's containment, and must not open them there.
+    const records: AsyncIterable<unknown> = {
+      [Symbol.asyncIterator]() {
+        setTimeout(() => {
+          throw new Error("the cursor's connection dropped");
+        });
+        return {
+          // Its rows never come: the dropped connection fails the artifact.
+          next: () => new Promise<IteratorResult<unknown>>(() => {}),
+          return: async () => ({ done: true, value: undefined }),
+        };
+      },
+    };
+    const summary = await runPlan(
+      makePlan([
+        { id: "rows", component: "rows" },
+        { id: "read", component: "read", inputs: ["rows"] },
+      ]),
+      { store: createMemoryStore(), registry: liveRegistry({ records }) },
+    );
+    expect(summary.artifacts.map((a) => [a.id, a.status, a.error?.code ?? null])).toEqual([
+      ["rows", "failed", ExecutorErrorCode.ComponentCrashed],
+      ["read", "skipped", ExecutorErrorCode.UpstreamFailed],
+    ]);
   });
 });

@@ -1,19 +1,89 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { streamContent } from "@wct/plugin-api";
+import { type ComponentContext, type RecordInput, streamContent } from "@wct/plugin-api";
 import type { ArtifactStore } from "@wct/store-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { listRunRecords, type RunState, readRunInfo, runPlan } from "../src/index.js";
 import { createRegistry } from "../src/plan/registry.js";
 import { readRunMetadata, runSize } from "../src/run/records.js";
-import { createFsStore, createHarness, DATA, makePlan } from "./fixtures/run/helpers.js";
+import { createFsStore, createHarness, DATA, makePlan, RESULT } from "./fixtures/run/helpers.js";
 
 // One completed and one failed artifact: both are stored, each with its size.
 const plan = makePlan([
   { id: "a", component: "emit", properties: { value: "x".repeat(500) } },
   { id: "b", component: "emit", properties: { fail: "boom" }, optional: true },
 ]);
+
+/**
+ * A streamed `rows` artifact read live by `first`, each steered per attempt: `rows`
+ * completes or fails after its first row; `first` fails, keeps only the first row, or
+ * reads every row.
+ */
+function liveRegistry(steer: { rows: "complete" | "fail"; first: "fail" | "head" | "all" }) {
+  return createRegistry([
+    {
+      source: "inline",
+      plugin: {
+        name: "live",
+        connectors: [
+          {
+            type: "rows",
+            description: "streams rows",
+            outputSchema: DATA,
+            extract: async () =>
+              streamContent({
+                recordsField: "rows",
+                records: (async function* () {
+                  yield { i: 0 };
+                  if (steer.rows === "fail") throw new Error("rows lost");
+                  for (let i = 1; i < 100; i++) yield { i };
+                })(),
+              }),
+          },
+        ],
+        processors: [
+          {
+            type: "first",
+            description: "reads its input live",
+            readsInputsAsRecords: true as const,
+            inputSchemas: [[DATA]],
+            outputSchema: RESULT,
+            process: async ({
+              inputs,
+            }: ComponentContext<unknown> & { inputs: readonly RecordInput[] }) => {
+              if (steer.first === "fail") throw new Error("first fails");
+              const seen: unknown[] = [];
+              for await (const row of inputs[0]!.records()) {
+                seen.push(row);
+                if (steer.first === "head") break;
+              }
+              return { seen: seen.length };
+            },
+          },
+        ],
+      },
+    },
+  ]);
+}
+
+const livePlan = makePlan([
+  { id: "rows", component: "rows" },
+  { id: "first", component: "first", inputs: ["rows"] },
+]);
+
+/**
+ * Run `r1` in which `first` failed and was stored with its size, and whose `rows` was
+ * lost since: a resume writes both again, `first` live.
+ */
+async function failedLiveRun(store: ArtifactStore) {
+  const steer: Parameters<typeof liveRegistry>[0] = { rows: "complete", first: "fail" };
+  const registry = liveRegistry(steer);
+  await runPlan(livePlan, { store, registry, runId: "r1" });
+  expect((await readRunInfo(store, "r1")).state.stored_bytes).toHaveProperty("first");
+  await store.delete("r1", "rows");
+  return { steer, registry };
+}
 
 /** Counts the store calls that size a run key by key. */
 function countingSizing(store: ArtifactStore) {
@@ -106,6 +176,31 @@ describe("stored sizes", () => {
     await runPlan(plan, { store, registry, runId: "r1", resume: "r1" });
     const { state } = await readRunInfo(store, "r1");
     expect(Object.keys(state.stored_bytes ?? {}).sort()).toEqual(["_system/plan", "a", "b"]);
+    const [record] = await listRunRecords(store);
+    expect(record?.size_bytes).toBe(await runSize(store, "r1"));
+  });
+
+  it("a live consumer skipped on resume after storing its output has no recorded size", async () => {
+    const { steer, registry } = await failedLiveRun(store);
+    steer.rows = "fail";
+    steer.first = "head";
+    await runPlan(livePlan, { store, registry, runId: "r1", resume: "r1" });
+    const { state } = await readRunInfo(store, "r1");
+    expect(state.skipped).toEqual(["first"]);
+    expect(await store.exists("r1", "first")).toBe(false);
+    expect(state.stored_bytes).not.toHaveProperty("first");
+    const [record] = await listRunRecords(store);
+    expect(record?.size_bytes).toBe(await runSize(store, "r1"));
+  });
+
+  it("a live consumer skipped on resume without output keeps the size of what an earlier attempt stored", async () => {
+    const { steer, registry } = await failedLiveRun(store);
+    steer.rows = "fail";
+    steer.first = "all";
+    await runPlan(livePlan, { store, registry, runId: "r1", resume: "r1" });
+    const { state } = await readRunInfo(store, "r1");
+    expect(state.skipped).toEqual(["first"]);
+    expect(state.stored_bytes?.["first"]).toBe(await store.size("r1", "first"));
     const [record] = await listRunRecords(store);
     expect(record?.size_bytes).toBe(await runSize(store, "r1"));
   });

@@ -24,8 +24,11 @@ export interface CrashOwner {
  * Node's own handling (print and exit) is restored by {@link Containment.dispose}.
  */
 export interface Containment {
-  /** Runs `work` (a component call) on behalf of `owner`. */
-  run<T>(owner: CrashOwner, work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` (a component call, or the setup of what calls into the component later,
+   * such as its artifact's timeout timer) on behalf of `owner`.
+   */
+  run<T>(owner: CrashOwner, work: () => T): T;
   dispose(): void;
 }
 

@@ -297,11 +297,22 @@ export class Pipelines {
     };
     // By hand rather than an async generator, for the same reason as LiveFeed.read():
     // a record that every feed takes at once costs no promise of its own.
-    const source = content.records[Symbol.asyncIterator]();
+    // Opened by the first pull, inside the producer's containment: opening records may
+    // run the component's code (a cursor's query), and the tee itself runs outside it.
+    let source: AsyncIterator<unknown> | undefined;
     let ended = false;
+    // A component's iterator that throws rather than rejects fails the feeds all the same.
+    const pull = (): Promise<IteratorResult<unknown>> => {
+      try {
+        source ??= content.records[Symbol.asyncIterator]();
+        return source.next();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
     const records: AsyncIterableIterator<unknown> = {
       next: () =>
-        source.next().then(
+        pull().then(
           (result) => {
             if (result.done) {
               ended = true;
@@ -325,7 +336,7 @@ export class Pipelines {
           ended = true;
           failAll(aborted(inputId));
         }
-        await source.return?.();
+        await source?.return?.();
         return { done: true, value: undefined };
       },
       [Symbol.asyncIterator]: () => records,

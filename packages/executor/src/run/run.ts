@@ -384,7 +384,6 @@ async function execute(
     book.status[i] = RUNNING;
     emit({ type: "artifact_started", id: artifact.id });
     const clock = performance.now();
-    const control = artifactController(artifact, stop.signal);
     const progress = createProgressTracker(artifact.id, emit);
     const inputs = outputs.inputsOf(artifact);
     const readers: ArtifactReader[] = [];
@@ -394,6 +393,9 @@ async function execute(
     // Crashes traced to this artifact's component (while producing or while its stream
     // is written) fail it: the abort reaches the component and the stream's writer.
     const owner = { artifactId: artifact.id, fail: (e: unknown) => control.abort(e) };
+    // Set up within the artifact's containment: its timeout fires there, so what the
+    // component's abort handlers then do is this artifact's own, not the run's.
+    const control = containment.run(owner, () => artifactController(artifact, stop.signal));
     try {
       produced = await abortable(
         containment.run(owner, () =>
@@ -493,9 +495,13 @@ async function execute(
       error?.code !== ExecutorErrorCode.RunTimeout
     ) {
       if (!writable()) return [];
-      if (produced) await store.delete(runId, artifact.id).catch(() => {});
-      // Nor does the run hold its bytes any more (a resumed run carried the earlier size).
-      delete book.storedBytes[artifact.id];
+      if (produced) {
+        await store.delete(runId, artifact.id).catch(() => {});
+        // Its bytes are gone (a resumed run carried the earlier attempt's size), unless the
+        // delete failed. Not produced, it wrote nothing: what an earlier attempt stored
+        // stays, and so does its size.
+        await recordSize(artifact.id);
+      }
       const skipError = {
         code: ExecutorErrorCode.UpstreamFailed,
         message: `artifact "${artifact.id}" was skipped because its input "${upstream.input}" failed`,
