@@ -12,10 +12,8 @@ import {
 } from "@wct/plugin-api";
 import { type RuleSet, scanText, type TextMatch } from "./engine.js";
 import { PersonalDataError, PersonalDataErrorCode } from "./errors.js";
-import { buildEvidence } from "./evidence.js";
 import { identifierWords } from "./field-names.js";
-import type { FindingDraft } from "./file-scan.js";
-import { fingerprintValue } from "./fingerprint.js";
+import { type FindingDraft, findingOf } from "./file-scan.js";
 import { LineIndex } from "./lines.js";
 import {
   type PersonalDataProperties,
@@ -24,7 +22,6 @@ import {
 } from "./properties.js";
 import { ScanPool, scanWorkerCount } from "./scan-pool.js";
 import type { Finding, FindingLocation, InputCoverage, PersonalDataOutput } from "./types.js";
-import { normalizeValue } from "./validators.js";
 
 /** Input schema produced by the filesystem connector. */
 export const FILE_CONTENT_SCHEMA: SchemaRef = { name: "file_content", version: "1.0.0" };
@@ -141,30 +138,17 @@ function emitMatches(
 ): void {
   if (matches.length === 0) return;
   const lines = new LineIndex(text);
+  const settings = {
+    ruleSet: ctx.ruleSet,
+    evidenceContext: ctx.props.evidence_context,
+    key: ctx.key,
+  };
   for (const match of matches) {
     const admitted = ctx.sink.admit(match.type, match.category, match.testValue);
     if (!admitted.keep) continue;
-    const rule = ctx.ruleSet.byId.get(match.ruleId);
-    let fingerprint: string | null = null;
-    if (ctx.key && rule && rule.kind !== "field_name") {
-      const normalized = normalizeValue(
-        rule.normalize ?? "none",
-        text.slice(match.start, match.end),
-      );
-      fingerprint = fingerprintValue(ctx.key, normalized);
-    }
-    ctx.sink.findings.push({
-      type: match.type,
-      category: match.category,
-      location: locate(match, lines),
-      confidence: match.confidence,
-      reasons: match.reasons,
-      evidence: admitted.evidence
-        ? buildEvidence(ctx.ruleSet, text, match, ctx.props.evidence_context, lines, minOffset)
-        : null,
-      fingerprint,
-      tags: [...(match.testValue ? ["test_value"] : []), ...(match.tags ?? [])],
-    });
+    ctx.sink.findings.push(
+      findingOf(settings, text, match, locate(match, lines), lines, admitted.evidence, minOffset),
+    );
   }
 }
 
