@@ -1,16 +1,13 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { type ComponentContext, type RecordInput, streamContent } from "@wct/plugin-api";
 import type { ArtifactStore } from "@wct/store-core";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type ExecutorError, ExecutorErrorCode, type RunSummary, runPlan } from "../src/index.js";
-import { createRegistry } from "../src/plan/registry.js";
 import {
   createHarness,
   createMemoryStore,
-  DATA,
   deferred,
+  liveRowsRegistry,
   makePlan,
-  RESULT,
 } from "./fixtures/run/helpers.js";
 
 afterEach(() => {
@@ -62,50 +59,24 @@ function liveRegistry(
     onStart?: (signal: AbortSignal) => void;
   } = {},
 ) {
-  return createRegistry([
+  return liveRowsRegistry(
+    () =>
+      options.records ??
+      (async function* () {
+        yield { i: 0 };
+        await options.rowsGoOn;
+        yield { i: 1 };
+      })(),
     {
-      source: "inline",
-      plugin: {
-        name: "live",
-        connectors: [
-          {
-            type: "rows",
-            description: "streams two rows",
-            outputSchema: DATA,
-            extract: async () =>
-              streamContent({
-                recordsField: "rows",
-                records:
-                  options.records ??
-                  (async function* () {
-                    yield { i: 0 };
-                    await options.rowsGoOn;
-                    yield { i: 1 };
-                  })(),
-              }),
-          },
-        ],
-        processors: [
-          {
-            type: "read",
-            description: "reads its input live",
-            readsInputsAsRecords: true as const,
-            inputSchemas: [[DATA]],
-            outputSchema: RESULT,
-            process: async ({
-              inputs,
-              signal,
-            }: ComponentContext<unknown> & { inputs: readonly RecordInput[] }) => {
-              options.onStart?.(signal);
-              let count = 0;
-              for await (const _ of inputs[0]!.records()) count++;
-              return { count };
-            },
-          },
-        ],
+      type: "read",
+      process: async ({ inputs, signal }) => {
+        options.onStart?.(signal);
+        let count = 0;
+        for await (const _ of inputs[0]!.records()) count++;
+        return { count };
       },
     },
-  ]);
+  );
 }
 
 describe("containment of live consumers", () => {

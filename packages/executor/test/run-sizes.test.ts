@@ -1,13 +1,19 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type ComponentContext, type RecordInput, streamContent } from "@wct/plugin-api";
+import { streamContent } from "@wct/plugin-api";
 import type { ArtifactStore } from "@wct/store-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { listRunRecords, type RunState, readRunInfo, runPlan } from "../src/index.js";
 import { createRegistry } from "../src/plan/registry.js";
 import { readRunMetadata, runSize } from "../src/run/records.js";
-import { createFsStore, createHarness, DATA, makePlan, RESULT } from "./fixtures/run/helpers.js";
+import {
+  createFsStore,
+  createHarness,
+  DATA,
+  liveRowsRegistry,
+  makePlan,
+} from "./fixtures/run/helpers.js";
 
 // One completed and one failed artifact: both are stored, each with its size.
 const plan = makePlan([
@@ -21,50 +27,25 @@ const plan = makePlan([
  * reads every row.
  */
 function liveRegistry(steer: { rows: "complete" | "fail"; first: "fail" | "head" | "all" }) {
-  return createRegistry([
+  return liveRowsRegistry(
+    async function* () {
+      yield { i: 0 };
+      if (steer.rows === "fail") throw new Error("rows lost");
+      for (let i = 1; i < 100; i++) yield { i };
+    },
     {
-      source: "inline",
-      plugin: {
-        name: "live",
-        connectors: [
-          {
-            type: "rows",
-            description: "streams rows",
-            outputSchema: DATA,
-            extract: async () =>
-              streamContent({
-                recordsField: "rows",
-                records: (async function* () {
-                  yield { i: 0 };
-                  if (steer.rows === "fail") throw new Error("rows lost");
-                  for (let i = 1; i < 100; i++) yield { i };
-                })(),
-              }),
-          },
-        ],
-        processors: [
-          {
-            type: "first",
-            description: "reads its input live",
-            readsInputsAsRecords: true as const,
-            inputSchemas: [[DATA]],
-            outputSchema: RESULT,
-            process: async ({
-              inputs,
-            }: ComponentContext<unknown> & { inputs: readonly RecordInput[] }) => {
-              if (steer.first === "fail") throw new Error("first fails");
-              const seen: unknown[] = [];
-              for await (const row of inputs[0]!.records()) {
-                seen.push(row);
-                if (steer.first === "head") break;
-              }
-              return { seen: seen.length };
-            },
-          },
-        ],
+      type: "first",
+      process: async ({ inputs }) => {
+        if (steer.first === "fail") throw new Error("first fails");
+        const seen: unknown[] = [];
+        for await (const row of inputs[0]!.records()) {
+          seen.push(row);
+          if (steer.first === "head") break;
+        }
+        return { seen: seen.length };
       },
     },
-  ]);
+  );
 }
 
 const livePlan = makePlan([
