@@ -2,7 +2,7 @@
 // by a black-box audit, run in-process, and checks codes, exit codes and
 // what the store holds afterwards (never message text).
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { completedRun, hostileRunbook, pluginFolder } from "./fixtures/folders.js";
@@ -139,6 +139,27 @@ describe("a store entry that is not a regular file", () => {
     });
     expect(resumed.code).toBe(1);
     expect(resumed.stderr).toContain("[ERR_LOCK_UNUSABLE]");
+  });
+});
+
+describe("a runs folder that is a symbolic link", () => {
+  it("runs, inspect and resume refuse it (ERR_UNSAFE_PATH) and read nothing through it", async () => {
+    const runId = await completedRun(dir, store);
+    const elsewhere = join(dir, "elsewhere");
+    renameSync(join(store, "runs"), elsewhere);
+    symlinkSync(elsewhere, join(store, "runs"));
+    for (const args of [
+      ["runs", "--json"],
+      ["inspect", runId],
+      ["inspect", runId, "a"],
+      ["run", "rb.yaml", "--resume", runId],
+    ]) {
+      const refused = await wctInProcess([...args, "--store", store], { cwd: dir });
+      expect(refused.code, args.join(" ")).toBe(1);
+      expect(refused.stdout, args.join(" ")).toBe("");
+      expect(refused.stderr, args.join(" ")).toContain("[ERR_UNSAFE_PATH]");
+      expect(refused.stderr, args.join(" ")).not.toMatch(NO_STACK);
+    }
   });
 });
 

@@ -7,7 +7,6 @@ import {
   mkdir,
   open,
   readdir,
-  realpath,
   rename,
   rm,
   unlink,
@@ -184,7 +183,6 @@ function handleChunks(handle: FileHandle): AsyncIterable<Uint8Array> {
 export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
   const { baseDir, staleGuardMs } = resolveFsOptions(options);
   const runsDir = join(baseDir, "runs");
-  let realRunsDir: Promise<string> | undefined;
 
   function unsafe(path: string, runId: string, key?: string): StoreError {
     return new StoreError(
@@ -223,43 +221,58 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     );
   }
 
-  // `runs/` is created on first use and must be a real folder; its real path is the
-  // root every later check compares against.
-  async function ensureRunsDir(create: boolean): Promise<string | undefined> {
-    if (realRunsDir === undefined) {
-      if (create) await makeRunsDir();
-      let stats: Awaited<ReturnType<typeof lstat>>;
-      try {
-        stats = await lstat(runsDir);
-      } catch (error) {
-        if (isMissing(error)) return undefined;
-        throw error;
-      }
-      if (!stats.isDirectory()) throw unsafe(runsDir, "*");
-      realRunsDir = realpath(runsDir);
-      realRunsDir.catch(() => {
-        realRunsDir = undefined;
-      });
+  /**
+   * Whether the folder at `path` is there as a real folder: `lstat`ed, so a link there
+   * is never followed. `false` when it is missing; `ERR_UNSAFE_PATH` naming it when it
+   * is a link or anything else but a folder.
+   */
+  function isRealFolder(path: string, runId: string, key?: string): boolean {
+    let stats: ReturnType<typeof lstatSync>;
+    try {
+      stats = lstatSync(path, { throwIfNoEntry: false });
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
     }
-    return realRunsDir;
-  }
-
-  // Finds the first path below `runs/` that is a link or not a folder, for messages.
-  async function firstUnsafe(parts: string[]): Promise<string> {
-    let path = runsDir;
-    for (const part of parts) {
-      path = join(path, part);
-      const stats = await lstat(path).catch(() => undefined);
-      if (stats === undefined || !stats.isDirectory()) return path;
-    }
-    return path;
+    if (stats === undefined) return false;
+    if (!stats.isDirectory()) throw unsafe(path, runId, key);
+    return true;
   }
 
   /**
-   * The key's folder, checked to be a real folder below `runs/` reached without links.
-   * With `create`, missing folders are made (0700) one segment at a time, each checked
-   * with lstat before going deeper, so a planted link never has anything created
-   * through it. Without `create`, a missing folder gives `undefined`.
+   * The one check that a path of the store leads through no link: every folder on the
+   * way from `runs/` down to `runs/<parts...>` (`runs/` itself, then each of `parts` in
+   * turn) is a real folder. Returns how many of these folders exist, stopping at the
+   * first missing one: `parts.length + 1` when all do. Throws `ERR_UNSAFE_PATH` naming
+   * the first that is a link or not a folder. Reads, writes, listings, sweeps and
+   * removals all check their folders here. `baseDir` above `runs/` may be a link: the
+   * user's choice.
+   *
+   * lstat never follows the entry it names, so checking each folder in turn from the top
+   * is the same no-links guarantee as a realpath, in as many system calls as there are
+   * folders, and needs no real path remembered from an earlier call (`runs/` swapped
+   * for a link after the store was opened is refused like any other link). Synchronous
+   * on purpose: a listing reads and sizes keys of thousands of runs, and a thread-pool
+   * round trip per call costs ten times the call.
+   *
+   * `known` folders at the top of the way were seen real an instant before in the same
+   * pass (a listing checks `runs/` once and sees each run folder in its listing of
+   * `runs/`) and are not lstat'ed again.
+   */
+  function realFolders(parts: readonly string[], runId: string, key?: string, known = 0): number {
+    let path = runsDir;
+    for (let depth = 0; depth <= parts.length; depth++) {
+      if (depth > 0) path = `${path}${sep}${parts[depth - 1]}`;
+      if (depth >= known && !isRealFolder(path, runId, key)) return depth;
+    }
+    return parts.length + 1;
+  }
+
+  /**
+   * The key's folder, checked by {@link realFolders}. With `create`, missing folders are
+   * made (0700) one segment at a time, each checked before going deeper, so a planted
+   * link never has anything created through it. Without `create`, a missing folder
+   * gives `undefined`.
    */
   async function keyFolder(
     runId: string,
@@ -267,23 +280,20 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     place: KeyPlace,
     create: boolean,
   ): Promise<string | undefined> {
-    const realRoot = await ensureRunsDir(create);
-    if (realRoot === undefined) return undefined;
-    const folder = join(runsDir, ...place.folderParts);
-    try {
-      // One realpath call checks every segment at once on the common path.
-      const real = await realpath(folder);
-      if (real === join(realRoot, ...place.folderParts)) return folder;
-      throw unsafe(await firstUnsafe(place.folderParts), runId, key);
-    } catch (error) {
-      if (!isMissing(error)) throw error;
-    }
+    const parts = place.folderParts;
+    const folder = join(runsDir, ...parts);
+    const found = realFolders(parts, runId, key);
+    if (found > parts.length) return folder;
     if (!create) return undefined;
-    // The runs folder may have been removed since it was first checked.
-    await makeRunsDir();
+    if (found === 0) {
+      await makeRunsDir();
+      // What was made, or found made by someone else meanwhile, must be a real folder too.
+      realFolders([], runId, key);
+    }
     let path = runsDir;
-    for (const part of place.folderParts) {
-      path = join(path, part);
+    for (const [index, part] of parts.entries()) {
+      path = `${path}${sep}${part}`;
+      if (index + 1 < found) continue;
       try {
         await mkdir(path, { mode: FOLDER_MODE });
         // The new folder's entry lives in its parent: without this a power loss can
@@ -291,8 +301,9 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
         await syncFolder(dirname(path));
       } catch (error) {
         if (errorCode(error) !== "EEXIST") throw error;
-        const stats = await lstat(path);
-        if (!stats.isDirectory()) throw unsafe(path, runId, key);
+        // Gone again (a concurrent clear): the next mkdir or the write fails with
+        // ENOENT, which the caller retries.
+        isRealFolder(path, runId, key);
       }
     }
     return folder;
@@ -377,20 +388,22 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     marker: string | undefined,
     read?: string,
   ): { runs: string[]; holding: string[]; values: Map<string, Uint8Array> } {
+    const nothing = { runs: [], holding: [], values: new Map<string, Uint8Array>() };
+    // `runs/` is checked once for the whole pass, not per run: each run folder is then
+    // seen real by its entry in the listing of `runs/`.
+    if (realFolders([], "*") === 0) return nothing;
     let entries: Dirent[];
     try {
       entries = readdirSync(runsDir, { withFileTypes: true });
     } catch (error) {
-      if (isMissing(error)) return { runs: [], holding: [], values: new Map() };
+      if (isMissing(error)) return nothing;
       throw error;
     }
     const markerPlace = marker === undefined ? undefined : placeOf("", marker);
-    // Paths below a run folder, joined once for the pass rather than once per run.
+    // The key's path below a run folder, and its folders there, once for the pass.
     const readPlace = read === undefined ? undefined : placeOf("", read);
     const readFile = readPlace && join(...readPlace.folderParts, readPlace.fileName);
-    const readFolders = (readPlace?.folderParts ?? [])
-      .slice(1)
-      .map((_, i, parts) => join(...parts.slice(0, i + 1)));
+    const readFolders = readPlace?.folderParts.slice(1) ?? [];
     // The files that mark a run as holding `marker`: either form for listRunsHolding,
     // the plain form for listRunsReading (what `read` finds), as their contracts say.
     const markerFiles =
@@ -408,7 +421,10 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     for (const entry of entries) {
       if (!entry.isDirectory() || !isValid(validateRunId, entry.name)) continue;
       const dir = `${runsDir}${sep}${entry.name}`;
-      const bytes = readFile === undefined ? undefined : readInPass(dir, readFile, readFolders);
+      const bytes =
+        read === undefined || readFile === undefined
+          ? undefined
+          : readInPass(entry.name, read, readFile, readFolders);
       if (bytes !== undefined) {
         runs.push(entry.name);
         values.set(entry.name, bytes);
@@ -433,6 +449,10 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       runs.push(entry.name);
       if (holdsMarker(dir)) holding.push(entry.name);
     }
+    // Checked again after the pass, as `read` checks after reading: had `runs/` been
+    // swapped for a link meanwhile, the listing is refused, not made of what was read
+    // through it.
+    if (realFolders([], "*") === 0) return nothing;
     return { runs, holding, values };
   }
 
@@ -443,21 +463,29 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
   }
 
   /**
-   * The plain bytes of the key whose file is `file` below the run folder `dir`, as `read`
-   * would give them, or undefined whenever `read` would give anything else (nothing, or
-   * an error: it is left to `read` to say which). The key's `folders` below the run's
-   * are checked after the read, as `read` checks them; the run folder itself was seen a
-   * real folder by the listing of `runs/` an instant before, which is the same check
-   * (`read`'s own can race a swap just as well) without a call.
+   * The plain bytes of `key` of the run `runId` (its file is `file` below the run's
+   * folder, in the run's folders `folders`), as `read` would give them, or undefined
+   * whenever `read` would give anything else (nothing, or an error: it is left to `read`
+   * to say which). The key's folders are checked after the read, as `read` checks them,
+   * except `runs/` and the run folder: the pass checked `runs/` and saw the run folder
+   * real in its listing of `runs/` an instant before, which is the same check (`read`'s
+   * own can race a swap just as well) without two calls per run.
    */
-  function readInPass(dir: string, file: string, folders: string[]): Uint8Array | undefined {
-    const bytes = readSmallFileSync(`${dir}${sep}${file}`);
+  function readInPass(
+    runId: string,
+    key: string,
+    file: string,
+    folders: readonly string[],
+  ): Uint8Array | undefined {
+    const bytes = readSmallFileSync(`${runsDir}${sep}${runId}${sep}${file}`);
     if (bytes === undefined) return undefined;
-    for (const folder of folders) {
-      const stats = lstatSync(`${dir}${sep}${folder}`, { throwIfNoEntry: false });
-      if (stats?.isDirectory() !== true) return undefined;
+    try {
+      return realFolders([runId, ...folders], runId, key, 2) > folders.length + 1
+        ? bytes
+        : undefined;
+    } catch {
+      return undefined;
     }
-    return bytes;
   }
 
   // Whether `dir` holds at least one key, at any depth (what collectKeys would find).
@@ -513,44 +541,20 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     );
   }
 
-  // The run's folder if it is a real folder; `undefined` when missing.
+  // The run's folder if it is a real folder (see realFolders); `undefined` when missing.
   async function runFolder(runId: string): Promise<string | undefined> {
-    const path = join(runsDir, runId);
-    let stats: Awaited<ReturnType<typeof lstat>>;
-    try {
-      stats = await lstat(path);
-    } catch (error) {
-      if (isMissing(error)) return undefined;
-      throw error;
-    }
-    if (!stats.isDirectory()) throw unsafe(path, runId);
-    return path;
+    return realFolders([runId], runId) > 1 ? join(runsDir, runId) : undefined;
   }
 
-  /**
-   * Whether the key's folders below `runs/` all exist; `ERR_UNSAFE_PATH` when one is a
-   * link or not a folder. Synchronous lstat calls on purpose: a listing reads and sizes
-   * keys of thousands of runs, and a thread-pool round trip per call costs ten times the
-   * call. lstat never follows the entry it names, so checking each folder in turn is the
-   * same no-links guarantee as a realpath, in a few system calls.
-   */
+  // Whether the key's folders all exist, through no link (see realFolders).
   function foldersAreReal(runId: string, key: string, place: KeyPlace): boolean {
-    let path = runsDir;
-    for (const part of place.folderParts) {
-      path = join(path, part);
-      const folder = lstatSync(path, { throwIfNoEntry: false });
-      if (folder === undefined) return false;
-      if (!folder.isDirectory()) throw unsafe(path, runId, key);
-    }
-    return true;
+    return realFolders(place.folderParts, runId, key) > place.folderParts.length;
   }
 
   return {
     name: "fs",
 
     async read(runId, key) {
-      const realRoot = await ensureRunsDir(false);
-      if (realRoot === undefined) return undefined;
       const place = placeOf(runId, key);
       const file = join(runsDir, ...place.folderParts, place.fileName);
       let bytes: Buffer | undefined;
@@ -639,8 +643,6 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     },
 
     async size(runId, key) {
-      const realRoot = await ensureRunsDir(false);
-      if (realRoot === undefined) return undefined;
       const place = placeOf(runId, key);
       if (!foldersAreReal(runId, key, place)) return undefined;
       const path = join(runsDir, ...place.folderParts);
@@ -726,31 +728,43 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     },
 
     async readStream(runId, key) {
-      const realRoot = await ensureRunsDir(false);
-      if (realRoot === undefined) return undefined;
       const place = placeOf(runId, key);
-      const folder = await keyFolder(runId, key, place, false);
-      if (folder === undefined) return undefined;
-      const file = join(folder, place.streamName);
+      const file = join(runsDir, ...place.folderParts, place.streamName);
       let handle: FileHandle;
       try {
-        // O_NOFOLLOW: a link planted at the file itself is refused, not followed; the
-        // folders on the way were checked by keyFolder. O_NONBLOCK: a FIFO there must
-        // not block the open waiting for a writer.
+        // O_NOFOLLOW: a link planted at the file itself is refused, not followed.
+        // O_NONBLOCK: a FIFO there must not block the open waiting for a writer.
         handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
       } catch (error) {
-        if (isMissing(error)) return undefined;
+        if (isMissing(error)) {
+          // A miss through a link on the way is refused all the same, as by `read`.
+          foldersAreReal(runId, key, place);
+          return undefined;
+        }
         if (errorCode(error) === "ELOOP") throw unsafe(file, runId, key);
         if (errorCode(error) === "ENXIO" || errorCode(error) === "EOPNOTSUPP") {
           throw notRegular(new NotRegularFileError(file, "special"), runId, key);
         }
         throw error;
       }
-      // Checked on the open descriptor, so nothing swapped in after a check is read.
-      const stats = await handle.stat().catch(async (error: unknown) => {
+      const closing = async (error: unknown) => {
         await handle.close().catch(() => {});
         throw error;
-      });
+      };
+      // Checked after the open, as `read` checks after reading: a file opened through a
+      // link swapped in on the way is closed before a byte of it is read.
+      let real: boolean;
+      try {
+        real = foldersAreReal(runId, key, place);
+      } catch (error) {
+        return closing(error);
+      }
+      if (!real) {
+        await handle.close().catch(() => {});
+        return undefined;
+      }
+      // Checked on the open descriptor, so nothing swapped in after a check is read.
+      const stats = await handle.stat().catch(closing);
       if (!stats.isFile()) {
         await handle.close().catch(() => {});
         if (stats.isDirectory()) return undefined;

@@ -1,7 +1,8 @@
-import { mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { StoreErrorCode } from "@wct/store-core";
+import { type Message, StoreErrorCode } from "@wct/store-core";
 import { describe, expect, it } from "vitest";
+import { completedMessage } from "../../../test-utils/messages.js";
 import { createFsStore } from "../src/index.js";
 import { OTHER_RUN, RUN, useTempDir } from "./temp-dir.js";
 
@@ -98,5 +99,81 @@ describe("fs store symbolic links", () => {
     const store = createFsStore({ baseDir: base });
     await expect(store.saveJson(RUN, "a", 1)).rejects.toMatchObject(unsafe);
     expect(await readdir(outside)).toEqual([]);
+  });
+});
+
+describe("fs store runs folder swapped for a link after the store was opened", () => {
+  const tmp = useTempDir("swapped-runs");
+
+  // A store that has saved a plain artifact, a `_system` file and a streamed artifact,
+  // whose `runs/` is then replaced by a link to a copy of it elsewhere: every path
+  // through it now leads to files the store would read as its own.
+  async function swappedStore() {
+    const base = join(tmp.path, "store");
+    const store = createFsStore({ baseDir: base });
+    await store.saveJson(RUN, "a", { plain: true });
+    await store.saveJson(RUN, "_system/run", { run_id: RUN });
+    const envelope: Message & { content: null } = completedMessage({
+      id: "files",
+      runId: RUN,
+      content: null,
+      schema: { name: "file_content", version: "1.0.0" },
+      source: "connector:filesystem",
+    });
+    const writer = await store.openArtifactWriter(RUN, "files", envelope, {
+      recordsField: "files",
+    });
+    await writer.write({ path: "a.txt" });
+    await writer.commit({});
+    const copy = join(tmp.path, "elsewhere");
+    await cp(join(base, "runs"), copy, { recursive: true });
+    await rm(join(base, "runs"), { recursive: true });
+    await symlink(copy, join(base, "runs"));
+    return store;
+  }
+
+  it("reading a plain artifact or a _system file through it is refused", async () => {
+    const store = await swappedStore();
+    await expect(store.getJson(RUN, "a")).rejects.toMatchObject(unsafe);
+    await expect(store.getJson(RUN, "_system/run")).rejects.toMatchObject(unsafe);
+    await expect(store.getJson(RUN, "missing")).rejects.toMatchObject(unsafe);
+    await expect(store.exists(RUN, "a")).rejects.toMatchObject(unsafe);
+  });
+
+  it("reading a streamed artifact through it is refused", async () => {
+    const store = await swappedStore();
+    await expect(store.openArtifactReader(RUN, "files")).rejects.toMatchObject(unsafe);
+    await expect(store.getJson(RUN, "files")).rejects.toMatchObject(unsafe);
+    await expect(store.exists(RUN, "files")).rejects.toMatchObject(unsafe);
+  });
+
+  it("digest and size through it are refused", async () => {
+    const store = await swappedStore();
+    await expect(store.digest(RUN, "a")).rejects.toMatchObject(unsafe);
+    await expect(store.digest(RUN, "files")).rejects.toMatchObject(unsafe);
+    await expect(store.size(RUN, "a")).rejects.toMatchObject(unsafe);
+    await expect(store.size(RUN, "files")).rejects.toMatchObject(unsafe);
+  });
+
+  it("listing runs or keys through it is refused", async () => {
+    const store = await swappedStore();
+    await expect(store.listRuns()).rejects.toMatchObject(unsafe);
+    await expect(store.scanRuns()).rejects.toMatchObject(unsafe);
+    await expect(store.scanRunsReading("_system/run")).rejects.toMatchObject(unsafe);
+    await expect(store.listKeys(RUN)).rejects.toMatchObject(unsafe);
+  });
+
+  it("writing, sweeping or clearing through it is refused and changes nothing there", async () => {
+    const store = await swappedStore();
+    await expect(store.saveJson(RUN, "b", 1)).rejects.toMatchObject(unsafe);
+    await expect(store.createJson(RUN, "_system/lock", 1)).rejects.toMatchObject(unsafe);
+    await expect(store.delete(RUN, "a")).rejects.toMatchObject(unsafe);
+    await expect(store.sweep(RUN)).rejects.toMatchObject(unsafe);
+    await expect(store.clear(RUN)).rejects.toMatchObject(unsafe);
+    expect((await readdir(join(tmp.path, "elsewhere", RUN))).sort()).toEqual([
+      "_system",
+      "a.json",
+      "files.jsonl.gz",
+    ]);
   });
 });
