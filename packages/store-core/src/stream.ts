@@ -113,6 +113,8 @@ export interface ArtifactReader {
 export const STREAM_FORMAT = "wct-stream/1";
 // Records are batched into chunks of about this size before the codec stages.
 const BATCH_BYTES = 64 * 1024;
+/** What a write taken at once resolves with: one settled promise shared by every such write. */
+const WRITTEN: Promise<void> = Promise.resolve();
 // How far a writer may run ahead of its backend: the bound of a writer's buffered bytes
 // (plus the codec stages' own small buffers and one chunk in flight to the backend).
 const WRITE_AHEAD_BYTES = 1024 * 1024;
@@ -369,6 +371,43 @@ export function createArtifactWriter(
     return next;
   };
 
+  /**
+   * Takes one record: `undefined` when it went into the batch at once (the common case
+   * of a small record), else the promise of its turn in the queue. A million rows
+   * should not cost a million promises (nor, with async hooks on, their init hooks).
+   */
+  const writeRecord = (record: unknown): Promise<void> | undefined => {
+    ensureWritable();
+    const framed = frameElsewhere(record);
+    if (framed !== undefined) {
+      records++;
+      return enqueue(async () => {
+        // Should the framing thread fail, the record is framed here after all.
+        const bytes = await framed.catch(() =>
+          Buffer.from(`${recordJson(place, record)}\n`, "utf8"),
+        );
+        sourceBytes += bytes.length - 1;
+        await flush();
+        await send(bytes);
+      });
+    }
+    const line = recordJson(place, record);
+    records++;
+    if (line.length >= BATCH_BYTES) {
+      const bytes = Buffer.from(line, "utf8");
+      sourceBytes += bytes.length;
+      return enqueue(() => sendLarge(bytes));
+    }
+    sourceBytes += Buffer.byteLength(line, "utf8");
+    // The common case (small record, nothing queued, batch not full) stays synchronous.
+    if (queued === 0 && partsLength + line.length + 1 < BATCH_BYTES) {
+      parts.push(line, "\n");
+      partsLength += line.length + 1;
+      return undefined;
+    }
+    return enqueue(() => push(line));
+  };
+
   const header = JSON.stringify({
     format: STREAM_FORMAT,
     envelope: executionAfterContent(envelope),
@@ -384,38 +423,11 @@ export function createArtifactWriter(
     get sourceBytes() {
       return sourceBytes;
     },
-    async write(record) {
-      ensureWritable();
-      const framed = frameElsewhere(record);
-      if (framed !== undefined) {
-        records++;
-        await enqueue(async () => {
-          // Should the framing thread fail, the record is framed here after all.
-          const bytes = await framed.catch(() =>
-            Buffer.from(`${recordJson(place, record)}\n`, "utf8"),
-          );
-          sourceBytes += bytes.length - 1;
-          await flush();
-          await send(bytes);
-        });
-        return;
-      }
-      const line = recordJson(place, record);
-      records++;
-      if (line.length >= BATCH_BYTES) {
-        const bytes = Buffer.from(line, "utf8");
-        sourceBytes += bytes.length;
-        await enqueue(() => sendLarge(bytes));
-      } else {
-        sourceBytes += Buffer.byteLength(line, "utf8");
-        // The common case (small record, nothing queued, batch not full) stays
-        // synchronous: a million rows should not cost a million promise chains.
-        if (queued === 0 && partsLength + line.length + 1 < BATCH_BYTES) {
-          parts.push(line, "\n");
-          partsLength += line.length + 1;
-          return;
-        }
-        await enqueue(() => push(line));
+    write(record) {
+      try {
+        return writeRecord(record) ?? WRITTEN;
+      } catch (error) {
+        return Promise.reject(error);
       }
     },
     async commit(summary, options) {
