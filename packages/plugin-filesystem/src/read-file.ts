@@ -84,12 +84,19 @@ async function readInto(
  */
 export class ReadAheadBudget {
   private held = 0;
+  private issued = 0;
   private next = 0;
   private cancelled = false;
   private readonly admitted = new Map<number, number>();
   private readonly waiting: Array<{ turn: number; size: number; resolve(ok: boolean): void }> = [];
 
   constructor(private readonly limit: number) {}
+
+  /** The {@link AdmitBytes} of the next read started, which is handed out after those before it. */
+  nextRead(): AdmitBytes {
+    const turn = this.issued++;
+    return (size) => this.admit(turn, size);
+  }
 
   /** Read `turn` asks for `size` bytes; `false` once the read-ahead was cancelled. */
   admit(turn: number, size: number): boolean | Promise<boolean> {

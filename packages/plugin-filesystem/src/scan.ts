@@ -108,9 +108,11 @@ class Scan {
     const { maxFileSize, encoding } = this.options;
     const budget = new ReadAheadBudget(READ_AHEAD_BYTES);
     const steps = this.walk();
-    const window: Array<Step & { outcome?: Promise<ReadOutcome> }> = [];
+    // Skips and reads started, in the walk's order.
+    const window: Array<
+      Extract<Step, { kind: "skip" }> | { kind: "read"; rel: string; outcome: Promise<ReadOutcome> }
+    > = [];
     let reading = 0;
-    let seq = 0;
     let walked = false;
     try {
       for (;;) {
@@ -123,13 +125,9 @@ class Scan {
           const step = next.value;
           if (step.kind === "file") {
             this.throwIfAborted();
-            const turn = seq++;
             reading++;
-            const admit = (size: number) => budget.admit(turn, size);
-            window.push({
-              ...step,
-              outcome: readTextFile(step.path, maxFileSize, encoding, admit),
-            });
+            const outcome = readTextFile(step.path, maxFileSize, encoding, budget.nextRead());
+            window.push({ kind: "read", rel: step.rel, outcome });
           } else {
             window.push(step);
           }
@@ -142,7 +140,7 @@ class Scan {
         }
         reading--;
         // Never rejects: a failed read is an `unreadable` outcome.
-        const outcome = await step.outcome!;
+        const outcome = await step.outcome;
         budget.handedOut();
         this.throwIfAborted();
         if (outcome.kind === "text") {

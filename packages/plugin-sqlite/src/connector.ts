@@ -17,6 +17,8 @@ import type { DatabaseContent, RowRecord, TableContent } from "./types.js";
 // Reading rows is synchronous; handing the event loop back this often lets a timeout
 // or Ctrl-C abort the signal while a large table is read.
 const YIELD_EVERY_MS = 25;
+/** Rows read between two looks at the clock. */
+const CLOCK_EVERY_ROWS = 64;
 const PROGRESS_EVERY_ROWS = 1000;
 
 /** Output schema of the connector: rows streamed table by table (see the README). */
@@ -152,7 +154,6 @@ function rowRecords(
 ): AsyncIterableIterator<RowRecord> {
   let table = 0;
   let cursor: IterableIterator<RowRecord> | undefined;
-  let rows = 0;
   let closed = false;
   let lastTurn = performance.now();
   const close = () => {
@@ -172,7 +173,7 @@ function rowRecords(
       if (closed) return end();
       if (cursor === undefined) {
         if (table === planned.length) {
-          progress(rows);
+          progress(coverage.rows_sampled);
           close();
           return end();
         }
@@ -199,8 +200,7 @@ function rowRecords(
         continue;
       }
       if (signal.aborted) throw signal.reason;
-      rows++;
-      coverage.rows_sampled++;
+      const rows = ++coverage.rows_sampled;
       if (rows % PROGRESS_EVERY_ROWS === 0) progress(rows);
       return next;
     }
@@ -208,8 +208,12 @@ function rowRecords(
   const iterator: AsyncIterableIterator<RowRecord> = {
     next: () => {
       // Reading is synchronous: the event loop gets a turn every YIELD_EVERY_MS (the
-      // clock read every 64 rows), so a timeout or Ctrl-C can abort the signal.
-      if ((rows & 63) === 0 && !closed && performance.now() - lastTurn >= YIELD_EVERY_MS) {
+      // clock read every CLOCK_EVERY_ROWS rows), so a timeout or Ctrl-C can abort the signal.
+      if (
+        coverage.rows_sampled % CLOCK_EVERY_ROWS === 0 &&
+        !closed &&
+        performance.now() - lastTurn >= YIELD_EVERY_MS
+      ) {
         return nextTurn().then(() => {
           lastTurn = performance.now();
           return iterator.next();
