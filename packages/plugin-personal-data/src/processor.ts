@@ -118,6 +118,8 @@ interface ScanContext {
   lastYield: number;
   /** Context prefixes of column names, see {@link columnPrefix}. */
   prefixes: Map<string, string>;
+  /** What {@link findingOf} needs, built once. */
+  findingSettings: Parameters<typeof findingOf>[0];
 }
 
 async function checkpoint(ctx: ScanContext): Promise<void> {
@@ -138,11 +140,7 @@ function emitMatches(
 ): void {
   if (matches.length === 0) return;
   const lines = new LineIndex(text);
-  const settings = {
-    ruleSet: ctx.ruleSet,
-    evidenceContext: ctx.props.evidence_context,
-    key: ctx.key,
-  };
+  const settings = ctx.findingSettings;
   for (const match of matches) {
     const admitted = ctx.sink.admit(match.type, match.category, match.testValue);
     if (!admitted.keep) continue;
@@ -255,11 +253,6 @@ function scanColumns(ctx: ScanContext, table: TableHead, dbPath: string, counts:
     });
   }
   return columns;
-}
-
-/** Whether the scan should hand the event loop back now (see {@link checkpoint}). */
-function yieldDue(ctx: ScanContext): boolean {
-  return performance.now() - ctx.lastYield >= YIELD_EVERY_MS;
 }
 
 /**
@@ -465,14 +458,17 @@ function parseProperties(raw: unknown): PersonalDataProperties {
  */
 function scanContext(rawProperties: unknown, signal: AbortSignal): ScanContext {
   const props = parseProperties(rawProperties);
+  const ruleSet = ruleSetOf(props);
+  const key = resolveKey(props);
   return {
-    ruleSet: ruleSetOf(props),
+    ruleSet,
     props,
-    key: resolveKey(props),
+    key,
     sink: new FindingSink(props.max_findings, props.max_evidence),
     signal,
     lastYield: performance.now(),
     prefixes: new Map(),
+    findingSettings: { ruleSet, evidenceContext: props.evidence_context, key },
   };
 }
 
@@ -532,7 +528,7 @@ export async function findPersonalData(
       let seen = 0;
       for (const row of content.rows as unknown[]) {
         signal.throwIfAborted();
-        if (++seen % ROW_STRIDE === 0 && yieldDue(ctx)) await checkpoint(ctx);
+        if (++seen % ROW_STRIDE === 0) await checkpoint(ctx);
         scanner.scan(row);
       }
       scanner.finish();
@@ -671,7 +667,7 @@ export function streamPersonalData(
           for await (const row of input.records("rows")) {
             signal.throwIfAborted();
             if (++seen % ROW_STRIDE === 0) {
-              if (yieldDue(ctx)) await checkpoint(ctx);
+              await checkpoint(ctx);
               progress?.({ items, bytes: bytesDone, unit: "rows" });
             }
             if (!scanner.scan(row)) continue;
