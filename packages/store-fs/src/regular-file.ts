@@ -44,6 +44,27 @@ export async function readRegularFile(path: string): Promise<Buffer> {
   // Every read waits for the event loop's next turn once: with synchronous calls alone,
   // a loop of reads (a poller) would run on microtasks and starve all other I/O.
   await yieldToLoop();
+  const { fd, size } = openRegularSync(path);
+  let async = false;
+  try {
+    if (size <= SYNC_READ_LIMIT) {
+      const small = readSmall(fd, size);
+      if (small !== undefined) return small;
+    }
+    async = true;
+    return await readFd(fd);
+  } finally {
+    if (async) await closeCallback(fd).catch(() => {});
+    else closeQuietly(fd);
+  }
+}
+
+/**
+ * `path` opened for reading without blocking or following a link, and checked with
+ * fstat on the open descriptor to be a regular file (else {@link NotRegularFileError},
+ * or Node's error, such as ENOENT). The caller closes `fd`.
+ */
+function openRegularSync(path: string): { fd: number; size: number } {
   let fd: number;
   try {
     fd = openSync(path, READ_FLAGS);
@@ -54,20 +75,14 @@ export async function readRegularFile(path: string): Promise<Buffer> {
     if (code === "ENXIO" || code === "EOPNOTSUPP") throw new NotRegularFileError(path, "special");
     throw error;
   }
-  let async = false;
   try {
     const stats = fstatSync(fd);
     if (stats.isDirectory()) throw new NotRegularFileError(path, "folder");
     if (!stats.isFile()) throw new NotRegularFileError(path, "special");
-    if (stats.size <= SYNC_READ_LIMIT) {
-      const small = readSmall(fd, stats.size);
-      if (small !== undefined) return small;
-    }
-    async = true;
-    return await readFd(fd);
-  } finally {
-    if (async) await closeCallback(fd).catch(() => {});
-    else closeQuietly(fd);
+    return { fd, size: stats.size };
+  } catch (error) {
+    closeQuietly(fd);
+    throw error;
   }
 }
 
@@ -96,20 +111,18 @@ function readSmall(fd: number, size: number): Buffer | undefined {
  * what is wrong: opened the same way, so nothing is followed and nothing blocks.
  */
 export function readSmallFileSync(path: string): Buffer | undefined {
-  let fd: number;
+  let opened: { fd: number; size: number };
   try {
-    fd = openSync(path, READ_FLAGS);
+    opened = openRegularSync(path);
   } catch {
     return undefined;
   }
   try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile() || stats.size > SYNC_READ_LIMIT) return undefined;
-    return readSmall(fd, stats.size);
+    return opened.size > SYNC_READ_LIMIT ? undefined : readSmall(opened.fd, opened.size);
   } catch {
     return undefined;
   } finally {
-    closeQuietly(fd);
+    closeQuietly(opened.fd);
   }
 }
 
