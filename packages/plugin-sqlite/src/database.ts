@@ -1,8 +1,18 @@
-import Database from "better-sqlite3";
+import { createRequire } from "node:module";
+import type Database from "better-sqlite3";
 import type { CellValue, ColumnInfo, RowRecord } from "./types.js";
 
 /** A connection to the database being scanned. */
 export type ReadOnlyDatabase = Database.Database;
+
+// The native driver is loaded on the first open, not with the plugin: every `wct run`
+// loads the built-in plugins, and most runbooks read no database.
+const require = createRequire(import.meta.url);
+let driver: typeof Database | undefined;
+function sqliteDriver(): typeof Database {
+  driver ??= require("better-sqlite3") as typeof Database;
+  return driver;
+}
 
 /**
  * Opens `path` for reading only. Besides the read-only open, `query_only` refuses any
@@ -10,7 +20,7 @@ export type ReadOnlyDatabase = Database.Database;
  * schema (views, triggers, defaults) of an untrusted file from running.
  */
 export function openReadOnly(path: string): ReadOnlyDatabase {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+  const db = new (sqliteDriver())(path, { readonly: true, fileMustExist: true });
   try {
     db.pragma("query_only = ON");
     db.pragma("trusted_schema = OFF");
