@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { cliFolder } from "./fixtures/folders.js";
-import { removeDir, runIdFrom, wct } from "./helpers.js";
+import { NO_STACK, removeDir, runIdFrom, wct } from "./helpers.js";
 import { wctInProcess } from "./in-process.js";
 
 let dir: string;
@@ -21,13 +21,13 @@ describe("wct basics", () => {
     expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it("no stack trace is printed unless WCT_DEBUG=1", async () => {
+  // That WCT_DEBUG=1 prints the stack is the CLI's own doing, tested in-process
+  // (cli.test.ts); the binary reads its environment as the streamed runs show.
+  it("an error exits 2 with its code and no stack trace", async () => {
     const result = await wct(["run", "missing.yaml"], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("ERR_RUNBOOK_NOT_FOUND");
-    expect(result.stderr).not.toMatch(/\n\s+at /);
-    const debug = await wct(["run", "missing.yaml"], { cwd: dir, env: { WCT_DEBUG: "1" } });
-    expect(debug.stderr).toMatch(/\n\s+at /);
+    expect(result.stderr).not.toMatch(NO_STACK);
   });
 });
 
@@ -40,14 +40,16 @@ description: a large artifact
 plugins: [./test-plugin.mjs]
 artifacts:
   a:
-    source: { type: numbers, properties: { count: 300000 } }
+    source: { type: numbers, properties: { count: 60000 } }
 `,
     );
     // Only the output needs the process: the run is made in-process.
     const runId = runIdFrom((await wctInProcess(["run", "big.yaml"], { cwd: dir })).stderr);
     const result = await wct(["inspect", runId, "a", "--json"], { cwd: dir });
     expect(result.code).toBe(0);
-    expect(result.stdout.length).toBeGreaterThan(1_000_000);
-    expect(JSON.parse(result.stdout).content).toHaveLength(300000);
+    // Writes that do not wait for the pipe to drain, then an exit that does not either,
+    // cut the output near the pipe's buffer (64 kB on Linux): it is several times that.
+    expect(result.stdout.length).toBeGreaterThan(4 * 65_536);
+    expect(JSON.parse(result.stdout).content).toHaveLength(60000);
   });
 });

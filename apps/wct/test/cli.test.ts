@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { cliFolder } from "./fixtures/folders.js";
-import { removeDir, runIdFrom } from "./helpers.js";
+import { NO_STACK, removeDir, runIdFrom } from "./helpers.js";
 import { wctInProcess } from "./in-process.js";
 
 let dir: string;
@@ -29,6 +29,16 @@ describe("wct basics", () => {
   it("an unknown flag exits 2", async () => {
     const result = await wctInProcess(["run", "valid.yaml", "--frobnicate"], { cwd: dir });
     expect(result.code).toBe(2);
+  });
+
+  it("WCT_DEBUG=1 prints the stack trace of an error", async () => {
+    const result = await wctInProcess(["run", "missing.yaml"], {
+      cwd: dir,
+      env: { WCT_DEBUG: "1" },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("ERR_RUNBOOK_NOT_FOUND");
+    expect(result.stderr).toMatch(NO_STACK);
   });
 
   it("schema prints the runbook JSON Schema", async () => {

@@ -11,12 +11,26 @@ import { pluginFolder } from "./fixtures/folders.js";
 import { filesBelow, readArtifact, removeDir, runIdFrom, startWct } from "./helpers.js";
 import { wctInProcess } from "./in-process.js";
 
-/** How many runs are killed: a few by default, as many as a soak run wants. */
-const TRIALS = Number(process.env.WCT_CRASH_TRIALS ?? 6);
+/**
+ * How many runs are killed: as many as a soak run wants. By default three, one in each
+ * third of the run's progress lines (see {@link killMoment}), the first one's resume
+ * killed too: every spawn of the binary costs most of a CPU-second.
+ */
+const TRIALS = Number(process.env.WCT_CRASH_TRIALS ?? 3);
 /** Fixes every kill moment; printed with any failure so it can be replayed. */
 const SEED = Number(process.env.WCT_CRASH_SEED ?? 20261126);
 /** Every how many trials the resume itself is killed too (its lease taken over again). */
 const KILL_RESUME_EVERY = 3;
+
+/**
+ * The progress line after which trial `i` kills the run: drawn within the `i`-th of
+ * TRIALS equal slices of the run's lines, so that a few trials still reach every part
+ * of the run and many trials spread evenly over it.
+ */
+function killMoment(random: () => number, i: number): number {
+  const lines = 2 * IDS.length;
+  return 1 + Math.floor(((i + random()) * lines) / TRIALS);
+}
 
 // 24 artifacts: four sources, each feeding a chain of five sums.
 function crashRunbook(): string {
@@ -97,7 +111,7 @@ describe("kill -9 then resume", () => {
       for (let i = 0; i < TRIALS; i++) {
         const storeName = `store${i}`;
         const store = join(dir, storeName);
-        const killAfter = 1 + Math.floor(random() * 2 * IDS.length);
+        const killAfter = killMoment(random, i);
         const what = `WCT_CRASH_SEED=${SEED} trial ${i} (killed after ${killAfter} lines)`;
         const killed = await runAndKill(storeName, killAfter);
         const runId = runIdFrom(killed.lines.join("\n"));

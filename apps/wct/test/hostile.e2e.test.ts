@@ -6,6 +6,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { completedRun, hostileRunbook, pluginFolder } from "./fixtures/folders.js";
 import {
@@ -18,6 +19,9 @@ import {
   WCT_BIN,
   waitForFile,
 } from "./helpers.js";
+
+/** Runs several CLI commands in one process: see the fixture. */
+const CLI_COMMANDS = fileURLToPath(new URL("./fixtures/cli-commands.mjs", import.meta.url));
 
 let dir: string;
 let store: string;
@@ -70,23 +74,32 @@ describe("a run whose _system folder cannot be read", () => {
   const asUser =
     process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : ({} as Record<string, never>);
 
-  function wctAs(args: string[]) {
-    return spawnSync(process.execPath, [WCT_BIN, ...args], {
+  /**
+   * Runs the commands one after another in one process of that user (the uid is the
+   * subject, not the process per command), wired as the binary wires them.
+   */
+  function wctAs(commands: string[][]): Array<{ code: number; stdout: string; stderr: string }> {
+    const child = spawnSync(process.execPath, [CLI_COMMANDS, JSON.stringify(commands)], {
       cwd: dir,
       encoding: "utf8",
       env: { ...process.env, WCT_DEBUG: undefined, WCT_STORE: undefined },
       timeout: 60_000,
       ...asUser,
     });
+    expect(child.status, child.stderr).toBe(0);
+    return JSON.parse(child.stdout);
   }
 
-  // As root the test needs `nobody` to reach the built binary; a checkout inside a
+  // As root the test needs \`nobody\` to reach the built CLI; a checkout inside a
   // folder only root may enter (mktemp -d is 0700) cannot give it that.
   const reachable =
     process.getuid?.() !== 0 ||
     spawnSync(
       process.execPath,
-      ["-e", `require("node:fs").accessSync(${JSON.stringify(WCT_BIN)})`],
+      [
+        "-e",
+        `for (const f of ${JSON.stringify([WCT_BIN, CLI_COMMANDS])}) require("node:fs").accessSync(f)`,
+      ],
       {
         ...asUser,
         timeout: 30_000,
@@ -106,18 +119,18 @@ describe("a run whose _system folder cannot be read", () => {
       execFileSync("chmod", ["-R", "a+rwX", dir]);
       chmodSync(join(store, "runs", broken, "_system"), 0o000);
       try {
-        const runs = wctAs(["runs", "--json", "--store", store]);
-        expect(runs.status, runs.stderr).toBe(0);
-        const listed = JSON.parse(runs.stdout) as Array<{ run_id: string; status: string }>;
-        expect(listed.find((r) => r.run_id === fine)?.status).toBe("completed");
-        expect(listed.find((r) => r.run_id === broken)?.status).toBe("unreadable");
-        for (const args of [
+        const refusals = [
           ["inspect", broken, "--store", store],
           ["run", "rb.yaml", "--resume", broken, "--store", store],
-        ]) {
-          const result = wctAs(args);
+        ];
+        const [runs, ...refused] = wctAs([["runs", "--json", "--store", store], ...refusals]);
+        expect(runs?.code, runs?.stderr).toBe(0);
+        const listed = JSON.parse(runs!.stdout) as Array<{ run_id: string; status: string }>;
+        expect(listed.find((r) => r.run_id === fine)?.status).toBe("completed");
+        expect(listed.find((r) => r.run_id === broken)?.status).toBe("unreadable");
+        for (const [i, result] of refused.entries()) {
           // A run that cannot be read is bad input to inspect and resume: exit 2.
-          expect(result.status, args.join(" ")).toBe(2);
+          expect(result.code, refusals[i]!.join(" ")).toBe(2);
           expect(result.stderr).toContain("[ERR_RUN_CORRUPT]");
           expect(result.stderr).not.toMatch(NO_STACK);
         }

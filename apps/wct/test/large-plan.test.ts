@@ -4,7 +4,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { wctInProcess } from "./in-process.js";
 
-const FAN_OUT = 10_000;
+// Thousands of artifacts: a merge of them all lists them in one short line, and no row
+// of the table is padded to its width. Both fail at this size as at 10,000 (the size of
+// the report that found them), for a fifth of the planning.
+const FAN_OUT = 2_000;
 
 // One source, FAN_OUT processors reading it, one merge of all of them.
 function fanOutRunbook(): string {
@@ -31,7 +34,7 @@ function fanOutRunbook(): string {
   return `${lines.join("\n")}\n`;
 }
 
-describe("a runbook of 10,000 artifacts", () => {
+describe("a runbook of thousands of artifacts", () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "wct-large-"));
@@ -49,7 +52,9 @@ describe("a runbook of 10,000 artifacts", () => {
     const rows = result.stdout.trimEnd().split("\n").slice(3);
     expect(rows).toHaveLength(FAN_OUT + 2);
     const merge = rows.find((row) => row.startsWith("all "));
-    expect(merge).toMatch(/merge of 10,000 inputs: c0, c1, c2, …, c9999/);
+    expect(merge).toContain(
+      `merge of ${FAN_OUT.toLocaleString("en-US")} inputs: c0, c1, c2, …, c${FAN_OUT - 1}`,
+    );
     // Linear: no row is padded to the merge's width, so every row stays short.
     expect(Math.max(...rows.map((row) => row.length))).toBeLessThan(200);
   });

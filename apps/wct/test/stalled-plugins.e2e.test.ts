@@ -51,8 +51,10 @@ export default {
       join(dir, "rb.yaml"),
       "name: t\ndescription: t\nplugins: [./stuck.mjs]\nartifacts:\n  a:\n    source: {type: x}\n",
     );
+    // A runbook's plugins (`plugins:`) and `--plugin` are loaded by two paths. `wct
+    // validate` loads a runbook's plugins as `wct run` does (planRunbook), before
+    // anything could run, so its process would show nothing `wct run`'s does not.
     for (const args of [
-      ["validate", "rb.yaml", "--store", store],
       ["run", "rb.yaml", "--store", store],
       ["components", "--plugin", "./stuck.mjs"],
     ]) {
