@@ -105,20 +105,33 @@ describe("taking over a lease", () => {
 
   it("renews a lease given only a short ttlMs before it expires", async () => {
     const store = createMemoryStore();
+    // Told of each replaced lock: the renewal is awaited, not polled for.
+    let renewed!: () => void;
+    const renewal = new Promise<void>((resolve) => {
+      renewed = resolve;
+    });
+    const watched = Object.create(store);
+    watched.replaceJson = async (...args: Parameters<typeof store.replaceJson>) => {
+      const replaced = await store.replaceJson(...args);
+      if (replaced && args[1] === "_system/lock") renewed();
+      return replaced;
+    };
     // Unfixed, the heartbeat stays at its 10 s default: the lease lapses after 300 ms
     // while its holder is alive, and anyone may take the run over.
-    const lease = await acquireRunLease(store, "r1", { ttlMs: 300 });
+    const lease = await acquireRunLease(watched, "r1", { ttlMs: 300 });
+    let bound: NodeJS.Timeout | undefined;
     try {
       const first = await store.getJson<LeaseRecord>("r1", "_system/lock");
-      let current = first;
-      // Wait on the stored lock: renewed, or (bounded) the first expiry long past.
-      while (current.expires === first.expires && Date.now() < Date.parse(first.expires) + 1_000) {
-        await new Promise((resolve) => setImmediate(resolve));
-        current = await store.getJson<LeaseRecord>("r1", "_system/lock");
-      }
+      // Bounded: the first expiry long past, the lock is read as it is.
+      const expiredLongAgo = new Promise<void>((resolve) => {
+        bound = setTimeout(resolve, Date.parse(first.expires) + 1_000 - Date.now());
+      });
+      await Promise.race([renewal, expiredLongAgo]);
+      const current = await store.getJson<LeaseRecord>("r1", "_system/lock");
       expect(current.expires).not.toBe(first.expires);
       expect(Date.parse(current.heartbeat)).toBeLessThan(Date.parse(first.expires));
     } finally {
+      clearTimeout(bound);
       await lease.release();
     }
   });

@@ -15,6 +15,8 @@ export interface ScanOptions {
   maxFileSize: number;
   encoding: TextEncoding;
   signal: AbortSignal;
+  /** Bytes of the files read ahead, at most; default {@link READ_AHEAD_BYTES}. */
+  readAheadBytes?: number;
 }
 
 /** The files read and the coverage of a scan. */
@@ -106,7 +108,7 @@ class Scan {
    */
   async *run(): AsyncGenerator<FileEntry, void, undefined> {
     const { maxFileSize, encoding } = this.options;
-    const budget = new ReadAheadBudget(READ_AHEAD_BYTES);
+    const budget = new ReadAheadBudget(this.options.readAheadBytes ?? READ_AHEAD_BYTES);
     const steps = this.walk();
     // Skips and reads started, in the walk's order.
     const window: Array<

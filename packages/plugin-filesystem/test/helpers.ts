@@ -1,17 +1,26 @@
-import { mkdir, symlink, writeFile } from "node:fs/promises";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdir, symlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { type ComponentLog, isStreamedContent } from "@wct/plugin-api";
 import { type FileContent, filesystemConnector, filesystemProperties } from "../src/index.js";
 
-/** Writes `files` (relative path → content) under `root`, creating folders. */
+/**
+ * Writes `files` (relative path → content) under `root`, creating folders. Synchronous
+ * calls: a thousand files cost a tenth of the CPU of two threadpool round trips each.
+ */
 export async function writeTree(
   root: string,
   files: Record<string, string | Uint8Array>,
 ): Promise<void> {
+  const made = new Set<string>();
   for (const [rel, content] of Object.entries(files)) {
     const path = join(root, rel);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, content);
+    const folder = dirname(path);
+    if (!made.has(folder)) {
+      mkdirSync(folder, { recursive: true });
+      made.add(folder);
+    }
+    writeFileSync(path, content);
   }
 }
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { useTempDir } from "../../../test-utils/temp-dir.js";
 import { ReadAheadBudget } from "../src/read-file.js";
-import { READ_AHEAD_BYTES, READ_AHEAD_FILES, streamPath } from "../src/scan.js";
+import { READ_AHEAD_FILES, streamPath } from "../src/scan.js";
 
 const temp = useTempDir("read-ahead");
 
@@ -51,8 +51,10 @@ describe("a scan stopped early", () => {
   it.skipIf(process.platform !== "linux")(
     "closes every file it was reading ahead, including those waiting for room",
     async () => {
-      // Files large enough that only some of the read-ahead fits the byte budget.
-      const size = Math.ceil(READ_AHEAD_BYTES / 3);
+      // Files large enough that only some of the read-ahead fits the byte budget (a
+      // small budget: how many bytes it holds does not matter here, only that it fills).
+      const readAheadBytes = 64 * 1024;
+      const size = Math.ceil(readAheadBytes / 3);
       for (let i = 0; i < READ_AHEAD_FILES + 2; i++) {
         await writeFile(join(temp.path, `f${String(i).padStart(2, "0")}.txt`), "a".repeat(size));
       }
@@ -73,6 +75,7 @@ describe("a scan stopped early", () => {
         maxFileSize: 2 * size,
         encoding: "utf-8",
         signal: new AbortController().signal,
+        readAheadBytes,
       });
       const first = await scan.files.next();
       expect(first.value?.path).toBe("f00.txt");

@@ -14,7 +14,8 @@ interface Pending {
 const FROM_SOURCES = import.meta.url.endsWith(".ts");
 const WORKER_URL = new URL(FROM_SOURCES ? "./scan-worker.ts" : "./scan-worker.js", import.meta.url);
 
-function startWorker(workerData: unknown): Worker {
+function startWorker(workerData: unknown, script: URL | undefined): Worker {
+  if (script !== undefined) return new Worker(script, { workerData });
   if (!FROM_SOURCES) return new Worker(WORKER_URL, { workerData });
   const boot = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
   return new Worker(boot, { eval: true, workerData });
@@ -48,9 +49,10 @@ export class ScanPool {
   private failure: PersonalDataError | undefined;
   private closing = false;
 
-  constructor(size: number, props: PersonalDataProperties, key: string | null) {
+  /** `script`: the thread's JavaScript module, when not the package's own `scan-worker`. */
+  constructor(size: number, props: PersonalDataProperties, key: string | null, script?: URL) {
     for (let i = 0; i < size; i++) {
-      const worker = startWorker({ props, key });
+      const worker = startWorker({ props, key }, script);
       const slot = { worker, busy: 0 };
       worker.on("message", (message: ScanAnswer) => {
         slot.busy--;
