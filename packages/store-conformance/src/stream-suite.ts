@@ -398,9 +398,9 @@ export function registerStreamTests(context: StreamSuiteContext): void {
   test(
     "an artifact far larger than any single chunk round-trips with its digest",
     async (store) => {
-      // Over 3 MB: three times the largest buffer a store-core stream holds (1 MB of
-      // write-ahead, 1 MB gzip blocks, 1 MB reads), so it crosses many batches, gzip
-      // blocks and reads.
+      // Over 3 MB of records: three times the 1 MB a writer may run ahead of its backend
+      // and the 1 MB gzip block, fifty 64 KB batches; stored (about 0.75 MB), more than
+      // one of the codec's 512 KB output chunks.
       const count = 3_000;
       const writer = await store.openArtifactWriter(RUN, "files", envelope(RUN), LAYOUT);
       await writeRecords(writer, count, (i) => fileRecord(i, 0, 1000));
