@@ -520,7 +520,9 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       });
 
       test("keys are sorted whatever order they were saved in", async (store) => {
-        const many = Array.from({ length: 60 }, (_, i) => `k${String(i).padStart(2, "0")}`);
+        // Twenty shuffled keys: a listing in save or directory order is sorted by chance
+        // about once in 20! runs.
+        const many = Array.from({ length: 20 }, (_, i) => `k${String(i).padStart(2, "0")}`);
         for (const key of shuffled(many)) await store.saveJson(RUN_A, key, 0);
         expect(await store.listKeys(RUN_A)).toEqual(many);
       });
