@@ -398,13 +398,14 @@ export function registerStreamTests(context: StreamSuiteContext): void {
   test(
     "an artifact far larger than any single chunk round-trips with its digest",
     async (store) => {
-      // Over 6 MB: six times the largest buffer a store-core stream holds (1 MB of
-      // write-ahead, 1 MB reads), so it crosses many batches, gzip blocks and reads.
-      const count = 6_000;
+      // Over 3 MB of records: three times the 1 MB a writer may run ahead of its backend
+      // and the 1 MB gzip block, fifty 64 KB batches; stored (about 0.75 MB), more than
+      // one of the codec's 512 KB output chunks.
+      const count = 3_000;
       const writer = await store.openArtifactWriter(RUN, "files", envelope(RUN), LAYOUT);
       await writeRecords(writer, count, (i) => fileRecord(i, 0, 1000));
       const commit = await writer.commit({ coverage: { files: count } });
-      expect(commit.sourceBytes).toBeGreaterThan(6 * 1024 * 1024);
+      expect(commit.sourceBytes).toBeGreaterThan(3 * 1024 * 1024);
       expect(await store.digest(RUN, "files")).toBe(commit.digest);
       const reader = await store.openArtifactReader(RUN, "files");
       let n = 0;

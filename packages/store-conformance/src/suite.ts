@@ -45,7 +45,6 @@ export interface StoreConformanceOptions {
 const RUN_A = "0190c2a4-7a1b-7c3d-8e4f-00000000000a";
 const RUN_B = "0190c2a4-7a1b-7c3d-8e4f-00000000000b";
 const RUN_C = "0190c2a4-7a1b-7c3d-8e4f-00000000000c";
-const MB = 1024 * 1024;
 const SLOW_TEST_MS = 60_000;
 
 function message(id: string, content: unknown, runId = RUN_A): Message {
@@ -520,7 +519,9 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       });
 
       test("keys are sorted whatever order they were saved in", async (store) => {
-        const many = Array.from({ length: 60 }, (_, i) => `k${String(i).padStart(2, "0")}`);
+        // Twenty shuffled keys: a listing in save or directory order is sorted by chance
+        // about once in 20! runs.
+        const many = Array.from({ length: 20 }, (_, i) => `k${String(i).padStart(2, "0")}`);
         for (const key of shuffled(many)) await store.saveJson(RUN_A, key, 0);
         expect(await store.listKeys(RUN_A)).toEqual(many);
       });
@@ -800,7 +801,10 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         "20 concurrent saves of large values to one key leave exactly one whole value",
         async (store) => {
           const writers = 20;
-          const size = MB / 2;
+          // Two 64 KB reads each. A store writing values in place (an fsync between two
+          // halves) failed here in 3 of 4 runs at 64 KB, 1 of 4 at 512 KB, and failed the
+          // readers' race below in every run at either size.
+          const size = 128 * 1024;
           await Promise.all(
             Array.from({ length: writers }, (_, writer) =>
               store.saveJson(RUN_A, "contended", largeValue(writer, size)),
@@ -817,7 +821,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         "readers racing writers of one key see nothing or a whole value",
         async (store) => {
           const writers = 10;
-          const size = 256 * 1024;
+          const size = 64 * 1024;
           let writing = true;
           const seen: unknown[] = [];
           const reader = async () => {

@@ -27,9 +27,11 @@ describe("isJsonText", () => {
         return text.slice(0, i) + insert + text.slice(i + 1);
       });
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), mutated), (text) => {
-        expect(isJsonText(text), JSON.stringify(text)).toBe(parses(text));
-      }),
+      // fast-check reports the shrunk text that disagrees.
+      fc.property(
+        fc.oneof(fc.string(), fc.json(), mutated),
+        (text) => isJsonText(text) === parses(text),
+      ),
       { numRuns: 5000 },
     );
   });

@@ -100,7 +100,7 @@ describe("fs store streamed artifacts on disk", () => {
 
   it("a truncated compressed artifact fails with ERR_CORRUPT_ENTRY, never reads as complete", async () => {
     const store = createFsStore({ baseDir: tmp.path });
-    await writeStream(store, 5000);
+    await writeStream(store, 500);
     const file = join(runDir(), "files.jsonl.gz");
     await truncate(file, Math.floor((await stat(file)).size / 2));
     await expect(readAll(store)).rejects.toMatchObject({ code: StoreErrorCode.CorruptEntry });
@@ -122,7 +122,7 @@ describe("fs store streamed artifacts on disk", () => {
   it("a compressed artifact cut between two gzip members fails its trailer check", async () => {
     const codecs = [gzipCodec({ blockBytes: 4096 })];
     const store = createStore(createFsDriver({ baseDir: tmp.path }), { codecs });
-    await writeStream(store, 2000);
+    await writeStream(store, 200);
     const file = join(runDir(), "files.jsonl.gz");
     const bytes = await readFile(file);
     const lastMember = bytes.lastIndexOf(Buffer.from([0x1f, 0x8b, 0x08]));
@@ -133,7 +133,7 @@ describe("fs store streamed artifacts on disk", () => {
 
   it("a damaged byte in a compressed artifact fails with ERR_CORRUPT_ENTRY", async () => {
     const store = createFsStore({ baseDir: tmp.path });
-    await writeStream(store, 2000);
+    await writeStream(store, 500);
     const file = join(runDir(), "files.jsonl.gz");
     const bytes = await readFile(file);
     const at = Math.floor(bytes.length / 2);
