@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { PassThrough, pipeline, Readable, type Transform } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
-import type { Codec } from "./codec.js";
+import { type Codec, codecTag } from "./codec.js";
 import type { ChunkSink } from "./driver.js";
 import { CORRUPT_HINT, StoreError, StoreErrorCode } from "./errors.js";
 import { frameElsewhere } from "./framing-thread.js";
@@ -525,7 +525,9 @@ async function* linesOf(
     const cause = decodeError ?? error;
     if (cause instanceof StoreError) throw cause;
     const code = (cause as NodeJS.ErrnoException)?.code;
-    if (typeof code === "string" && code.startsWith("Z_")) {
+    // zlib's codes (`Z_BUF_ERROR` for a cut gzip member or brotli stream) and brotli's
+    // own decoder codes (`ERR__ERROR_FORMAT_...`).
+    if (typeof code === "string" && /^(?:Z_|ERR__ERROR_|ERR_BROTLI)/.test(code)) {
       throw corrupt(
         place,
         `the compressed bytes are damaged or truncated (${(cause as Error).message})`,
@@ -556,13 +558,18 @@ export async function openStreamReader(
   chunks: AsyncIterable<Uint8Array>,
   codecs: readonly Codec[],
 ): Promise<ArtifactReader> {
-  // Stored streams start with their codec's own magic; a stream stored without codecs
-  // starts with `{` (no codec output does: gzip starts with 0x1f 0x8b).
+  // Before streams named their stages, a stream stored without codecs was named as a
+  // gzip'd one: it starts with `{`, which gzip output never does (0x1f 0x8b). Brotli
+  // has no magic to tell it by, and its streams always named their stage.
   const iterator = chunks[Symbol.asyncIterator]();
   const firstChunk = await iterator.next().catch((error) => {
     throw backendError(place, "read", error);
   });
-  const raw = !firstChunk.done && firstChunk.value[0] === 0x7b;
+  const raw =
+    codecs.length > 0 &&
+    codecTag(codecs[0]!) === "gz" &&
+    !firstChunk.done &&
+    firstChunk.value[0] === 0x7b;
   const replayed: AsyncIterable<Uint8Array> = {
     async *[Symbol.asyncIterator]() {
       try {
