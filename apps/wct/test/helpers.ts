@@ -143,6 +143,8 @@ export function readArtifact(storeDir: string, runId: string, id: string): Recor
   return {
     ...header.envelope,
     content: { ...header.layout.head, [header.layout.records_field]: records, ...trailer.summary },
+    // The final execution, known only at commit, travels in the trailer.
+    ...(trailer.execution === undefined ? {} : { execution: trailer.execution }),
   };
 }
 

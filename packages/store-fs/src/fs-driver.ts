@@ -1,12 +1,5 @@
 import { randomBytes } from "node:crypto";
-import {
-  constants,
-  type Dirent,
-  existsSync,
-  lstatSync,
-  readdirSync,
-  type Stats,
-} from "node:fs";
+import { constants, type Dirent, existsSync, lstatSync, readdirSync, type Stats } from "node:fs";
 import {
   type FileHandle,
   link,

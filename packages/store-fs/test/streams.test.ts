@@ -230,7 +230,11 @@ describe("fs store streamed artifacts on disk", () => {
   });
 
   it("a codec stage the fs store cannot name in a file is refused before anything is written", async () => {
-    const flip = { name: "flip", encoder: () => new PassThrough(), decoder: () => new PassThrough() };
+    const flip = {
+      name: "flip",
+      encoder: () => new PassThrough(),
+      decoder: () => new PassThrough(),
+    };
     const store = createStore(createFsDriver({ baseDir: tmp.path }), { codecs: [flip] });
     await expect(store.openArtifactWriter(RUN, "files", envelope(), LAYOUT)).rejects.toMatchObject({
       code: StoreErrorCode.InvalidOptions,

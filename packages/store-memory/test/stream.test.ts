@@ -92,7 +92,8 @@ describe("memory store stream checksum", () => {
   async function storeWith(bytes: Uint8Array, encoding: string, size = bytes.length) {
     const driver = createMemoryDriver();
     const sink = await driver.openWrite?.("r1", "files", encoding);
-    for (let at = 0; at < bytes.length; at += size) await sink?.write(bytes.subarray(at, at + size));
+    for (let at = 0; at < bytes.length; at += size)
+      await sink?.write(bytes.subarray(at, at + size));
     await sink?.commit();
     return createStore(driver);
   }
@@ -119,7 +120,7 @@ describe("memory store stream checksum", () => {
     for (let trial = 0; trial < 120; trial++) {
       const damaged = Buffer.from(bytes);
       const at = Math.floor(((trial + 0.5) * damaged.length) / 120);
-      damaged[at] = (damaged[at] as number) ^ (1 << trial % 8);
+      damaged[at] = (damaged[at] as number) ^ (1 << (trial % 8));
       const read = await (await storeWith(damaged, encoding))
         .get("r1", "files")
         .then(() => true)
