@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createStore } from "@wct/store-core";
 import { runStoreConformance } from "@wct/store-conformance";
+import { createStore } from "@wct/store-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createFsDriver, createFsStore } from "../src/index.js";
 

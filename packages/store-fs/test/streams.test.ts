@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readdir, readFile, stat, symlink, truncate, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { brotliDecompressSync, gunzipSync } from "node:zlib";
+import { brotliDecompressSync } from "node:zlib";
 import { createStore, gzipCodec, type Message, StoreErrorCode } from "@wct/store-core";
 import { describe, expect, it } from "vitest";
 import { completedMessage } from "../../../test-utils/messages.js";

@@ -1,6 +1,5 @@
-import type { StoreDriver } from "@wct/store-core";
-import { createStore } from "@wct/store-core";
 import { runStoreConformance } from "@wct/store-conformance";
+import { createStore, type StoreDriver } from "@wct/store-core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createMemoryDriver } from "../src/index.js";
 
