@@ -169,12 +169,101 @@ export interface BrotliCodecOptions {
   quality?: number;
 }
 
+const BROTLI_BLOCK = 1024 * 1024;
+
+/**
+ * One brotli stream fed in blocks of 1 MiB. Fed the framing's 64 KiB batches directly,
+ * brotli answers each with a small piece of output: 16 times the chunks to hash and
+ * write per MiB stored, which measured about 0.12 s more of the main thread per 100 MB
+ * than gzip's 1 MiB members. Two block buffers take turns, so the next block fills while
+ * the threadpool compresses the last one; a buffer is refilled only once brotli has
+ * consumed it (its write callback).
+ */
+class BlockBrotli extends Transform {
+  private readonly inner;
+  private readonly buffers = [
+    Buffer.allocUnsafeSlow(BROTLI_BLOCK),
+    Buffer.allocUnsafeSlow(BROTLI_BLOCK),
+  ];
+  private current = 0;
+  private filled = 0;
+  // The write of the other buffer, until brotli has consumed it.
+  private pending: Promise<void> = Promise.resolve();
+  private failure: Error | undefined;
+
+  constructor(quality: number) {
+    super();
+    this.inner = createBrotliCompress({
+      // As large as a block's output: one output chunk per block.
+      chunkSize: OUTPUT_CHUNK,
+      params: { [constants.BROTLI_PARAM_QUALITY]: quality },
+    });
+    this.inner.on("data", (chunk: Buffer) => this.push(chunk));
+    this.inner.on("error", (error: Error) => {
+      this.failure ??= error;
+      this.destroy(error);
+    });
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    if (chunk.length < BROTLI_BLOCK - this.filled) {
+      (this.buffers[this.current] as Buffer).set(chunk, this.filled);
+      this.filled += chunk.length;
+      done();
+      return;
+    }
+    this.fill(chunk).then(() => done(), done);
+  }
+
+  override _flush(done: TransformCallback): void {
+    (async () => {
+      if (this.filled > 0) await this.send();
+      await this.pending;
+      await new Promise<void>((resolve, reject) => {
+        this.inner.once("end", resolve);
+        this.inner.once("error", reject);
+        this.inner.end();
+      });
+    })().then(() => done(), done);
+  }
+
+  override _destroy(error: Error | null, done: (error: Error | null) => void): void {
+    this.inner.destroy();
+    done(error);
+  }
+
+  private async fill(chunk: Buffer): Promise<void> {
+    let from = 0;
+    while (from < chunk.length) {
+      const take = Math.min(BROTLI_BLOCK - this.filled, chunk.length - from);
+      (this.buffers[this.current] as Buffer).set(chunk.subarray(from, from + take), this.filled);
+      this.filled += take;
+      from += take;
+      if (this.filled === BROTLI_BLOCK) await this.send();
+    }
+  }
+
+  // Hands the current buffer to brotli and switches to the other, once that one is free.
+  private async send(): Promise<void> {
+    await this.pending;
+    if (this.failure) throw this.failure;
+    const block = (this.buffers[this.current] as Buffer).subarray(0, this.filled);
+    this.pending = new Promise<void>((resolve, reject) => {
+      this.inner.write(block, (error) => (error ? reject(error) : resolve()));
+    });
+    // Awaited before the buffer is used again; a failure meanwhile must not go unhandled.
+    this.pending.catch(() => {});
+    this.current = 1 - this.current;
+    this.filled = 0;
+  }
+}
+
 /**
  * The brotli stage (node:zlib; the work runs on libuv's threadpool, off the main
  * thread), the default stage of new streamed artifacts. Its output is one plain brotli
  * stream, so `brotli -d` reads a stored artifact. Unlike gzip it is not cut into
- * parallel blocks: one stream at quality 1 already compresses several times faster than
- * a scan produces text, and a single stream is what every brotli tool reads.
+ * parallel members: one stream at quality 1 already compresses several times faster
+ * than a scan produces text, and a single stream is what every brotli tool reads.
  */
 export function brotliCodec(options: BrotliCodecOptions = {}): Codec {
   const quality = options.quality ?? 1;
@@ -184,12 +273,7 @@ export function brotliCodec(options: BrotliCodecOptions = {}): Codec {
   return {
     name: "brotli",
     tag: "br",
-    encoder: () =>
-      createBrotliCompress({
-        // One large output buffer: fewer main-thread callbacks per MiB stored.
-        chunkSize: OUTPUT_CHUNK,
-        params: { [constants.BROTLI_PARAM_QUALITY]: quality },
-      }),
+    encoder: () => new BlockBrotli(quality),
     // A truncated stream fails at its end ("unexpected end of file") instead of ending quietly.
     decoder: () => createBrotliDecompress({ chunkSize: CHUNK_SIZE }),
   };
