@@ -66,6 +66,19 @@ describe("brotli codec stage", () => {
     );
   });
 
+  it("an input of several 1 MiB blocks, in chunks of odd sizes, decodes to the input", async () => {
+    const text = Buffer.from(
+      Array.from({ length: 60_000 }, (_, i) => `{"n":${i},"mail":"p${i}@example.org"}\n`).join(""),
+    );
+    expect(text.length).toBeGreaterThan(2 * 1024 * 1024);
+    const chunks: Buffer[] = [];
+    for (let at = 0, size = 1; at < text.length; at += size, size = (size * 7 + 13) % 300_000) {
+      chunks.push(text.subarray(at, at + size));
+    }
+    const encoded = await through(brotliCodec().encoder(), chunks);
+    expect(brotliDecompressSync(encoded).equals(text)).toBe(true);
+  });
+
   it("an empty input encodes to a valid empty brotli stream", async () => {
     expect(brotliDecompressSync(await through(brotliCodec().encoder(), [])).length).toBe(0);
   });
