@@ -153,9 +153,10 @@ export interface ArtifactStore {
   /**
    * Starts a streamed artifact under the key: records go in one at a time (bounded
    * memory), framed as JSON lines behind a header (the envelope and layout) and before a
-   * trailer (the summary and the record count), through the codec stages (brotli by
-   * default), to the backend, which stores the stages' names with the bytes. Nothing counts as stored until
-   * {@link ArtifactWriter.commit}; the key keeps its previous value until then.
+   * trailer (the summary, the record count and a checksum), through the codec stages
+   * (brotli by default), to the backend, which keeps the stages' names with the bytes.
+   * Nothing counts as stored until {@link ArtifactWriter.commit}; the key keeps its
+   * previous value until then.
    * `envelope` must be a Message with `content: null` (`ERR_INVALID_VALUE`).
    * `ERR_STORE_BACKEND` when the backend cannot stream.
    */

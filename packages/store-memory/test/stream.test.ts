@@ -1,5 +1,5 @@
 import { Transform } from "node:stream";
-import { type Codec, createStore, gzipCodec, type Message } from "@wct/store-core";
+import { brotliCodec, type Codec, createStore, gzipCodec, type Message } from "@wct/store-core";
 import { describe, expect, it } from "vitest";
 import { createMemoryDriver, createMemoryStore } from "../src/index.js";
 
@@ -68,6 +68,38 @@ describe("memory store codec stages", () => {
     expect(content.files).toHaveLength(100);
     const gzipOnly = createStore(driver);
     await expect(gzipOnly.get("r1", "files")).rejects.toMatchObject({ code: "ERR_CORRUPT_ENTRY" });
+  });
+});
+
+describe("memory store codec tags", () => {
+  it("a codec stage whose tag is not lower-case letters and digits is refused", () => {
+    const odd = {
+      name: "Odd.Stage",
+      encoder: () => new Transform(),
+      decoder: () => new Transform(),
+    };
+    expect(() => createStore(createMemoryDriver(), { codecs: [odd] })).toThrow(
+      expect.objectContaining({ code: "ERR_STORE_OPTIONS" }),
+    );
+  });
+
+  it("a stream is stored with the tags of its stages", async () => {
+    const driver = createMemoryDriver();
+    const store = createStore(driver, { codecs: [brotliCodec(), gzipCodec()] });
+    const writer = await store.openArtifactWriter("r1", "files", envelope(), {
+      recordsField: "files",
+    });
+    await writer.write({ i: 1 });
+    await writer.commit();
+    expect((await driver.readStream?.("r1", "files"))?.encoding).toBe("br.gz");
+    expect(
+      (await createMemoryStore()
+        .get("r1", "files")
+        .catch(() => undefined)) ?? "other store",
+    ).toBe("other store");
+    expect(
+      ((await createStore(driver).get("r1", "files")).content as { files: unknown[] }).files,
+    ).toEqual([{ i: 1 }]);
   });
 });
 
