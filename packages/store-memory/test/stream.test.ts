@@ -83,7 +83,7 @@ describe("memory store codec tags", () => {
     );
   });
 
-  it("a stream is stored with the tags of its stages", async () => {
+  it("a stream is stored with the tags of its stages and read back by them", async () => {
     const driver = createMemoryDriver();
     const store = createStore(driver, { codecs: [brotliCodec(), gzipCodec()] });
     const writer = await store.openArtifactWriter("r1", "files", envelope(), {
@@ -92,11 +92,6 @@ describe("memory store codec tags", () => {
     await writer.write({ i: 1 });
     await writer.commit();
     expect((await driver.readStream?.("r1", "files"))?.encoding).toBe("br.gz");
-    expect(
-      (await createMemoryStore()
-        .get("r1", "files")
-        .catch(() => undefined)) ?? "other store",
-    ).toBe("other store");
     expect(
       ((await createStore(driver).get("r1", "files")).content as { files: unknown[] }).files,
     ).toEqual([{ i: 1 }]);
