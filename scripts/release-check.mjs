@@ -172,7 +172,7 @@ artifacts:
   const summary = JSON.parse(runOut);
   if (summary.status !== "completed") fail(`wct run ended ${summary.status}`);
   // Through the binary, as a user reads it: the findings artifact is stored as a stream
-  // (`findings.jsonl.gz`), and `inspect --json` prints it as one Message whatever its form.
+  // (`findings.jsonl.br`), and `inspect --json` prints it as one Message whatever its form.
   const findingsText = run(wct, ["inspect", summary.run_id, "findings", "--json"], app, {
     capture: true,
   }).stdout;

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gunzipSync } from "node:zlib";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 
 /** The built binary the e2e tests drive (the e2e project builds it first). */
 export const WCT_BIN = fileURLToPath(new URL("../bin/wct.js", import.meta.url));
@@ -124,15 +124,18 @@ export function filesBelow(dir: string): string[] {
 
 /**
  * Reads a run's artifact Message from the default fs store layout: `<id>.json`, or a
- * streamed `<id>.jsonl.gz` (header with envelope and layout, records, trailer with the
- * summary) materialised as `get` would.
+ * streamed `<id>.jsonl.br` (`.jsonl.gz` for a run stored with gzip; header with envelope
+ * and layout, records, trailer with the summary) materialised as `get` would.
  */
 export function readArtifact(storeDir: string, runId: string, id: string): Record<string, unknown> {
   const plain = join(storeDir, "runs", runId, `${id}.json`);
   if (existsSync(plain)) return JSON.parse(readFileSync(plain, "utf8"));
-  const text = gunzipSync(readFileSync(join(storeDir, "runs", runId, `${id}.jsonl.gz`))).toString(
-    "utf8",
-  );
+  const streamed = join(storeDir, "runs", runId, `${id}.jsonl`);
+  const text = (
+    existsSync(`${streamed}.br`)
+      ? brotliDecompressSync(readFileSync(`${streamed}.br`))
+      : gunzipSync(readFileSync(`${streamed}.gz`))
+  ).toString("utf8");
   const lines = text.split("\n").filter(Boolean);
   const header = JSON.parse(lines[0]!);
   const trailer = JSON.parse(lines.at(-1)!);
@@ -140,6 +143,8 @@ export function readArtifact(storeDir: string, runId: string, id: string): Recor
   return {
     ...header.envelope,
     content: { ...header.layout.head, [header.layout.records_field]: records, ...trailer.summary },
+    // The final execution, known only at commit, travels in the trailer.
+    ...(trailer.execution === undefined ? {} : { execution: trailer.execution }),
   };
 }
 

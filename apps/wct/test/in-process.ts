@@ -10,6 +10,8 @@ export interface InProcessResult {
 export interface InProcessOptions {
   cwd: string;
   env?: Record<string, string | undefined>;
+  /** Opens the store instead of the binary's `openStore` (e.g. one writing gzip, as older wct did). */
+  openStore?: CliContext["openStore"];
 }
 
 /**
@@ -39,7 +41,7 @@ export async function wctInProcess(
     },
     version: "0.0.0-test",
     loadBuiltinPlugins,
-    openStore,
+    openStore: options.openStore ?? openStore,
     onInterrupt: () => () => {},
   };
   const saved = new Map<string, string | undefined>();

@@ -465,7 +465,7 @@ describe("resume verification of a streamed artifact", () => {
       ]);
       const first = await runPlan(plan, { store, registry: registry({ count: 2000 }) });
       const clean = (await store.get(first.run_id, "numbers")).content;
-      const file = join(base, "runs", first.run_id, "numbers.jsonl.gz");
+      const file = join(base, "runs", first.run_id, "numbers.jsonl.br");
       const bytes = await readFile(file);
       bytes[bytes.length >> 1]! ^= 0x01;
       await writeFile(file, bytes);

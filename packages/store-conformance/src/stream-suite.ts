@@ -1,6 +1,8 @@
 import {
   type ArtifactStore,
   type ArtifactWriter,
+  type CreateStoreOptions,
+  gzipCodec,
   type Message,
   StoreErrorCode,
   type StreamLayout,
@@ -15,6 +17,8 @@ export interface StreamSuiteContext {
   expectCode: (call: () => Promise<unknown>, code: string, what: string) => Promise<void>;
   runId: string;
   slowTestMs: number;
+  /** A second store over the data of the test's store, made with these options. */
+  reopen: (options: CreateStoreOptions) => Promise<ArtifactStore>;
 }
 
 const LAYOUT: StreamLayout = { recordsField: "files", head: { root: "/data" } };
@@ -61,7 +65,7 @@ async function text(pieces: AsyncIterable<string>): Promise<string> {
 
 /** Registers the streamed-artifact cases (see `runStoreConformance`). */
 export function registerStreamTests(context: StreamSuiteContext): void {
-  const { test, expect, expectCode, runId: RUN, slowTestMs } = context;
+  const { test, expect, expectCode, runId: RUN, slowTestMs, reopen } = context;
 
   async function streamed(
     store: ArtifactStore,
@@ -418,4 +422,44 @@ export function registerStreamTests(context: StreamSuiteContext): void {
     },
     slowTestMs,
   );
+
+  test("a stream written with the gzip stage reads back through a store that writes brotli", async (store) => {
+    // What an upgrade meets: runs stored before brotli became the default.
+    const older = await reopen({ codecs: [gzipCodec()] });
+    const commit = await streamed(older, "files", 300);
+    expect(await store.digest(RUN, "files")).toBe(commit.digest);
+    expect(await store.size(RUN, "files")).toBe(commit.storedBytes);
+    expect(await store.exists(RUN, "files")).toBe(true);
+    expect(await store.listKeys(RUN)).toEqual(["files"]);
+    const reader = await store.openArtifactReader(RUN, "files");
+    const records = await collect(reader.records());
+    expect(records).toHaveLength(300);
+    expect(records[299]).toEqual(fileRecord(299));
+    expect(await reader.summary()).toEqual({ coverage: { files: 300 } });
+    const message = await store.get(RUN, "files");
+    expect(await text(store.messageText(RUN, "files"))).toBe(JSON.stringify(message));
+  });
+
+  test("a gzip'd stream rewritten by a store that writes brotli holds only the new value", async (store) => {
+    const older = await reopen({ codecs: [gzipCodec()] });
+    await streamed(older, "files", 40);
+    const commit = await streamed(store, "files", 7);
+    expect(await store.digest(RUN, "files")).toBe(commit.digest);
+    expect(await store.size(RUN, "files")).toBe(commit.storedBytes);
+    expect(await store.listKeys(RUN)).toEqual(["files"]);
+    expect(await collect((await store.openArtifactReader(RUN, "files")).records())).toHaveLength(7);
+    // And the older store reads the newer stream too: the stream names its stage.
+    expect(await collect((await older.openArtifactReader(RUN, "files")).records())).toHaveLength(7);
+    await store.delete(RUN, "files");
+    expect(await store.exists(RUN, "files")).toBe(false);
+  });
+
+  test("a plain save over a gzip'd stream replaces it", async (store) => {
+    const older = await reopen({ codecs: [gzipCodec()] });
+    await streamed(older, "files", 5);
+    const message = { ...envelope(RUN), content: { root: "/r", files: [], coverage: {} } };
+    await store.save(RUN, "files", message);
+    expect(await store.get(RUN, "files")).toEqual(message);
+    expect(await store.listKeys(RUN)).toEqual(["files"]);
+  });
 }

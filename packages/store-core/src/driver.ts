@@ -12,6 +12,25 @@ export interface ChunkSink {
   abort(): Promise<void>;
 }
 
+/** A key's stream form as a driver reads it back (see {@link StoreDriver.readStream}). */
+export interface StoredStream {
+  /**
+   * The codec stages the bytes went through, as given to {@link StoreDriver.openWrite}:
+   * tags in write order joined by `.` (`br`, `gz`), `""` for plain JSON lines.
+   */
+  encoding: string;
+  /** The stored bytes in order. */
+  chunks: AsyncIterable<Uint8Array>;
+}
+
+/**
+ * The encodings of the built-in codec stages, newest first: brotli (`br`, what a store
+ * writes by default), gzip (`gz`, what runs stored before brotli hold) and none (`""`).
+ * A backend that has to look a stream form up by its name (the fs store's
+ * `<key>.jsonl.<encoding>`) looks for these; a further codec is one more entry here.
+ */
+export const STREAM_ENCODINGS: readonly string[] = ["br", "gz", ""];
+
 /**
  * What a backend implements: bytes in, bytes out, per run and key. Keys and run ids
  * reaching a driver are already validated by {@link createStore}; JSON and error
@@ -92,20 +111,28 @@ export interface StoreDriver {
   sweep?(runId: string): Promise<number>;
   /**
    * Opens a streamed write of the key's **stream form** (the framed, encoded bytes of a
-   * streamed artifact, see {@link ChunkSink}). A key holds one form at a time: committing
-   * the stream form removes the plain form (`write`) and a plain `write` removes the
-   * stream form, so `read` and `readStream` never both see a value once either settles.
+   * streamed artifact, see {@link ChunkSink}). `encoding` names the codec stages the
+   * bytes went through (`br`, `gz`, `br.aes`, `""` for none; see {@link StoredStream}):
+   * the driver stores it with the bytes and gives it back from `readStream`, since a
+   * reader cannot always tell it from the bytes. A key holds one form at a time:
+   * committing the stream form removes the plain form (`write`) and any stream form of
+   * another encoding, and a plain `write` removes every stream form, so `read` and
+   * `readStream` never both see a value once either settles. A driver may refuse an
+   * encoding it cannot name (the fs driver knows {@link STREAM_ENCODINGS}).
    * Optional: without it (and `readStream`), the store refuses streamed artifacts.
    */
-  openWrite?(runId: string, key: string): Promise<ChunkSink>;
+  openWrite?(runId: string, key: string, encoding: string): Promise<ChunkSink>;
   /**
-   * The key's stream form as chunks in order (each chunk may be reused by nobody after
-   * it is yielded), or `undefined` when the key holds no stream form. Memory stays
-   * bounded by one chunk.
+   * The key's stream form, or `undefined` when the key holds none: its chunks in order
+   * (each chunk may be reused by nobody after it is yielded; memory stays bounded by one
+   * chunk) and the encoding it was written with.
    */
-  readStream?(runId: string, key: string): Promise<AsyncIterable<Uint8Array> | undefined>;
-  /** Where a key's stream form lives, for messages; defaults to {@link StoreDriver.describe}. */
-  describeStream?(runId: string, key: string): string;
+  readStream?(runId: string, key: string): Promise<StoredStream | undefined>;
+  /**
+   * Where a key's stream form of `encoding` lives (the one stored when `encoding` is
+   * omitted), for messages; defaults to {@link StoreDriver.describe}.
+   */
+  describeStream?(runId: string, key: string, encoding?: string): string;
   /** Releases resources (connections, handles). Optional. */
   close?(): Promise<void>;
 }

@@ -1,5 +1,16 @@
-export { type Codec, type GzipCodecOptions, gzipCodec } from "./codec.js";
-export type { ChunkSink, StoreDriver } from "./driver.js";
+export {
+  type BrotliCodecOptions,
+  brotliCodec,
+  type Codec,
+  type GzipCodecOptions,
+  gzipCodec,
+} from "./codec.js";
+export {
+  type ChunkSink,
+  STREAM_ENCODINGS,
+  type StoreDriver,
+  type StoredStream,
+} from "./driver.js";
 export {
   defineErrorCodes,
   type ErrorClass,

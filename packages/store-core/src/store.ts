@@ -1,7 +1,7 @@
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
-import { type Codec, gzipCodec } from "./codec.js";
-import type { StoreDriver } from "./driver.js";
+import { brotliCodec, type Codec, codecTag, encodingOf, gzipCodec } from "./codec.js";
+import type { StoreDriver, StoredStream } from "./driver.js";
 import { CORRUPT_HINT, StoreError, StoreErrorCode } from "./errors.js";
 import { isJsonText } from "./json-text.js";
 import { validateKey, validatePrefix, validateRunId } from "./keys.js";
@@ -153,9 +153,10 @@ export interface ArtifactStore {
   /**
    * Starts a streamed artifact under the key: records go in one at a time (bounded
    * memory), framed as JSON lines behind a header (the envelope and layout) and before a
-   * trailer (the summary and the record count), through the codec stages (gzip by
-   * default), to the backend. Nothing counts as stored until
-   * {@link ArtifactWriter.commit}; the key keeps its previous value until then.
+   * trailer (the summary, the record count and a checksum), through the codec stages
+   * (brotli by default), to the backend, which keeps the stages' names with the bytes.
+   * Nothing counts as stored until {@link ArtifactWriter.commit}; the key keeps its
+   * previous value until then.
    * `envelope` must be a Message with `content: null` (`ERR_INVALID_VALUE`).
    * `ERR_STORE_BACKEND` when the backend cannot stream.
    */
@@ -182,11 +183,19 @@ export interface ArtifactStore {
 /** Options of {@link createStore}. */
 export interface CreateStoreOptions {
   /**
-   * The byte stages of streamed artifacts, applied in order on write and in reverse
-   * on read. Default `[gzipCodec()]`. `[]` stores plain JSON lines. Plain Messages
-   * (`save`, `saveJson`) are never encoded.
+   * The byte stages new streamed artifacts are written with, in order (and undone in
+   * reverse on read). Default `[brotliCodec()]`. `[]` stores plain JSON lines. Plain
+   * Messages (`save`, `saveJson`) are never encoded. A stage's tag
+   * ({@link Codec.tag}) must be lower-case letters and digits (`ERR_STORE_OPTIONS`).
    */
   codecs?: readonly Codec[];
+  /**
+   * Further stages a reader may meet, found by tag: a stream names the stages it was
+   * written with, and each is undone by the stage of that tag in `codecs`, else here.
+   * Default `[brotliCodec(), gzipCodec()]`, so streams written before brotli became the
+   * default (`gz`) stay readable whatever `codecs` says.
+   */
+  decoders?: readonly Codec[];
 }
 
 /**
@@ -316,12 +325,27 @@ async function backendCall<T>(
  * backend.
  */
 export function createStore(driver: StoreDriver, options: CreateStoreOptions = {}): ArtifactStore {
-  const codecs = options.codecs ?? [gzipCodec()];
+  const codecs = options.codecs ?? [brotliCodec()];
+  let encoding: string;
+  try {
+    encoding = encodingOf(codecs);
+  } catch (cause) {
+    throw new StoreError(
+      StoreErrorCode.InvalidOptions,
+      `cannot create the ${driver.name} store: ${(cause as Error).message}`,
+      { cause, hint: "Give the codec a tag of lower-case letters and digits." },
+    );
+  }
+  // By tag; the write stages first, so a store reads back what it writes with its own.
+  const decoders = new Map<string, Codec>();
+  for (const codec of [...codecs, ...(options.decoders ?? [brotliCodec(), gzipCodec()])]) {
+    if (!decoders.has(codecTag(codec))) decoders.set(codecTag(codec), codec);
+  }
   const streams = driver.openWrite !== undefined && driver.readStream !== undefined;
-  const placeOf = (runId: string, key: string): StreamPlace => ({
+  const placeOf = (runId: string, key: string, stored?: string): StreamPlace => ({
     runId,
     key,
-    describe: driver.describeStream?.(runId, key) ?? driver.describe(runId, key),
+    describe: driver.describeStream?.(runId, key, stored) ?? driver.describe(runId, key),
     backend: driver.name,
   });
   const notFound = (runId: string, key: string) =>
@@ -332,20 +356,43 @@ export function createStore(driver: StoreDriver, options: CreateStoreOptions = {
     );
 
   // The key's stream form, already validated; `undefined` when it holds none.
-  async function streamChunks(
-    runId: string,
-    key: string,
-  ): Promise<AsyncIterable<Uint8Array> | undefined> {
+  async function streamForm(runId: string, key: string): Promise<StoredStream | undefined> {
     if (!streams) return undefined;
     return backendCall(driver, runId, key, "read", async () =>
       (driver.readStream as NonNullable<StoreDriver["readStream"]>)(runId, key),
     );
   }
 
+  // The stages that undo `stored`, in write order.
+  function stagesOf(place: StreamPlace, stored: string): Codec[] {
+    const tags = stored === "" ? [] : stored.split(".");
+    const unknown = tags.filter((tag) => !decoders.has(tag));
+    if (unknown.length > 0) {
+      throw new StoreError(
+        StoreErrorCode.CorruptEntry,
+        `${place.describe} cannot be read: it was written with the codec stage ${unknown.join(", ")} (encoding ${JSON.stringify(stored)}), which this store does not know`,
+        {
+          runId: place.runId,
+          key: place.key,
+          hint: `Open the store with that stage among its codecs or decoders, or ${CORRUPT_HINT.charAt(0).toLowerCase()}${CORRUPT_HINT.slice(1)}`,
+        },
+      );
+    }
+    return tags.map((tag) => decoders.get(tag) as Codec);
+  }
+
   async function openStream(runId: string, key: string): Promise<ArtifactReader | undefined> {
-    const chunks = await streamChunks(runId, key);
-    if (chunks === undefined) return undefined;
-    return openStreamReader(placeOf(runId, key), chunks, codecs);
+    const form = await streamForm(runId, key);
+    if (form === undefined) return undefined;
+    const place = placeOf(runId, key, form.encoding);
+    let stages: Codec[];
+    try {
+      stages = stagesOf(place, form.encoding);
+    } catch (error) {
+      await form.chunks[Symbol.asyncIterator]().return?.();
+      throw error;
+    }
+    return openStreamReader(place, form.chunks, stages);
   }
 
   async function materialised(reader: ArtifactReader): Promise<Message> {
@@ -481,21 +528,22 @@ export function createStore(driver: StoreDriver, options: CreateStoreOptions = {
           (await backendCall(driver, runId, key, "read", () => size(runId, key))) !== undefined
         );
       }
-      const chunks = await streamChunks(runId, key);
-      if (chunks === undefined) return false;
-      await chunks[Symbol.asyncIterator]().return?.();
+      const form = await streamForm(runId, key);
+      if (form === undefined) return false;
+      await form.chunks[Symbol.asyncIterator]().return?.();
       return true;
     },
     async digest(runId, key) {
       const bytes = await readBytes(runId, key);
       if (bytes !== undefined) return digestOf(bytes);
-      // A streamed artifact's digest is of its stored (encoded) bytes: checking it on
-      // resume costs a read and a hash, no decoding.
-      const chunks = await streamChunks(runId, key);
-      if (chunks === undefined) return undefined;
+      // A streamed artifact's digest is of its stored (encoded) bytes, whatever stages
+      // encoded them: checking it on resume costs a read and a hash, no decoding, and a
+      // gzip'd stream of an older run verifies as it did when it was written.
+      const form = await streamForm(runId, key);
+      if (form === undefined) return undefined;
       const hash = createHash("sha256");
       await backendCall(driver, runId, key, "read", async () => {
-        for await (const chunk of chunks) hash.update(chunk);
+        for await (const chunk of form.chunks) hash.update(chunk);
       });
       return `sha256:${hash.digest("hex")}`;
     },
@@ -614,7 +662,7 @@ export function createStore(driver: StoreDriver, options: CreateStoreOptions = {
     async openArtifactWriter(runId, key, envelope, layout) {
       validateRunId(runId);
       validateKey(key);
-      const place = placeOf(runId, key);
+      const place = placeOf(runId, key, encoding);
       const invalid = await notAMessage(runId, key, envelope);
       if (invalid) throw invalid;
       if (!Object.hasOwn(envelope, "content") || envelope.content !== null) {
@@ -635,7 +683,9 @@ export function createStore(driver: StoreDriver, options: CreateStoreOptions = {
         );
       }
       const openWrite = (driver.openWrite as NonNullable<StoreDriver["openWrite"]>).bind(driver);
-      const sink = await backendCall(driver, runId, key, "write", () => openWrite(runId, key));
+      const sink = await backendCall(driver, runId, key, "write", () =>
+        openWrite(runId, key, encoding),
+      );
       return createArtifactWriter(place, sink, codecs, envelope, layout);
     },
     openArtifactReader,

@@ -1,9 +1,9 @@
 import { Buffer } from "node:buffer";
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { once } from "node:events";
 import { PassThrough, pipeline, Readable, type Transform } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
-import type { Codec } from "./codec.js";
+import { type Codec, codecTag } from "./codec.js";
 import type { ChunkSink } from "./driver.js";
 import { CORRUPT_HINT, StoreError, StoreErrorCode } from "./errors.js";
 import { frameElsewhere } from "./framing-thread.js";
@@ -288,6 +288,10 @@ export function createArtifactWriter(
   let sourceBytes = 0;
   let storedBytes = 0;
   const hash = createHash("sha256");
+  // Of the text before the trailer, which the trailer carries: brotli, unlike gzip, has no
+  // checksum of its own, and a damaged byte can decode without error into other text.
+  const textHash = createHash("sha256");
+  let trailing = false;
   let parts: string[] = [];
   let partsLength = 0;
 
@@ -326,6 +330,7 @@ export function createArtifactWriter(
   };
 
   async function send(bytes: Buffer): Promise<void> {
+    if (!trailing) textHash.update(bytes);
     if (!first.write(bytes)) {
       try {
         await Promise.race([once(first, "drain"), pump]);
@@ -454,13 +459,16 @@ export function createArtifactWriter(
       state = "committing";
       try {
         await enqueue(async () => {
+          await flush();
           const counts = JSON.stringify({
             format: STREAM_FORMAT,
             end: true,
             records,
             source_bytes: sourceBytes,
+            text_sha256: textHash.digest("hex"),
           });
-          await push(counts.slice(0, -1) + closing);
+          trailing = true;
+          parts.push(counts.slice(0, -1) + closing, "\n");
           await flush();
         });
         first.end();
@@ -485,11 +493,54 @@ export function createArtifactWriter(
   };
 }
 
+/**
+ * sha256 of a stream's decoded text before its last line (the trailer): bytes are hashed
+ * once a newline after them is followed by another, so what is held back at the end is
+ * exactly the last line. Held bytes are views of the chunks, never copies.
+ */
+class TextHash {
+  private readonly hash: Hash = createHash("sha256");
+  private held: Uint8Array[] = [];
+  // Where the last newline among the held bytes is: held[index][offset].
+  private newline: { index: number; offset: number } | undefined;
+
+  add(chunk: Uint8Array): void {
+    const last = chunk.lastIndexOf(0x0a);
+    if (last === -1) {
+      this.held.push(chunk);
+      return;
+    }
+    const before = last === 0 ? -1 : chunk.lastIndexOf(0x0a, last - 1);
+    if (before !== -1) {
+      for (const piece of this.held) this.hash.update(piece);
+      this.hash.update(chunk.subarray(0, before + 1));
+      this.held = [chunk.subarray(before + 1)];
+      this.newline = { index: 0, offset: last - before - 1 };
+      return;
+    }
+    if (this.newline !== undefined) {
+      const { index, offset } = this.newline;
+      for (let i = 0; i < index; i++) this.hash.update(this.held[i] as Uint8Array);
+      const split = this.held[index] as Uint8Array;
+      this.hash.update(split.subarray(0, offset + 1));
+      this.held = [split.subarray(offset + 1), ...this.held.slice(index + 1)];
+    }
+    this.held.push(chunk);
+    this.newline = { index: this.held.length - 1, offset: last };
+  }
+
+  /** The hex digest; call once, after the last chunk. */
+  digest(): string {
+    return this.hash.digest("hex");
+  }
+}
+
 /** The lines of a stream's decoded text, the last one included (no trailing newline kept). */
 async function* linesOf(
   place: StreamPlace,
   chunks: AsyncIterable<Uint8Array>,
   codecs: readonly Codec[],
+  textHash: TextHash,
 ): AsyncGenerator<string> {
   const source = Readable.from(chunks, { objectMode: false });
   let decodeError: Error | undefined;
@@ -508,6 +559,7 @@ async function* linesOf(
   let pending: string[] = [];
   try {
     for await (const chunk of text) {
+      textHash.add(chunk);
       const piece = decoder.write(chunk);
       let from = 0;
       for (let at = piece.indexOf("\n"); at !== -1; at = piece.indexOf("\n", from)) {
@@ -525,7 +577,9 @@ async function* linesOf(
     const cause = decodeError ?? error;
     if (cause instanceof StoreError) throw cause;
     const code = (cause as NodeJS.ErrnoException)?.code;
-    if (typeof code === "string" && code.startsWith("Z_")) {
+    // zlib's codes (`Z_BUF_ERROR` for a cut gzip member or brotli stream) and brotli's
+    // own decoder codes (`ERR__ERROR_FORMAT_...`).
+    if (typeof code === "string" && /^(?:Z_|ERR__ERROR_|ERR_BROTLI)/.test(code)) {
       throw corrupt(
         place,
         `the compressed bytes are damaged or truncated (${(cause as Error).message})`,
@@ -556,13 +610,18 @@ export async function openStreamReader(
   chunks: AsyncIterable<Uint8Array>,
   codecs: readonly Codec[],
 ): Promise<ArtifactReader> {
-  // Stored streams start with their codec's own magic; a stream stored without codecs
-  // starts with `{` (no codec output does: gzip starts with 0x1f 0x8b).
+  // Before streams named their stages, a stream stored without codecs was named as a
+  // gzip'd one: it starts with `{`, which gzip output never does (0x1f 0x8b). Brotli
+  // has no magic to tell it by, and its streams always named their stage.
   const iterator = chunks[Symbol.asyncIterator]();
   const firstChunk = await iterator.next().catch((error) => {
     throw backendError(place, "read", error);
   });
-  const raw = !firstChunk.done && firstChunk.value[0] === 0x7b;
+  const raw =
+    codecs.length > 0 &&
+    codecTag(codecs[0]!) === "gz" &&
+    !firstChunk.done &&
+    firstChunk.value[0] === 0x7b;
   const replayed: AsyncIterable<Uint8Array> = {
     async *[Symbol.asyncIterator]() {
       try {
@@ -578,7 +637,8 @@ export async function openStreamReader(
       }
     },
   };
-  const lines = linesOf(place, replayed, raw ? [] : codecs);
+  const textHash = new TextHash();
+  const lines = linesOf(place, replayed, raw ? [] : codecs, textHash);
   const headerLine = await lines.next();
   if (headerLine.done) {
     await lines.return(undefined);
@@ -630,6 +690,7 @@ export async function openStreamReader(
       records?: unknown;
       summary?: unknown;
       execution?: unknown;
+      text_sha256?: unknown;
     };
     if (
       !isPlainObject(trailer) ||
@@ -641,6 +702,13 @@ export async function openStreamReader(
       throw corrupt(
         place,
         `the stream ends without a trailer matching its ${count} records (truncated)`,
+      );
+    }
+    // Streams written before the field was added have none (gzip's CRC covered them).
+    if (trailer.text_sha256 !== undefined && trailer.text_sha256 !== textHash.digest()) {
+      throw corrupt(
+        place,
+        "its text does not match the checksum in its trailer (a damaged byte decoded without error)",
       );
     }
     if (trailer.execution !== undefined) {

@@ -14,6 +14,7 @@ import { join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
 import {
   type ArtifactStore,
+  brotliCodec,
   type Codec,
   createStore,
   gzipCodec,
@@ -104,7 +105,9 @@ async function main(): Promise<void> {
 
     const variants: { label: string; codecs: Codec[] }[] = [
       { label: "no codec (JSON lines)", codecs: [] },
-      { label: "gzip level 1 (default)", codecs: [gzipCodec()] },
+      { label: "brotli quality 1 (default)", codecs: [brotliCodec()] },
+      { label: "brotli quality 0", codecs: [brotliCodec({ quality: 0 })] },
+      { label: "gzip level 1 (runs before brotli)", codecs: [gzipCodec()] },
       { label: "gzip level 6", codecs: [gzipCodec({ level: 6 })] },
     ];
     const rows: string[][] = [];

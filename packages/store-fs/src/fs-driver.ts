@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { constants, type Dirent, existsSync, lstatSync, readdirSync } from "node:fs";
+import { constants, type Dirent, existsSync, lstatSync, readdirSync, type Stats } from "node:fs";
 import {
   type FileHandle,
   link,
@@ -15,7 +15,9 @@ import { dirname, join, sep } from "node:path";
 import {
   type ArtifactStore,
   createStore,
+  STREAM_ENCODINGS,
   type StoreDriver,
+  type StoredStream,
   StoreError,
   StoreErrorCode,
   validateKey,
@@ -40,8 +42,15 @@ import { syncFolder } from "./sync-folder.js";
 const FILE_SUFFIX = ".json";
 /** Suffix of a run folder renamed out of sight while it is removed. */
 const CLEARING_SUFFIX = ".clearing";
-/** Suffix of a streamed artifact's file: gzip'd JSON lines with the default codec. */
-const STREAM_SUFFIX = ".jsonl.gz";
+/**
+ * Suffix of a streamed artifact's file: JSON lines, then the tags of the codec stages
+ * they went through (`.jsonl.br` with the default brotli stage, `.jsonl.gz` for runs
+ * stored with gzip, `.jsonl` with none). The suffix is how a reader knows the stages.
+ */
+function streamSuffix(encoding: string): string {
+  return encoding === "" ? ".jsonl" : `.jsonl.${encoding}`;
+}
+const STREAM_SUFFIXES = STREAM_ENCODINGS.map(streamSuffix);
 // Chunk size of streamed reads: large enough for few threadpool round trips, small
 // enough that memory stays flat.
 const READ_CHUNK = 1024 * 1024;
@@ -65,8 +74,8 @@ interface KeyPlace {
   /** `[runId, ...folders of the key]`, relative to `runs/`. */
   folderParts: string[];
   fileName: string;
-  /** Name of the key's stream form (a streamed artifact) in the same folder. */
-  streamName: string;
+  /** Names of the key's stream forms (a streamed artifact), one per encoding, same order. */
+  streamNames: string[];
 }
 
 function placeOf(runId: string, key: string): KeyPlace {
@@ -75,7 +84,7 @@ function placeOf(runId: string, key: string): KeyPlace {
   return {
     folderParts: [runId, ...segments],
     fileName: last + FILE_SUFFIX,
-    streamName: last + STREAM_SUFFIX,
+    streamNames: STREAM_SUFFIXES.map((suffix) => last + suffix),
   };
 }
 
@@ -93,8 +102,7 @@ function isProcessGone(pid: number): boolean {
  * (their pid no longer runs on this host). Best effort: a temporary file is never
  * read as data anyway, this only gives the disk space back.
  */
-async function sweepDeadTemps(folder: string, name: string): Promise<void> {
-  const prefix = `.${name}.`;
+async function sweepDeadTemps(folder: string, fileNames: readonly string[]): Promise<void> {
   let names: string[];
   try {
     names = await readdir(folder);
@@ -103,8 +111,10 @@ async function sweepDeadTemps(folder: string, name: string): Promise<void> {
   }
   await Promise.all(
     names
-      .filter((entry) => entry.startsWith(prefix) && entry.endsWith(".tmp"))
+      .filter((entry) => entry.endsWith(".tmp"))
       .map(async (entry) => {
+        const prefix = fileNames.map((name) => `.${name}.`).find((p) => entry.startsWith(p));
+        if (prefix === undefined) return;
         const pid = Number(entry.slice(prefix.length).split(".")[0]);
         if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return;
         if (isProcessGone(pid)) await removeQuietly(join(folder, entry)).catch(() => {});
@@ -331,9 +341,7 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
   function keyOfFile(relative: string, name: string): string | undefined {
     const suffix = name.endsWith(FILE_SUFFIX)
       ? FILE_SUFFIX
-      : name.endsWith(STREAM_SUFFIX)
-        ? STREAM_SUFFIX
-        : undefined;
+      : STREAM_SUFFIXES.find((streamed) => name.endsWith(streamed));
     if (suffix === undefined) return undefined;
     const key = relative + name.slice(0, -suffix.length);
     return isValid(validateKey, key) ? key : undefined;
@@ -410,7 +418,7 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       markerPlace === undefined
         ? []
         : (read === undefined
-            ? [markerPlace.fileName, markerPlace.streamName]
+            ? [markerPlace.fileName, ...markerPlace.streamNames]
             : [markerPlace.fileName]
           ).map((name) => join(...markerPlace.folderParts, name));
     const holdsMarker = (dir: string) =>
@@ -551,6 +559,51 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     return realFolders(place.folderParts, runId, key) > place.folderParts.length;
   }
 
+  /**
+   * The newest of the key's stream forms in the folder at `path` (by mtime; of equal
+   * ones the first in {@link STREAM_ENCODINGS}), or undefined when there is none.
+   * `ERR_UNSAFE_PATH` for a link there, `ERR_NOT_A_FILE` for a special file; a folder
+   * there is nothing stored.
+   */
+  function newestStream(
+    path: string,
+    place: KeyPlace,
+    runId: string,
+    key: string,
+  ): { index: number; stats: Stats } | undefined {
+    let newest: { index: number; stats: Stats } | undefined;
+    place.streamNames.forEach((name, index) => {
+      const stats = lstatSync(join(path, name), { throwIfNoEntry: false });
+      if (stats === undefined || stats.isDirectory()) return;
+      if (stats.isSymbolicLink()) throw unsafe(join(path, name), runId, key);
+      if (!stats.isFile()) {
+        throw notRegular(new NotRegularFileError(join(path, name), "special"), runId, key);
+      }
+      if (newest === undefined || stats.mtimeMs > newest.stats.mtimeMs) newest = { index, stats };
+    });
+    return newest;
+  }
+
+  /** The stream file opened for reading, or undefined when it is missing. */
+  async function openStreamFile(
+    file: string,
+    runId: string,
+    key: string,
+  ): Promise<FileHandle | undefined> {
+    try {
+      // O_NOFOLLOW: a link planted at the file itself is refused, not followed.
+      // O_NONBLOCK: a FIFO there must not block the open waiting for a writer.
+      return await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      if (errorCode(error) === "ELOOP") throw unsafe(file, runId, key);
+      if (errorCode(error) === "ENXIO" || errorCode(error) === "EOPNOTSUPP") {
+        throw notRegular(new NotRegularFileError(file, "special"), runId, key);
+      }
+      throw error;
+    }
+  }
+
   return {
     name: "fs",
 
@@ -575,21 +628,25 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     },
 
     async write(runId, key, data) {
-      await withFolder(runId, key, async (folder, { fileName, streamName }) => {
+      await withFolder(runId, key, async (folder, { fileName, streamNames }) => {
         await replaceFileAtomically(folder, fileName, data);
         // A key holds one form: the plain value now replaces a streamed one.
-        await removeQuietly(join(folder, streamName));
+        await Promise.all(streamNames.map((name) => removeQuietly(join(folder, name))));
       });
     },
 
     async create(runId, key, data) {
-      return withFolder(runId, key, async (folder, { fileName, streamName }) => {
-        // A key holding a streamed artifact holds something.
-        const streamed = await lstat(join(folder, streamName)).catch((error) => {
-          if (isMissing(error)) return undefined;
-          throw error;
-        });
-        if (streamed !== undefined) return false;
+      return withFolder(runId, key, async (folder, { fileName, streamNames }) => {
+        // A key holding a streamed artifact (of any encoding) holds something.
+        const streamed = await Promise.all(
+          streamNames.map((name) =>
+            lstat(join(folder, name)).catch((error) => {
+              if (isMissing(error)) return undefined;
+              throw error;
+            }),
+          ),
+        );
+        if (streamed.some((stats) => stats !== undefined)) return false;
         const temp = join(folder, tempFileName(fileName));
         try {
           await writeSyncedFile(temp, data);
@@ -646,17 +703,20 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       const place = placeOf(runId, key);
       if (!foldersAreReal(runId, key, place)) return undefined;
       const path = join(runsDir, ...place.folderParts);
-      // The plain form first, then the stream form (`<key>.jsonl.gz`).
-      for (const name of [place.fileName, place.streamName]) {
-        const file = lstatSync(join(path, name), { throwIfNoEntry: false });
-        if (file === undefined || file.isDirectory()) continue;
-        if (file.isSymbolicLink()) throw unsafe(join(path, name), runId, key);
-        if (!file.isFile()) {
-          throw notRegular(new NotRegularFileError(join(path, name), "special"), runId, key);
+      // The plain form first, then the newest stream form (`<key>.jsonl.br`, ...).
+      const plain = lstatSync(join(path, place.fileName), { throwIfNoEntry: false });
+      if (plain !== undefined && !plain.isDirectory()) {
+        if (plain.isSymbolicLink()) throw unsafe(join(path, place.fileName), runId, key);
+        if (!plain.isFile()) {
+          throw notRegular(
+            new NotRegularFileError(join(path, place.fileName), "special"),
+            runId,
+            key,
+          );
         }
-        return file.size;
+        return plain.size;
       }
-      return undefined;
+      return newestStream(path, place, runId, key)?.stats.size;
     },
 
     async remove(runId, key) {
@@ -675,18 +735,27 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
           }
         };
         const plain = await unlinked(place.fileName);
-        const streamed = await unlinked(place.streamName);
+        const streamed = (await Promise.all(place.streamNames.map(unlinked))).includes(true);
         if (plain || streamed) await syncFolder(folder);
         return plain || streamed;
       });
       return removed === true;
     },
 
-    async openWrite(runId, key) {
+    async openWrite(runId, key, encoding) {
       const place = placeOf(runId, key);
+      const which = STREAM_ENCODINGS.indexOf(encoding);
+      if (which === -1) {
+        throw new StoreError(
+          StoreErrorCode.InvalidOptions,
+          `the fs store cannot name a stream encoded as ${JSON.stringify(encoding)} (for ${key} of run ${runId}): it stores streams as <key>.jsonl.<encoding> for the encodings ${STREAM_ENCODINGS.map((known) => JSON.stringify(known)).join(", ")} only`,
+          { runId, key, hint: "Create the store with codec stages of those encodings." },
+        );
+      }
+      const streamName = place.streamNames[which] as string;
       const folder = (await keyFolder(runId, key, place, true)) as string;
-      await sweepDeadTemps(folder, place.streamName);
-      const temp = join(folder, tempFileName(place.streamName));
+      await sweepDeadTemps(folder, place.streamNames);
+      const temp = join(folder, tempFileName(streamName));
       const handle = await open(temp, "wx", FILE_MODE);
       let state: "open" | "done" = "open";
       const discard = async () => {
@@ -708,16 +777,21 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
           try {
             await handle.sync();
             await handle.close();
-            await rename(temp, join(folder, place.streamName));
+            await rename(temp, join(folder, streamName));
           } catch (error) {
             await discard().catch(() => {});
             throw error;
           }
-          // The rename is durable before the plain form goes, so a power loss never
-          // leaves the key holding neither.
+          // The rename is durable before the other forms go, so a power loss never
+          // leaves the key holding none. Until they go, readers take the newest stream.
           await syncFolder(folder);
-          // A key holds one form: the stream now replaces a plain value.
-          await removeQuietly(join(folder, place.fileName));
+          // A key holds one form: the stream now replaces a plain value, or a stream of
+          // another encoding (an artifact of an older run rewritten).
+          await Promise.all(
+            [place.fileName, ...place.streamNames]
+              .filter((name) => name !== streamName)
+              .map((name) => removeQuietly(join(folder, name))),
+          );
         },
         async abort() {
           if (state !== "open") return;
@@ -729,48 +803,74 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
 
     async readStream(runId, key) {
       const place = placeOf(runId, key);
-      const file = join(runsDir, ...place.folderParts, place.streamName);
-      let handle: FileHandle;
-      try {
-        // O_NOFOLLOW: a link planted at the file itself is refused, not followed.
-        // O_NONBLOCK: a FIFO there must not block the open waiting for a writer.
-        handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-      } catch (error) {
-        if (isMissing(error)) {
-          // A miss through a link on the way is refused all the same, as by `read`.
-          foldersAreReal(runId, key, place);
-          return undefined;
-        }
-        if (errorCode(error) === "ELOOP") throw unsafe(file, runId, key);
-        if (errorCode(error) === "ENXIO" || errorCode(error) === "EOPNOTSUPP") {
-          throw notRegular(new NotRegularFileError(file, "special"), runId, key);
-        }
-        throw error;
-      }
-      const closing = async (error: unknown) => {
-        await handle.close().catch(() => {});
-        throw error;
+      const folder = join(runsDir, ...place.folderParts);
+      // Every encoding's file is opened: once opened, a file reads as it was whatever is
+      // renamed over it, and of two forms (a crash between a commit and the removal of
+      // the older one) the newest is the key's value.
+      const opened = await Promise.allSettled(
+        place.streamNames.map((name) => openStreamFile(join(folder, name), runId, key)),
+      );
+      const handles = opened.flatMap((result, index) =>
+        result.status === "fulfilled" && result.value !== undefined
+          ? [{ handle: result.value, index }]
+          : [],
+      );
+      const closeAll = async (keep?: FileHandle) => {
+        await Promise.all(
+          handles.filter((h) => h.handle !== keep).map((h) => h.handle.close().catch(() => {})),
+        );
       };
+      const failed = opened.find((result) => result.status === "rejected");
+      if (failed !== undefined) {
+        await closeAll();
+        throw (failed as PromiseRejectedResult).reason;
+      }
+      if (handles.length === 0) {
+        // A miss through a link on the way is refused all the same, as by `read`.
+        foldersAreReal(runId, key, place);
+        return undefined;
+      }
       // Checked after the open, as `read` checks after reading: a file opened through a
       // link swapped in on the way is closed before a byte of it is read.
       let real: boolean;
       try {
         real = foldersAreReal(runId, key, place);
       } catch (error) {
-        return closing(error);
+        await closeAll();
+        throw error;
       }
       if (!real) {
-        await handle.close().catch(() => {});
+        await closeAll();
         return undefined;
       }
-      // Checked on the open descriptor, so nothing swapped in after a check is read.
-      const stats = await handle.stat().catch(closing);
-      if (!stats.isFile()) {
-        await handle.close().catch(() => {});
-        if (stats.isDirectory()) return undefined;
-        throw notRegular(new NotRegularFileError(file, "special"), runId, key);
+      let newest: { handle: FileHandle; index: number; mtimeMs: number } | undefined;
+      try {
+        for (const { handle, index } of handles) {
+          // Checked on the open descriptor, so nothing swapped in after a check is read.
+          const stats = await handle.stat();
+          if (stats.isDirectory()) continue;
+          if (!stats.isFile()) {
+            throw notRegular(
+              new NotRegularFileError(join(folder, place.streamNames[index] as string), "special"),
+              runId,
+              key,
+            );
+          }
+          if (newest === undefined || stats.mtimeMs > newest.mtimeMs) {
+            newest = { handle, index, mtimeMs: stats.mtimeMs };
+          }
+        }
+      } catch (error) {
+        await closeAll();
+        throw error;
       }
-      return handleChunks(handle);
+      await closeAll(newest?.handle);
+      if (newest === undefined) return undefined;
+      const stream: StoredStream = {
+        encoding: STREAM_ENCODINGS[newest.index] as string,
+        chunks: handleChunks(newest.handle),
+      };
+      return stream;
     },
 
     async list(runId, prefix) {
@@ -815,9 +915,18 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       return join(runsDir, ...place.folderParts, place.fileName);
     },
 
-    describeStream(runId, key) {
+    describeStream(runId, key, encoding) {
       const place = placeOf(runId, key);
-      return join(runsDir, ...place.folderParts, place.streamName);
+      const path = join(runsDir, ...place.folderParts);
+      let which = encoding === undefined ? -1 : STREAM_ENCODINGS.indexOf(encoding);
+      if (which === -1) {
+        try {
+          which = newestStream(path, place, runId, key)?.index ?? 0;
+        } catch {
+          which = 0;
+        }
+      }
+      return join(path, place.streamNames[which] as string);
     },
   };
 }

@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { readdir, readFile, stat, symlink, truncate, writeFile } from "node:fs/promises";
+import { readdir, readFile, stat, symlink, truncate, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
+import { PassThrough } from "node:stream";
+import { brotliDecompressSync } from "node:zlib";
 import { createStore, gzipCodec, type Message, StoreErrorCode } from "@wct/store-core";
 import { describe, expect, it } from "vitest";
 import { completedMessage } from "../../../test-utils/messages.js";
@@ -42,11 +43,11 @@ describe("fs store streamed artifacts on disk", () => {
   const tmp = useTempDir("streams");
   const runDir = () => join(tmp.path, "runs", RUN);
 
-  it("a streamed artifact is one gzip file of JSON lines: header, records, trailer", async () => {
+  it("a streamed artifact is one brotli file of JSON lines: header, records, trailer", async () => {
     const store = createFsStore({ baseDir: tmp.path });
     await writeStream(store, 3);
-    expect(await readdir(runDir())).toEqual(["files.jsonl.gz"]);
-    const lines = gunzipSync(await readFile(join(runDir(), "files.jsonl.gz")))
+    expect(await readdir(runDir())).toEqual(["files.jsonl.br"]);
+    const lines = brotliDecompressSync(await readFile(join(runDir(), "files.jsonl.br")))
       .toString("utf8")
       .trimEnd()
       .split("\n")
@@ -76,15 +77,15 @@ describe("fs store streamed artifacts on disk", () => {
     const { sourceBytes } = await commit;
     const bytes = big.reduce((sum, r) => sum + Buffer.byteLength(JSON.stringify(r)), 0);
     expect(sourceBytes).toBe(bytes);
-    const lines = gunzipSync(await readFile(join(runDir(), "files.jsonl.gz")))
+    const lines = brotliDecompressSync(await readFile(join(runDir(), "files.jsonl.br")))
       .toString("utf8")
       .trimEnd()
       .split("\n");
     expect(JSON.parse(lines.at(-1)!)).toMatchObject({ end: true, records: 4, source_bytes: bytes });
   });
 
-  it("zcat reads a stored artifact", async () => {
-    const store = createFsStore({ baseDir: tmp.path });
+  it("zcat reads an artifact stored with the gzip stage", async () => {
+    const store = createStore(createFsDriver({ baseDir: tmp.path }), { codecs: [gzipCodec()] });
     await writeStream(store, 2);
     const text = execFileSync("gzip", ["-dc", join(runDir(), "files.jsonl.gz")], {
       encoding: "utf8",
@@ -95,13 +96,13 @@ describe("fs store streamed artifacts on disk", () => {
   it("a streamed artifact's file is created 0600", async () => {
     const store = createFsStore({ baseDir: tmp.path });
     await writeStream(store, 2);
-    expect((await stat(join(runDir(), "files.jsonl.gz"))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(runDir(), "files.jsonl.br"))).mode & 0o777).toBe(0o600);
   });
 
   it("a truncated compressed artifact fails with ERR_CORRUPT_ENTRY, never reads as complete", async () => {
     const store = createFsStore({ baseDir: tmp.path });
     await writeStream(store, 500);
-    const file = join(runDir(), "files.jsonl.gz");
+    const file = join(runDir(), "files.jsonl.br");
     await truncate(file, Math.floor((await stat(file)).size / 2));
     await expect(readAll(store)).rejects.toMatchObject({ code: StoreErrorCode.CorruptEntry });
     await expect(store.get(RUN, "files")).rejects.toMatchObject({
@@ -112,7 +113,7 @@ describe("fs store streamed artifacts on disk", () => {
   it("an uncompressed artifact cut at a line boundary fails its trailer check", async () => {
     const store = createStore(createFsDriver({ baseDir: tmp.path }), { codecs: [] });
     await writeStream(store, 10);
-    const file = join(runDir(), "files.jsonl.gz");
+    const file = join(runDir(), "files.jsonl");
     const lines = (await readFile(file, "utf8")).split("\n");
     expect(lines[0]?.startsWith("{")).toBe(true);
     await writeFile(file, `${lines.slice(0, 6).join("\n")}\n`);
@@ -134,7 +135,7 @@ describe("fs store streamed artifacts on disk", () => {
   it("a damaged byte in a compressed artifact fails with ERR_CORRUPT_ENTRY", async () => {
     const store = createFsStore({ baseDir: tmp.path });
     await writeStream(store, 500);
-    const file = join(runDir(), "files.jsonl.gz");
+    const file = join(runDir(), "files.jsonl.br");
     const bytes = await readFile(file);
     const at = Math.floor(bytes.length / 2);
     bytes[at] = (bytes[at] as number) ^ 0xff;
@@ -145,7 +146,7 @@ describe("fs store streamed artifacts on disk", () => {
   it("a link planted at a streamed artifact's file is refused, not followed", async () => {
     const store = createFsStore({ baseDir: tmp.path });
     await writeStream(store, 2, "other");
-    await symlink(join(runDir(), "other.jsonl.gz"), join(runDir(), "files.jsonl.gz"));
+    await symlink(join(runDir(), "other.jsonl.br"), join(runDir(), "files.jsonl.br"));
     await expect(store.openArtifactReader(RUN, "files")).rejects.toMatchObject({
       code: StoreErrorCode.UnsafePath,
     });
@@ -166,9 +167,9 @@ describe("fs store streamed artifacts on disk", () => {
   it("a plain key named like a stream file stays distinct from the streamed key", async () => {
     const store = createFsStore({ baseDir: tmp.path });
     await writeStream(store, 2, "a");
-    await store.saveJson(RUN, "a.jsonl.gz", { plain: true });
-    expect(await store.listKeys(RUN)).toEqual(["a", "a.jsonl.gz"]);
-    expect(await store.getJson(RUN, "a.jsonl.gz")).toEqual({ plain: true });
+    await store.saveJson(RUN, "a.jsonl.br", { plain: true });
+    expect(await store.listKeys(RUN)).toEqual(["a", "a.jsonl.br"]);
+    expect(await store.getJson(RUN, "a.jsonl.br")).toEqual({ plain: true });
     expect((await readAll(store, "a")).records).toHaveLength(2);
   });
 
@@ -176,14 +177,68 @@ describe("fs store streamed artifacts on disk", () => {
     const store = createFsStore({ baseDir: tmp.path });
     await writeStream(store, 1);
     // pid 2^22 + 1 is above Linux's pid_max default, so no process has it.
-    const dead = join(runDir(), ".files.jsonl.gz.4194305.deadbeef1.tmp");
+    const dead = join(runDir(), ".files.jsonl.br.4194305.deadbeef1.tmp");
     await writeFile(dead, "partial");
-    const live = join(runDir(), `.files.jsonl.gz.${process.ppid}.cafe1.tmp`);
+    const live = join(runDir(), `.files.jsonl.br.${process.ppid}.cafe1.tmp`);
     await writeFile(live, "partial");
     expect(await store.listKeys(RUN)).toEqual(["files"]);
     await writeStream(store, 1);
     const names = await readdir(runDir());
-    expect(names).not.toContain(".files.jsonl.gz.4194305.deadbeef1.tmp");
-    expect(names).toContain(`.files.jsonl.gz.${process.ppid}.cafe1.tmp`);
+    expect(names).not.toContain(".files.jsonl.br.4194305.deadbeef1.tmp");
+    expect(names).toContain(`.files.jsonl.br.${process.ppid}.cafe1.tmp`);
+  });
+
+  it("an artifact written with the gzip stage stays <key>.jsonl.gz and reads back by default", async () => {
+    const gzip = createStore(createFsDriver({ baseDir: tmp.path }), { codecs: [gzipCodec()] });
+    const commit = await writeStream(gzip, 30);
+    expect(await readdir(runDir())).toEqual(["files.jsonl.gz"]);
+    const store = createFsStore({ baseDir: tmp.path });
+    expect((await readAll(store)).records).toEqual(Array.from({ length: 30 }, (_, i) => record(i)));
+    expect(await store.digest(RUN, "files")).toBe(commit.digest);
+  });
+
+  it("a streamed artifact rewritten with another codec leaves only the new file", async () => {
+    const gzip = createStore(createFsDriver({ baseDir: tmp.path }), { codecs: [gzipCodec()] });
+    await writeStream(gzip, 3);
+    await writeStream(createFsStore({ baseDir: tmp.path }), 2);
+    expect(await readdir(runDir())).toEqual(["files.jsonl.br"]);
+  });
+
+  it("of two stream files of one key (a crash before the older was removed) the newest is read", async () => {
+    const store = createFsStore({ baseDir: tmp.path });
+    const gzip = createStore(createFsDriver({ baseDir: tmp.path }), { codecs: [gzipCodec()] });
+    await writeStream(gzip, 3);
+    const older = await readFile(join(runDir(), "files.jsonl.gz"));
+    const newer = await writeStream(store, 2);
+    await writeFile(join(runDir(), "files.jsonl.gz"), older);
+    const past = new Date(Date.now() - 60_000);
+    await utimes(join(runDir(), "files.jsonl.gz"), past, past);
+    expect((await readAll(store)).records).toHaveLength(2);
+    expect(await store.digest(RUN, "files")).toBe(newer.digest);
+    expect(await store.size(RUN, "files")).toBe(newer.storedBytes);
+    expect(await store.listKeys(RUN)).toEqual(["files"]);
+    await store.delete(RUN, "files");
+    expect(await readdir(runDir())).toEqual([]);
+  });
+
+  it("a plain save removes the stream files of every codec", async () => {
+    const gzip = createStore(createFsDriver({ baseDir: tmp.path }), { codecs: [gzipCodec()] });
+    await writeStream(gzip, 1);
+    await writeFile(join(runDir(), "files.jsonl.br"), "stray");
+    await createFsStore({ baseDir: tmp.path }).saveJson(RUN, "files", { plain: true });
+    expect(await readdir(runDir())).toEqual(["files.json"]);
+  });
+
+  it("a codec stage the fs store cannot name in a file is refused before anything is written", async () => {
+    const flip = {
+      name: "flip",
+      encoder: () => new PassThrough(),
+      decoder: () => new PassThrough(),
+    };
+    const store = createStore(createFsDriver({ baseDir: tmp.path }), { codecs: [flip] });
+    await expect(store.openArtifactWriter(RUN, "files", envelope(), LAYOUT)).rejects.toMatchObject({
+      code: StoreErrorCode.InvalidOptions,
+    });
+    expect(await store.listKeys(RUN)).toEqual([]);
   });
 });

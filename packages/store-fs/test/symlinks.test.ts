@@ -173,7 +173,7 @@ describe("fs store runs folder swapped for a link after the store was opened", (
     expect((await readdir(join(tmp.path, "elsewhere", RUN))).sort()).toEqual([
       "_system",
       "a.json",
-      "files.jsonl.gz",
+      "files.jsonl.br",
     ]);
   });
 });

@@ -12,8 +12,9 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  */
 export function createMemoryDriver(): StoreDriver {
   const runs = new Map<string, Map<string, Uint8Array>>();
-  // Stream forms, as the chunks written; a key lives in `runs` or here, never both.
-  const streams = new Map<string, Map<string, Uint8Array[]>>();
+  // Stream forms, as the chunks written with their encoding; a key lives in `runs` or
+  // here, never both.
+  const streams = new Map<string, Map<string, { encoding: string; chunks: Uint8Array[] }>>();
   const streamOf = (runId: string) => {
     let run = streams.get(runId);
     if (!run) {
@@ -86,7 +87,7 @@ export function createMemoryDriver(): StoreDriver {
       runs.delete(runId);
       streams.delete(runId);
     },
-    async openWrite(runId, key) {
+    async openWrite(runId, key, encoding) {
       let chunks: Uint8Array[] | undefined = [];
       return {
         async write(chunk) {
@@ -96,7 +97,7 @@ export function createMemoryDriver(): StoreDriver {
         async commit() {
           if (chunks === undefined) throw new Error("the write was aborted or committed");
           // The swap is one synchronous step: readers see the old chunks or the new.
-          streamOf(runId).set(key, chunks);
+          streamOf(runId).set(key, { encoding, chunks });
           const run = runs.get(runId);
           if (run?.delete(key) && run.size === 0) runs.delete(runId);
           chunks = undefined;
@@ -107,17 +108,22 @@ export function createMemoryDriver(): StoreDriver {
       };
     },
     async readStream(runId, key) {
-      const chunks = streams.get(runId)?.get(key);
-      if (chunks === undefined) return undefined;
-      return (async function* () {
-        for (const chunk of chunks) yield chunk.slice();
-      })();
+      const stored = streams.get(runId)?.get(key);
+      if (stored === undefined) return undefined;
+      return {
+        encoding: stored.encoding,
+        chunks: (async function* () {
+          for (const chunk of stored.chunks) yield chunk.slice();
+        })(),
+      };
     },
     async size(runId, key) {
       const bytes = runs.get(runId)?.get(key);
       if (bytes !== undefined) return bytes.length;
-      const chunks = streams.get(runId)?.get(key);
-      return chunks?.reduce((total, chunk) => total + chunk.length, 0);
+      return streams
+        .get(runId)
+        ?.get(key)
+        ?.chunks.reduce((total, chunk) => total + chunk.length, 0);
     },
     describe(runId, key) {
       return `memory:${runId}/${key}`;

@@ -1,5 +1,5 @@
 import { Transform } from "node:stream";
-import { createStore, gzipCodec, type Message } from "@wct/store-core";
+import { brotliCodec, type Codec, createStore, gzipCodec, type Message } from "@wct/store-core";
 import { describe, expect, it } from "vitest";
 import { createMemoryDriver, createMemoryStore } from "../src/index.js";
 
@@ -68,5 +68,95 @@ describe("memory store codec stages", () => {
     expect(content.files).toHaveLength(100);
     const gzipOnly = createStore(driver);
     await expect(gzipOnly.get("r1", "files")).rejects.toMatchObject({ code: "ERR_CORRUPT_ENTRY" });
+  });
+});
+
+describe("memory store codec tags", () => {
+  it("a codec stage whose tag is not lower-case letters and digits is refused", () => {
+    const odd = {
+      name: "Odd.Stage",
+      encoder: () => new Transform(),
+      decoder: () => new Transform(),
+    };
+    expect(() => createStore(createMemoryDriver(), { codecs: [odd] })).toThrow(
+      expect.objectContaining({ code: "ERR_STORE_OPTIONS" }),
+    );
+  });
+
+  it("a stream is stored with the tags of its stages and read back by them", async () => {
+    const driver = createMemoryDriver();
+    const store = createStore(driver, { codecs: [brotliCodec(), gzipCodec()] });
+    const writer = await store.openArtifactWriter("r1", "files", envelope(), {
+      recordsField: "files",
+    });
+    await writer.write({ i: 1 });
+    await writer.commit();
+    expect((await driver.readStream?.("r1", "files"))?.encoding).toBe("br.gz");
+    expect(
+      ((await createStore(driver).get("r1", "files")).content as { files: unknown[] }).files,
+    ).toEqual([{ i: 1 }]);
+  });
+});
+
+describe("memory store stream checksum", () => {
+  async function storedBytes(codecs?: Codec[]) {
+    const driver = createMemoryDriver();
+    const store = createStore(driver, codecs === undefined ? {} : { codecs });
+    const writer = await store.openArtifactWriter("r1", "files", envelope(), {
+      recordsField: "files",
+    });
+    for (let i = 0; i < 500; i++) {
+      await writer.write({ path: `dir/f${i}.txt`, text: `customer ${i} mail${i}@example.com\n` });
+    }
+    await writer.commit({ coverage: { files: 500 } });
+    const form = await driver.readStream?.("r1", "files");
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of form?.chunks ?? []) chunks.push(chunk);
+    return { bytes: Buffer.concat(chunks), encoding: form?.encoding ?? "", store };
+  }
+
+  // The stored bytes rewritten through the driver in pieces of `size` bytes.
+  async function storeWith(bytes: Uint8Array, encoding: string, size = bytes.length) {
+    const driver = createMemoryDriver();
+    const sink = await driver.openWrite?.("r1", "files", encoding);
+    for (let at = 0; at < bytes.length; at += size)
+      await sink?.write(bytes.subarray(at, at + size));
+    await sink?.commit();
+    return createStore(driver);
+  }
+
+  it("a stream read in chunks of any size passes its checksum", async () => {
+    const { bytes, store } = await storedBytes([]);
+    const whole = await store.get("r1", "files");
+    for (const size of [1, 2, 7, 64, 4096]) {
+      expect(await (await storeWith(bytes, "", size)).get("r1", "files")).toEqual(whole);
+    }
+  });
+
+  it("text changed without breaking its lines fails the trailer's checksum", async () => {
+    const { bytes } = await storedBytes([]);
+    const text = bytes.toString("utf8").replace("mail7@", "mail8@");
+    const store = await storeWith(Buffer.from(text, "utf8"), "");
+    await expect(store.get("r1", "files")).rejects.toMatchObject({ code: "ERR_CORRUPT_ENTRY" });
+  });
+
+  it("no single flipped bit of a brotli stream reads back as other content", async () => {
+    const { bytes, encoding } = await storedBytes();
+    expect(encoding).toBe("br");
+    const undetected: number[] = [];
+    for (let trial = 0; trial < 120; trial++) {
+      const damaged = Buffer.from(bytes);
+      const at = Math.floor(((trial + 0.5) * damaged.length) / 120);
+      damaged[at] = (damaged[at] as number) ^ (1 << (trial % 8));
+      const read = await (await storeWith(damaged, encoding))
+        .get("r1", "files")
+        .then(() => true)
+        .catch((error) => {
+          expect(error).toMatchObject({ code: "ERR_CORRUPT_ENTRY" });
+          return false;
+        });
+      if (read) undetected.push(at);
+    }
+    expect(undetected).toEqual([]);
   });
 });
