@@ -3,21 +3,12 @@ import { isAbsolute, join, resolve } from "node:path";
 import { createStore, gzipCodec } from "@wct/store-core";
 import { createFsDriver } from "@wct/store-fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TREE_SCAN_RUNBOOK } from "./fixtures/folders.js";
 import { readArtifact, removeDir, runIdFrom, tempDir } from "./helpers.js";
 import { wctInProcess } from "./in-process.js";
 
 // Runs stored before brotli became the default hold gzip'd streams (`<artifact>.jsonl.gz`).
 // Here the real runner writes one with the gzip stage, and today's wct reads it back.
-const RUNBOOK = `name: older
-description: a scan stored with gzip
-artifacts:
-  files:
-    source: { type: filesystem, properties: { path: ./tree } }
-  findings:
-    inputs: files
-    process: { type: personal_data }
-`;
-
 let dir: string;
 let runId: string;
 
@@ -37,7 +28,7 @@ beforeAll(async () => {
       );
     }
   }
-  writeFileSync(join(dir, "rb.yaml"), RUNBOOK);
+  writeFileSync(join(dir, "rb.yaml"), TREE_SCAN_RUNBOOK);
   const run = await wctInProcess(["run", "rb.yaml", "--store", "s"], {
     cwd: dir,
     openStore: gzipStore,

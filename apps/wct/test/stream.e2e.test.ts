@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TREE_SCAN_RUNBOOK } from "./fixtures/folders.js";
 import { removeDir, runIdFrom, startWct, tempDir } from "./helpers.js";
 import { wctInProcess } from "./in-process.js";
 
@@ -26,16 +27,6 @@ function makeTree(root: string): void {
   }
 }
 
-const RUNBOOK = `name: stream
-description: streamed scan
-artifacts:
-  files:
-    source: { type: filesystem, properties: { path: ./tree } }
-  findings:
-    inputs: files
-    process: { type: personal_data }
-`;
-
 let dir: string;
 let cleanRunId: string;
 const clean: Record<string, unknown> = {};
@@ -53,7 +44,7 @@ async function contentOf(store: string, runId: string, id: string): Promise<unkn
 beforeAll(async () => {
   dir = tempDir("wct-stream-");
   makeTree(join(dir, "tree"));
-  writeFileSync(join(dir, "rb.yaml"), RUNBOOK);
+  writeFileSync(join(dir, "rb.yaml"), TREE_SCAN_RUNBOOK);
   // Only the runs killed or interrupted mid-stream need a process of their own: the
   // clean reference run, the resumes and the inspections run in this one.
   const run = await wctInProcess(["run", "rb.yaml", "--store", "clean"], { cwd: dir });
