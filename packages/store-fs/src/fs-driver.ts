@@ -573,15 +573,23 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
   ): { index: number; stats: Stats } | undefined {
     let newest: { index: number; stats: Stats } | undefined;
     place.streamNames.forEach((name, index) => {
-      const stats = lstatSync(join(path, name), { throwIfNoEntry: false });
-      if (stats === undefined || stats.isDirectory()) return;
-      if (stats.isSymbolicLink()) throw unsafe(join(path, name), runId, key);
-      if (!stats.isFile()) {
-        throw notRegular(new NotRegularFileError(join(path, name), "special"), runId, key);
-      }
+      const stats = storedFileStats(join(path, name), runId, key);
+      if (stats === undefined) return;
       if (newest === undefined || stats.mtimeMs > newest.stats.mtimeMs) newest = { index, stats };
     });
     return newest;
+  }
+
+  /**
+   * The stats of a stored file, or undefined when nothing is stored there (missing, or a
+   * folder). `ERR_UNSAFE_PATH` for a link, `ERR_NOT_A_FILE` for a special file.
+   */
+  function storedFileStats(file: string, runId: string, key: string): Stats | undefined {
+    const stats = lstatSync(file, { throwIfNoEntry: false });
+    if (stats === undefined || stats.isDirectory()) return undefined;
+    if (stats.isSymbolicLink()) throw unsafe(file, runId, key);
+    if (!stats.isFile()) throw notRegular(new NotRegularFileError(file, "special"), runId, key);
+    return stats;
   }
 
   /** The stream file opened for reading, or undefined when it is missing. */
@@ -704,19 +712,8 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
       if (!foldersAreReal(runId, key, place)) return undefined;
       const path = join(runsDir, ...place.folderParts);
       // The plain form first, then the newest stream form (`<key>.jsonl.br`, ...).
-      const plain = lstatSync(join(path, place.fileName), { throwIfNoEntry: false });
-      if (plain !== undefined && !plain.isDirectory()) {
-        if (plain.isSymbolicLink()) throw unsafe(join(path, place.fileName), runId, key);
-        if (!plain.isFile()) {
-          throw notRegular(
-            new NotRegularFileError(join(path, place.fileName), "special"),
-            runId,
-            key,
-          );
-        }
-        return plain.size;
-      }
-      return newestStream(path, place, runId, key)?.stats.size;
+      const plain = storedFileStats(join(path, place.fileName), runId, key);
+      return plain?.size ?? newestStream(path, place, runId, key)?.stats.size;
     },
 
     async remove(runId, key) {
