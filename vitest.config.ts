@@ -11,7 +11,7 @@ const UNIT = [
   "examples/**/test/**/*.test.ts",
 ];
 /**
- * Test files that run isolated (see the unit-isolated project): those that call
+ * Test files that run isolated (see the isolated project): those that call
  * vi.mock(), and those that bound the heap, which in a shared worker would also count
  * what other files left running (a bound of 32 MB was passed by 2 MB under load).
  */
@@ -39,23 +39,11 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          name: "unit",
-          include: UNIT,
-          exclude: ["**/*.e2e.test.ts", "**/node_modules/**", ...ISOLATED],
-          // Files share their worker's module cache: importing the workspace (zod, yaml,
-          // the executor, plugins) once per worker instead of once per file is most of
-          // the CPU the unit tests used. Tests leave no global state behind (env stubs
-          // are undone, in-process CLI calls restore process.env).
-          isolate: false,
-          testTimeout: 30_000,
-        },
-      },
-      {
-        extends: true,
-        test: {
           // vi.mock() of a module replaces it in the worker's module cache, and a heap
           // bound measures the whole worker: such files get a process of their own each.
-          name: "unit-isolated",
+          // Named to sort before "unit": vitest queues projects by name, so these few
+          // processes start first, beside the shared workers, instead of trailing them.
+          name: "isolated",
           include: ISOLATED,
           testTimeout: 30_000,
         },
@@ -63,12 +51,20 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          name: "e2e",
-          include: ["packages/*/test/**/*.e2e.test.ts", "apps/*/test/**/*.e2e.test.ts"],
+          name: "unit",
+          include: UNIT,
+          exclude: ["**/node_modules/**", ...ISOLATED],
+          // Files share their worker's module cache: importing the workspace (zod, yaml,
+          // the executor, plugins) once per worker instead of once per file is most of
+          // the CPU the unit tests used. Tests leave no global state behind (env stubs
+          // are undone, in-process CLI calls restore process.env). End-to-end files
+          // (`*.e2e.test.ts`) share the same workers: a project of their own would
+          // start workers of its own, and its files would queue behind the others'.
           isolate: false,
+          // The end-to-end files drive the built binary: built once before any file.
           globalSetup: ["./scripts/vitest-build.ts"],
-          testTimeout: 120_000,
-          hookTimeout: 180_000,
+          setupFiles: ["./scripts/vitest-timeouts.ts"],
+          testTimeout: 30_000,
         },
       },
     ],
