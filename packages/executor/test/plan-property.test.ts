@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { ArtifactDefinition, Runbook } from "@wct/runbook-schema";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { propertyRuns } from "../../../test-utils/property-runs.js";
 import { ExecutorError, ExecutorErrorCode } from "../src/errors.js";
 import { assemblePlan } from "../src/plan/assemble.js";
 import { PlanDiagnosticCode } from "../src/plan/codes.js";
@@ -195,7 +196,7 @@ describe("planner on random graphs", () => {
         expect(result.plan.artifacts).toHaveLength(Object.keys(runbook.artifacts).length);
         expectTopological(result.plan.artifacts);
       }),
-      { numRuns: 1500 },
+      propertyRuns(500),
     );
   });
 
@@ -218,7 +219,7 @@ describe("planner on random graphs", () => {
           ),
         ).toEqual([]);
       }),
-      { numRuns: 600 },
+      propertyRuns(200),
     );
   });
 });
@@ -253,7 +254,7 @@ describe("planner on random runbook files", () => {
         expect(hasCycle(runbook)).toBe(false);
         expectTopological(planned.plan.artifacts);
       }),
-      { numRuns: 300 },
+      propertyRuns(100),
     );
   });
 
@@ -310,7 +311,7 @@ describe("planner on random runbook files", () => {
           }
         }
       }),
-      { numRuns: 200 },
+      propertyRuns(70),
     );
   });
 });

@@ -1,12 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { propertyRuns } from "../../../test-utils/property-runs.js";
 import { type ParseResult, parseRunbook } from "../src/index.js";
 
-// Runs per property in the default loop; WCT_FUZZ_RUNS_SCALE=10 (say) soaks. fast-check
-// prints the seed and path of any failure; replay it with { seed, path } in fc.assert.
-const SCALE = Number(process.env.WCT_FUZZ_RUNS_SCALE ?? 1);
-const runs = (n: number) => ({ numRuns: Math.max(1, Math.round(n * SCALE)) });
 
 const VALID = `name: scan
 description: fuzz base
@@ -121,14 +118,14 @@ describe("parseRunbook on arbitrary input", () => {
   it("returns a result for arbitrary strings", () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 200 }), (text) => void checkedParse(text)),
-      runs(250),
+      propertyRuns(100),
     );
   });
 
   it("returns a result for YAML-ish token soup", () => {
     fc.assert(
       fc.property(yamlish, (text) => void checkedParse(text)),
-      runs(400),
+      propertyRuns(150),
     );
   });
 
@@ -160,7 +157,7 @@ describe("parseRunbook on arbitrary input", () => {
         // `undefined` and functions stringify to nothing.
         if (typeof text === "string") checkedParse(text);
       }),
-      runs(250),
+      propertyRuns(100),
     );
   });
 
@@ -175,7 +172,7 @@ describe("parseRunbook on arbitrary input", () => {
         }
         checkedParse(text);
       }),
-      runs(500),
+      propertyRuns(200),
     );
   });
 

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { propertyRuns } from "../../../test-utils/property-runs.js";
 import { isJsonText } from "../src/json-text.js";
 
 function parses(text: string): boolean {
@@ -15,7 +16,7 @@ describe("isJsonText", () => {
   it("accepts every JSON text JSON.stringify produces", () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => isJsonText(JSON.stringify(value))),
-      { numRuns: 2000 },
+      propertyRuns(2000),
     );
   });
 
@@ -32,7 +33,7 @@ describe("isJsonText", () => {
         fc.oneof(fc.string(), fc.json(), mutated),
         (text) => isJsonText(text) === parses(text),
       ),
-      { numRuns: 5000 },
+      propertyRuns(5000),
     );
   });
 
