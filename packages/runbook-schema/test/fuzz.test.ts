@@ -4,7 +4,6 @@ import { stringify } from "yaml";
 import { propertyRuns } from "../../../test-utils/property-runs.js";
 import { type ParseResult, parseRunbook } from "../src/index.js";
 
-
 const VALID = `name: scan
 description: fuzz base
 config:
