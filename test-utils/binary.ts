@@ -5,10 +5,10 @@ import { fileURLToPath } from "node:url";
 
 /** The repository's root folder. */
 export const REPO = fileURLToPath(new URL("../", import.meta.url));
-/** The `wct` binary, which runs the built `dist/`. */
+/** The `wct` binary, which runs the built bundle (`apps/wct/dist/bundle/`). */
 export const WCT_BIN = join(REPO, "apps/wct/bin/wct.js");
-/** The built entry of the binary (`runWct`). */
-export const WCT_DIST_MAIN = join(REPO, "apps/wct/dist/main.js");
+/** The bundled entry the binary runs (`runWct`), as built by apps/wct/scripts/bundle.mjs. */
+export const WCT_DIST_MAIN = join(REPO, "apps/wct/dist/bundle/main.js");
 
 /**
  * Builds the binary for a benchmark (`pnpm build`: turbo makes it cheap when nothing

@@ -11,7 +11,7 @@
 //     ratio (engine CPU / wct CPU) is the load-independent form of the same comparison;
 //   - on Linux, the main thread's CPU seconds of each (the scan runs there, so it is the
 //     critical path on a machine with a core to spare for the rest: framing, gzip, GC).
-// WCT_BENCH_DIST=<path to another checkout's apps/wct/dist/main.js> measures that build
+// WCT_BENCH_DIST=<path to another checkout's apps/wct/dist/bundle/main.js> measures that build
 // instead (e.g. main's, for a before/after). Nothing fails on timing.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -23,9 +23,10 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { builtinRuleSet, scanText } from "@wct/plugin-personal-data";
 import { generateTree } from "../../../packages/plugin-personal-data/bench/tree.js";
+import { WCT_DIST_MAIN } from "../../../test-utils/binary.js";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
-const DIST_MAIN = process.env.WCT_BENCH_DIST ?? join(REPO, "apps/wct/dist/main.js");
+const DIST_MAIN = process.env.WCT_BENCH_DIST ?? WCT_DIST_MAIN;
 // 0 (or nothing) leaves the trees out: `WCT_BENCH_SIZES=0` measures the database alone.
 const SIZES = (process.env.WCT_BENCH_SIZES ?? "100,500,1000")
   .split(",")

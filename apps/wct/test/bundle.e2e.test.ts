@@ -1,0 +1,56 @@
+// What the binary's bundle (scripts/bundle.mjs) moves: code that reads files next to its
+// own module. Each is checked through the built binary; the SQLite driver, required from
+// where @wct/plugin-sqlite is installed, by quickstart.e2e's database scan.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { TREE_SCAN_RUNBOOK } from "./fixtures/folders.js";
+import { REPO_ROOT, readArtifact, removeDir, runIdFrom, tempDir, wct } from "./helpers.js";
+
+let dir: string;
+beforeEach(() => {
+  dir = tempDir("wct-bundle-");
+});
+afterEach(() => removeDir(dir));
+
+function versionOf(packageDir: string): string {
+  return JSON.parse(readFileSync(join(REPO_ROOT, packageDir, "package.json"), "utf8")).version;
+}
+
+describe("the binary's bundle", () => {
+  it("names each built-in plugin with its own package's version", async () => {
+    const result = await wct(["components", "--json"], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    const plugins = JSON.parse(result.stdout).plugins as { name: string; version: string }[];
+    expect(Object.fromEntries(plugins.map((p) => [p.name, p.version]))).toEqual({
+      filesystem: versionOf("packages/plugin-filesystem"),
+      sqlite: versionOf("packages/plugin-sqlite"),
+      "personal-data": versionOf("packages/plugin-personal-data"),
+    });
+  });
+
+  it("starts the personal-data scanning thread when asked to use one", async () => {
+    // Past 16 MB of files the scan hands files to its thread: five files of 4.2 MB, an
+    // address at the end of each, so the last ones are found by the thread.
+    mkdirSync(join(dir, "tree"));
+    const filler = `${"lorem ipsum dolor sit amet ".repeat(40)}\n`.repeat(4_000);
+    for (let i = 0; i < 5; i++) {
+      writeFileSync(join(dir, "tree", `f${i}.txt`), `${filler}person${i}@example.org\n`);
+    }
+    writeFileSync(join(dir, "rb.yaml"), TREE_SCAN_RUNBOOK);
+    const result = await wct(["run", "rb.yaml", "--store", "store"], {
+      cwd: dir,
+      env: { WCT_SCAN_WORKERS: "1" },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const findings = readArtifact(join(dir, "store"), runIdFrom(result.stderr), "findings");
+    const found = (findings["content"] as { findings: { location: { path: string } }[] }).findings;
+    expect(found.map((f) => f.location.path).sort()).toEqual([
+      "f0.txt",
+      "f1.txt",
+      "f2.txt",
+      "f3.txt",
+      "f4.txt",
+    ]);
+  });
+});
