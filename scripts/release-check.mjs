@@ -1,7 +1,7 @@
 // `pnpm release:check`: what a user gets from the registry, without the monorepo. Builds,
 // packs every public package (`pnpm pack`, which rewrites workspace: ranges), installs
-// the tarballs with plain npm into empty folders, and there runs the `wct` binary on a
-// runbook with a personal-data scan, and a script that uses @wct/store-fs with only
+// the tarballs with plain npm into empty folders, and there runs the `wct` binary on
+// runbooks with personal-data scans of a folder and of a SQLite database, and a script that uses @wct/store-fs with only
 // @wct/store-core beside it. A wrong `files`, `exports`, `bin` or dependency fails it.
 // npm fetches third-party dependencies from the registry; better-sqlite3 builds from
 // source against Node's own headers.
@@ -182,6 +182,41 @@ artifacts:
     if (!types.includes(expected)) fail(`no ${expected} finding; found: ${types.join(", ")}`);
   if (findingsText.includes("jane.doe@example.test")) fail("the findings hold an unmasked email");
   console.log(`run ${summary.run_id}: ${types.join(", ")}`);
+
+  // The binary is a bundle that leaves the native SQLite driver outside: it must find the
+  // one npm installed for @wct/plugin-sqlite.
+  step("wct run: a personal-data scan of a SQLite database");
+  writeFileSync(
+    join(app, "make-db.cjs"),
+    `const Database = require("better-sqlite3");
+const db = new Database("shop.db");
+db.exec("CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT)");
+db.prepare("INSERT INTO customers (email) VALUES (?)").run("sam.lee@example.test");
+db.close();
+`,
+  );
+  run("node", ["make-db.cjs"], app);
+  writeFileSync(
+    join(app, "db.yaml"),
+    `name: release check db
+description: a personal-data scan of a database, run from the installed tarballs
+artifacts:
+  db:
+    source: { type: sqlite, properties: { database_path: ./shop.db } }
+  db_findings:
+    inputs: db
+    process: { type: personal_data }
+    output: true
+`,
+  );
+  const dbRun = JSON.parse(run(wct, ["run", "db.yaml", "--json"], app, { capture: true }).stdout);
+  if (dbRun.status !== "completed") fail(`the database scan ended ${dbRun.status}`);
+  const dbFindings = JSON.parse(
+    run(wct, ["inspect", dbRun.run_id, "db_findings", "--json"], app, { capture: true }).stdout,
+  ).content.findings;
+  if (!dbFindings.some((finding) => finding.type === "email"))
+    fail("the database scan found no email");
+  console.log(`run ${dbRun.run_id}: ${dbFindings.map((finding) => finding.type).join(", ")}`);
 
   console.log(`\nrelease-check passed in ${((Date.now() - started) / 1000).toFixed(0)}s`);
 } finally {
