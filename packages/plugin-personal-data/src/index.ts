@@ -39,7 +39,7 @@ export {
 export type { PersonalDataProperties } from "./properties.js";
 export { personalDataPropertiesSchema, ruleDefinitionSchema, selectRules } from "./properties.js";
 export { builtinRules } from "./rules.js";
-export { scanWorkerCount } from "./scan-pool.js";
+export { scanWorkerCount, scanWorkersAfterBytes } from "./scan-pool.js";
 export type {
   FieldNameRuleDefinition,
   Finding,

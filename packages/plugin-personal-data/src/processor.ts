@@ -20,7 +20,7 @@ import {
   personalDataPropertiesSchema,
   ruleSetOf,
 } from "./properties.js";
-import { ScanPool, scanWorkerCount } from "./scan-pool.js";
+import { ScanPool, scanWorkerCount, scanWorkersAfterBytes } from "./scan-pool.js";
 import type { Finding, FindingLocation, InputCoverage, PersonalDataOutput } from "./types.js";
 
 /** Input schema produced by the filesystem connector. */
@@ -566,7 +566,10 @@ async function recordsFieldOf(input: RecordInput): Promise<RecordsField | undefi
 export interface StreamScanOptions {
   /** Scanning threads for file inputs; default {@link scanWorkerCount} (`WCT_SCAN_WORKERS`). */
   workers?: number;
-  /** Bytes scanned on the main thread before the workers start; default 16 MB. */
+  /**
+   * Bytes scanned on the main thread before the workers start; default
+   * {@link scanWorkersAfterBytes} (16 MiB, `WCT_SCAN_WORKERS_AFTER_MB`).
+   */
   workersAfterBytes?: number;
   /**
    * The scanning threads' script: a JavaScript module built from this package's
@@ -576,8 +579,6 @@ export interface StreamScanOptions {
   workerScript?: URL;
 }
 
-// Below this a scan ends before workers would pay for their start (~100 ms each).
-const WORKERS_AFTER_BYTES = 16 * 1024 * 1024;
 // Text of the files sent to the workers and not yet answered, at most (one larger file
 // still goes alone).
 const WINDOW_BYTES = 8 * 1024 * 1024;
@@ -601,7 +602,7 @@ export function streamPersonalData(
   const ctx = scanContext(rawProperties, signal);
   const coverage: InputCoverage[] = [];
   const workers = options.workers ?? scanWorkerCount();
-  const workersAfter = options.workersAfterBytes ?? WORKERS_AFTER_BYTES;
+  const workersAfter = options.workersAfterBytes ?? scanWorkersAfterBytes();
   let pool: ScanPool | undefined;
   let items = 0;
   let bytesDone = 0;

@@ -37,6 +37,19 @@ export function scanWorkerCount(): number {
   return cores < 4 ? 0 : Math.min(3, cores - 2);
 }
 
+// Below this a scan ends before workers would pay for their start (~100 ms each).
+const WORKERS_AFTER_MB = 16;
+
+/**
+ * How many megabytes (MiB) of files a scan reads on the main thread before its threads
+ * start: `WCT_SCAN_WORKERS_AFTER_MB` when set (`0`: from the first file), else 16.
+ */
+export function scanWorkersAfterBytes(): number {
+  const given = process.env.WCT_SCAN_WORKERS_AFTER_MB;
+  const mb = given === undefined || given.trim() === "" ? Number.NaN : Number(given);
+  return (Number.isFinite(mb) && mb >= 0 ? mb : WORKERS_AFTER_MB) * 1024 * 1024;
+}
+
 /**
  * Scans files on worker threads, so that the main thread only reads, stores and
  * admits findings. Each file goes to the least busy worker; callers keep results in

@@ -1,7 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { PersonalDataErrorCode } from "../src/errors.js";
 import type { PersonalDataProperties } from "../src/properties.js";
-import { ScanPool } from "../src/scan-pool.js";
+import { ScanPool, scanWorkersAfterBytes } from "../src/scan-pool.js";
 
 describe("scanning threads", () => {
   it("fail the files sent to a thread that could not start with ERR_PERSONAL_DATA_SCAN_FAILED", async () => {
@@ -23,6 +23,28 @@ describe("scanning threads", () => {
       });
     } finally {
       await pool.close();
+    }
+  });
+});
+
+describe("when the scanning threads start", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it("is after 16 MiB of files unless WCT_SCAN_WORKERS_AFTER_MB says otherwise", () => {
+    vi.stubEnv("WCT_SCAN_WORKERS_AFTER_MB", undefined);
+    expect(scanWorkersAfterBytes()).toBe(16 * 1024 * 1024);
+    vi.stubEnv("WCT_SCAN_WORKERS_AFTER_MB", "0");
+    expect(scanWorkersAfterBytes()).toBe(0);
+    vi.stubEnv("WCT_SCAN_WORKERS_AFTER_MB", "2.5");
+    expect(scanWorkersAfterBytes()).toBe(2.5 * 1024 * 1024);
+  });
+
+  it("keeps the default for a value that is not a number of megabytes", () => {
+    for (const given of ["", "  ", "-1", "lots", "Infinity"]) {
+      vi.stubEnv("WCT_SCAN_WORKERS_AFTER_MB", given);
+      expect(scanWorkersAfterBytes(), JSON.stringify(given)).toBe(16 * 1024 * 1024);
     }
   });
 });

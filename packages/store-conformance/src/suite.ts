@@ -216,9 +216,10 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
         async (store) => {
           const rows = Array.from({ length: 10 * 1024 }, (_, i) => `${i}:`.padEnd(1024, "x"));
           await store.save(RUN_A, "big", message("big", rows));
-          const got = await store.get(RUN_A, "big");
-          expect((got.content as string[]).length).toBe(rows.length);
-          expect(JSON.stringify(got.content) === JSON.stringify(rows)).toBe(true);
+          const got = (await store.get(RUN_A, "big")).content as string[];
+          expect(got.length).toBe(rows.length);
+          // Row by row: serialising both sides would cost more than the round trip.
+          expect(got.findIndex((row, i) => row !== rows[i])).toBe(-1);
         },
         SLOW_TEST_MS,
       );
