@@ -18,8 +18,7 @@ const UNIT = [
 const ISOLATED = [
   "packages/store-fs/test/list-unreadable.test.ts",
   "packages/store-fs/test/stream-memory.test.ts",
-  "packages/executor/test/run-stream.test.ts",
-  "packages/executor/test/run-pipeline.test.ts",
+  "packages/executor/test/bounded-heap.test.ts",
 ];
 
 export default defineConfig({

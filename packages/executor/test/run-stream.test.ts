@@ -8,12 +8,10 @@ import { describe, expect, it } from "vitest";
 import { type RunEvent, runPlan } from "../src/index.js";
 import { createRegistry } from "../src/plan/registry.js";
 import {
-  bigConnector,
   createFsStore,
   createMemoryStore,
   DATA,
   deferred,
-  heapPeakFromNow,
   makePlan,
   RESULT,
 } from "./fixtures/run/helpers.js";
@@ -311,62 +309,6 @@ describe("streamed artifacts in a run", () => {
     expect(again.artifacts.every((a) => a.kept)).toBe(true);
     expect(pulls).toBe(0);
   });
-});
-
-/**
- * A store whose streamed writer is a slow consumer: one event-loop turn per record,
- * counting the bytes it serialises and then drops.
- */
-function slowWriterStore(counter: { bytes: number }): ArtifactStore {
-  const store = createMemoryStore();
-  return {
-    ...store,
-    async openArtifactWriter() {
-      let records = 0;
-      return {
-        get records() {
-          return records;
-        },
-        get sourceBytes() {
-          return counter.bytes;
-        },
-        async write(record: unknown) {
-          counter.bytes += Buffer.byteLength(record as string);
-          records++;
-          await new Promise((resolve) => setImmediate(resolve));
-        },
-        async commit() {
-          return { digest: "sha256:0", records, sourceBytes: counter.bytes, storedBytes: 0 };
-        },
-        async abort() {},
-      } satisfies ArtifactWriter;
-    },
-  };
-}
-
-describe("backpressure", () => {
-  it("holds a stream four times the heap bound against a slow store in bounded heap", async () => {
-    const RECORD = "x".repeat(16 * 1024);
-    // 64 MB of record text, produced as fast as it is pulled: a pipeline that buffered
-    // it would pass the 16 MB bound four times over.
-    const COUNT = 4 * 1024;
-    const counter = { bytes: 0 };
-    let maxAhead = 0;
-    const heap = heapPeakFromNow();
-    const big = bigConnector(RECORD, COUNT, heap, (i) => {
-      maxAhead = Math.max(maxAhead, (i + 1) * RECORD.length - counter.bytes);
-    });
-    const reg = createRegistry([{ source: "inline", plugin: { name: "big", connectors: [big] } }]);
-    const summary = await runPlan(makePlan([{ id: "blobs", component: "big" }]), {
-      store: slowWriterStore(counter),
-      registry: reg,
-    });
-    expect(summary.status).toBe("completed");
-    expect(counter.bytes).toBe(COUNT * RECORD.length);
-    // The producer never runs more than a few records ahead of what the store took.
-    expect(maxAhead).toBeLessThan(3 * RECORD.length);
-    expect(heap.peak).toBeLessThan(16 * 1024 * 1024);
-  }, 30_000);
 });
 
 describe("a misbehaving streamed component", () => {
