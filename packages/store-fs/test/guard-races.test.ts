@@ -6,6 +6,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { bundleChild } from "../../../scripts/test-child.js";
+import { scaledRuns } from "../../../test-utils/property-runs.js";
 import { createFsStore } from "../src/index.js";
 import { RUN, useTempDir } from "./temp-dir.js";
 
@@ -26,8 +27,9 @@ describe("fs store guard under races and clock skew", () => {
 
   it("lets exactly one of many concurrent compare-and-replaces win over a dead guard", async () => {
     // Each round: a guard left by a dead process, and 24 callers replacing the same
-    // version. Every caller judges the guard stale; only one may get through.
-    for (let round = 0; round < 20; round++) {
+    // version. Every caller judges the guard stale; only one may get through. Rounds
+    // scale like property runs (CI runs three times as many).
+    for (let round = 0; round < scaledRuns(8); round++) {
       const store = createFsStore({ baseDir: join(tmp.path, `r${round}`) });
       await plantDeadGuard(store, new Date(Date.now() - 60_000));
       const read = await store.readJsonVersioned(RUN, "_system/lock");
@@ -57,7 +59,7 @@ describe("fs store guard under races and clock skew", () => {
       expect(await Promise.all(children.map((_, i) => next(i)))).toEqual(
         children.map(() => "ready"),
       );
-      for (let round = 0; round < 10; round++) {
+      for (let round = 0; round < scaledRuns(4); round++) {
         await plantDeadGuard(store, new Date(Date.now() - 60_000));
         const read = await store.readJsonVersioned(RUN, "_system/lock");
         // Every child gets the version at once; all of them meet the dead guard.
