@@ -10,12 +10,7 @@ import {
   LiveFeed,
   Pipelines,
 } from "../src/run/pipeline.js";
-import {
-  createMemoryStore,
-  DATA,
-  makePlan,
-  RESULT,
-} from "./fixtures/run/helpers.js";
+import { createMemoryStore, DATA, makePlan, RESULT } from "./fixtures/run/helpers.js";
 
 interface Counters {
   produced: number;
