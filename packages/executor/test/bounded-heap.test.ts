@@ -18,10 +18,14 @@ import {
 } from "./fixtures/run/helpers.js";
 
 /**
- * A store whose streamed writer is a slow consumer: one event-loop turn per record,
- * counting the bytes it serialises and then drops.
+ * A memory store whose streamed writers count each record's serialised bytes into
+ * `counter` and drop the record; `slow` gives the event loop a turn per record (a slow
+ * consumer). `onCommit` runs at each commit.
  */
-function slowWriterStore(counter: { bytes: number }): ArtifactStore {
+function droppingStore(
+  counter: { bytes: number },
+  options: { slow?: boolean; onCommit?: () => void } = {},
+): ArtifactStore {
   const store = createMemoryStore();
   return {
     ...store,
@@ -35,11 +39,12 @@ function slowWriterStore(counter: { bytes: number }): ArtifactStore {
           return counter.bytes;
         },
         async write(record: unknown) {
-          counter.bytes += Buffer.byteLength(record as string);
+          counter.bytes += Buffer.byteLength(JSON.stringify(record));
           records++;
-          await new Promise((resolve) => setImmediate(resolve));
+          if (options.slow) await new Promise((resolve) => setImmediate(resolve));
         },
         async commit() {
+          options.onCommit?.();
           return { digest: "sha256:0", records, sourceBytes: counter.bytes, storedBytes: 0 };
         },
         async abort() {},
@@ -54,53 +59,26 @@ describe("backpressure against a slow store", () => {
     // 64 MB of record text, produced as fast as it is pulled: a pipeline that buffered
     // it would pass the 16 MB bound four times over.
     const COUNT = 4 * 1024;
+    // What the store counts per record: its JSON.
+    const RECORD_BYTES = JSON.stringify(RECORD).length;
     const counter = { bytes: 0 };
     let maxAhead = 0;
     const heap = heapPeakFromNow();
     const big = bigConnector(RECORD, COUNT, heap, (i) => {
-      maxAhead = Math.max(maxAhead, (i + 1) * RECORD.length - counter.bytes);
+      maxAhead = Math.max(maxAhead, (i + 1) * RECORD_BYTES - counter.bytes);
     });
     const reg = createRegistry([{ source: "inline", plugin: { name: "big", connectors: [big] } }]);
     const summary = await runPlan(makePlan([{ id: "blobs", component: "big" }]), {
-      store: slowWriterStore(counter),
+      store: droppingStore(counter, { slow: true }),
       registry: reg,
     });
     expect(summary.status).toBe("completed");
-    expect(counter.bytes).toBe(COUNT * RECORD.length);
+    expect(counter.bytes).toBe(COUNT * RECORD_BYTES);
     // The producer never runs more than a few records ahead of what the store took.
-    expect(maxAhead).toBeLessThan(3 * RECORD.length);
+    expect(maxAhead).toBeLessThan(3 * RECORD_BYTES);
     expect(heap.peak).toBeLessThan(16 * 1024 * 1024);
   }, 30_000);
 });
-
-/** A memory store whose streamed writers serialise each record and drop it. */
-function droppingStore(onCommit: () => void): ArtifactStore {
-  const store = createMemoryStore();
-  return {
-    ...store,
-    async openArtifactWriter() {
-      let records = 0;
-      let bytes = 0;
-      return {
-        get records() {
-          return records;
-        },
-        get sourceBytes() {
-          return bytes;
-        },
-        async write(record: unknown) {
-          bytes += JSON.stringify(record).length;
-          records++;
-        },
-        async commit() {
-          onCommit();
-          return { digest: "sha256:0", records, sourceBytes: bytes, storedBytes: 0 };
-        },
-        async abort() {},
-      } satisfies ArtifactWriter;
-    },
-  };
-}
 
 describe("a live consumer", () => {
   it("holds 64 MB of records piped to a slow consumer in bounded heap", async () => {
@@ -152,7 +130,7 @@ describe("a live consumer", () => {
         { id: "blobs", component: "big" },
         { id: "sized", component: "measure", inputs: ["blobs"] },
       ]),
-      { store: droppingStore(() => stored++), registry: reg },
+      { store: droppingStore({ bytes: 0 }, { onCommit: () => stored++ }), registry: reg },
     );
     expect(summary.status).toBe("completed");
     expect(stored).toBe(1);
