@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { constants, type Dirent, existsSync, lstatSync, readdirSync, type Stats } from "node:fs";
+import { type Dirent, existsSync, lstatSync, readdirSync, type Stats } from "node:fs";
 import {
   type FileHandle,
   link,
@@ -35,7 +35,12 @@ import {
   writeSyncedFile,
 } from "./durable-file.js";
 import { type FsStoreOptions, resolveFsOptions } from "./options.js";
-import { NotRegularFileError, readRegularFile, readSmallFileSync } from "./regular-file.js";
+import {
+  NotRegularFileError,
+  openRegularHandle,
+  readRegularFile,
+  readSmallFileSync,
+} from "./regular-file.js";
 import { sweepTemporaryFiles } from "./sweep.js";
 import { syncFolder } from "./sync-folder.js";
 
@@ -599,15 +604,11 @@ export function createFsDriver(options: FsStoreOptions = {}): StoreDriver {
     key: string,
   ): Promise<FileHandle | undefined> {
     try {
-      // O_NOFOLLOW: a link planted at the file itself is refused, not followed.
-      // O_NONBLOCK: a FIFO there must not block the open waiting for a writer.
-      return await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      // Neither a link planted at the file itself is followed nor a FIFO waited on.
+      return await openRegularHandle(file);
     } catch (error) {
       if (isMissing(error)) return undefined;
-      if (errorCode(error) === "ELOOP") throw unsafe(file, runId, key);
-      if (errorCode(error) === "ENXIO" || errorCode(error) === "EOPNOTSUPP") {
-        throw notRegular(new NotRegularFileError(file, "special"), runId, key);
-      }
+      if (error instanceof NotRegularFileError) throw notRegular(error, runId, key);
       throw error;
     }
   }

@@ -1,5 +1,6 @@
 import { Buffer } from "node:buffer";
 import { close, closeSync, constants, fstatSync, openSync, readFile, readSync } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { promisify } from "node:util";
 
@@ -69,11 +70,7 @@ function openRegularSync(path: string): { fd: number; size: number } {
   try {
     fd = openSync(path, READ_FLAGS);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ELOOP") throw new NotRegularFileError(path, "link");
-    // A socket cannot be opened at all.
-    if (code === "ENXIO" || code === "EOPNOTSUPP") throw new NotRegularFileError(path, "special");
-    throw error;
+    throw openFailure(path, error);
   }
   try {
     const stats = fstatSync(fd);
@@ -84,6 +81,29 @@ function openRegularSync(path: string): { fd: number; size: number } {
     closeQuietly(fd);
     throw error;
   }
+}
+
+/**
+ * `path` opened for reading as {@link readRegularFile} opens it (without blocking or
+ * following a link), for a caller that reads it as a stream: a link or a socket there is
+ * a {@link NotRegularFileError}, other errors (ENOENT) are Node's. The caller checks what
+ * it opened (`stat()` on the handle) and closes it.
+ */
+export async function openRegularHandle(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, READ_FLAGS);
+  } catch (error) {
+    throw openFailure(path, error);
+  }
+}
+
+// What a failed open of `path` with READ_FLAGS means.
+function openFailure(path: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ELOOP") return new NotRegularFileError(path, "link");
+  // A socket cannot be opened at all.
+  if (code === "ENXIO" || code === "EOPNOTSUPP") return new NotRegularFileError(path, "special");
+  return error;
 }
 
 /**

@@ -91,6 +91,20 @@ describe("fs store symbolic links", () => {
     expect(await store.getJson(RUN, "secret")).toEqual({ mine: true });
   });
 
+  it("a link planted at a streamed artifact's own file is refused, not followed", async () => {
+    const { base, outside, run } = paths();
+    const store = createFsStore({ baseDir: base });
+    await store.saveJson(RUN, "a", 1);
+    await mkdir(outside);
+    const secret = join(outside, "secret.jsonl.br");
+    await writeFile(secret, "not a stream of this store");
+    await symlink(secret, join(run, "files.jsonl.br"));
+
+    await expect(store.openArtifactReader(RUN, "files")).rejects.toMatchObject(unsafe);
+    await expect(store.digest(RUN, "files")).rejects.toMatchObject(unsafe);
+    expect(await readFile(secret, "utf8")).toBe("not a stream of this store");
+  });
+
   it("a runs folder that is a link is refused", async () => {
     const { base, outside } = paths();
     await mkdir(base);
