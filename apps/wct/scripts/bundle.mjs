@@ -11,7 +11,7 @@
 // - plugin-sqlite's native driver (`better-sqlite3`, left outside the bundle): required
 //   from where `@wct/plugin-sqlite` is installed, as unbundled;
 // - the scanning thread (`./scan-worker.js`): an entry of its own beside the chunks.
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -21,12 +21,17 @@ const resolved = (specifier) => fileURLToPath(import.meta.resolve(specifier));
 
 const MANIFEST_READ =
   /JSON\.parse\(readFileSync\(new URL\("\.\.\/package\.json", import\.meta\.url\), "utf8"\)\)/;
-const MANIFEST_READERS = [
-  /\/plugin-filesystem\/dist\/index\.js$/,
-  /\/plugin-sqlite\/dist\/index\.js$/,
-  /\/apps\/wct\/dist\/main\.js$/,
-];
 const SQLITE_REQUIRE = "createRequire(import.meta.url)";
+// The files rewritten, each by one rewrite; every one must be met, or the bundle would
+// read beside itself what is not there.
+const REWRITES = [
+  { file: "/plugin-filesystem/dist/index.js", rewrite: inlineManifest },
+  { file: "/plugin-sqlite/dist/index.js", rewrite: inlineManifest },
+  { file: "/apps/wct/dist/main.js", rewrite: inlineManifest },
+  { file: "/plugin-sqlite/dist/database.js", rewrite: requireFromInstalledSqlite },
+];
+const escaped = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+const REWRITTEN = new RegExp(`(?:${REWRITES.map(({ file }) => escaped(file)).join("|")})$`);
 
 function rewrite(path, text, from, to) {
   const replaced = text.replace(from, to);
@@ -36,24 +41,33 @@ function rewrite(path, text, from, to) {
   return replaced;
 }
 
+// A manifest read beside the module: its name and version as they were when bundled.
+function inlineManifest(path, text) {
+  const manifest = JSON.parse(readFileSync(join(dirname(path), "../package.json"), "utf8"));
+  const inlined = JSON.stringify({ name: manifest.name, version: manifest.version });
+  return rewrite(path, text, MANIFEST_READ, `(${inlined})`);
+}
+
+// The native driver, required from where @wct/plugin-sqlite is installed.
+function requireFromInstalledSqlite(path, text) {
+  return rewrite(
+    path,
+    text,
+    SQLITE_REQUIRE,
+    'createRequire(import.meta.resolve("@wct/plugin-sqlite"))',
+  );
+}
+
+const met = new Set();
+
 /** @type {import("esbuild").Plugin} */
 const placeDependent = {
   name: "wct-place-dependent",
   setup(b) {
-    b.onLoad({ filter: /\/dist\/(index|main|database)\.js$/ }, (args) => {
-      const text = readFileSync(args.path, "utf8");
-      if (MANIFEST_READERS.some((pattern) => pattern.test(args.path))) {
-        const manifest = JSON.parse(
-          readFileSync(join(dirname(args.path), "../package.json"), "utf8"),
-        );
-        const inlined = JSON.stringify({ name: manifest.name, version: manifest.version });
-        return { contents: rewrite(args.path, text, MANIFEST_READ, `(${inlined})`), loader: "js" };
-      }
-      if (/\/plugin-sqlite\/dist\/database\.js$/.test(args.path)) {
-        const installed = 'createRequire(import.meta.resolve("@wct/plugin-sqlite"))';
-        return { contents: rewrite(args.path, text, SQLITE_REQUIRE, installed), loader: "js" };
-      }
-      return undefined;
+    b.onLoad({ filter: REWRITTEN }, (args) => {
+      const { file, rewrite: apply } = REWRITES.find(({ file }) => args.path.endsWith(file));
+      met.add(file);
+      return { contents: apply(args.path, readFileSync(args.path, "utf8")), loader: "js" };
     });
     // zod's namespace re-exports every locale (about 400 KB of the bundle); wct uses
     // none but English, which zod's schemas import themselves.
@@ -65,12 +79,15 @@ const placeDependent = {
   },
 };
 
+const outdir = join(app, "dist/bundle");
+// Chunks are named by content hash: without this, each build would leave the last one's.
+rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: {
     main: join(app, "dist/main.js"),
     "scan-worker": join(dirname(resolved("@wct/plugin-personal-data")), "scan-worker.js"),
   },
-  outdir: join(app, "dist/bundle"),
+  outdir,
   bundle: true,
   splitting: true,
   format: "esm",
@@ -86,3 +103,8 @@ await build({
   logLevel: "warning",
   plugins: [placeDependent],
 });
+
+const unmet = REWRITES.filter(({ file }) => !met.has(file)).map(({ file }) => file);
+if (unmet.length > 0) {
+  throw new Error(`bundle: never loaded ${unmet.join(", ")}; update apps/wct/scripts/bundle.mjs`);
+}
