@@ -75,14 +75,23 @@ describe("fs store symbolic links", () => {
     ).rejects.toMatchObject(unsafe);
   });
 
-  it("a link to an outside file is neither read nor listed, and saving replaces the link", async () => {
+  /**
+   * A store whose run holds the key `a` and, at `name` in the run's folder, a link to a
+   * file outside the store holding `text`; returns the store and that file's path.
+   */
+  async function linkedOutside(name: string, text: string) {
     const { base, outside, run } = paths();
     const store = createFsStore({ baseDir: base });
     await store.saveJson(RUN, "a", 1);
     await mkdir(outside);
-    const secret = join(outside, "secret.json");
-    await writeFile(secret, '{"secret":true}');
-    await symlink(secret, join(run, "secret.json"));
+    const secret = join(outside, `secret-${name}`);
+    await writeFile(secret, text);
+    await symlink(secret, join(run, name));
+    return { store, secret };
+  }
+
+  it("a link to an outside file is neither read nor listed, and saving replaces the link", async () => {
+    const { store, secret } = await linkedOutside("secret.json", '{"secret":true}');
 
     await expect(store.getJson(RUN, "secret")).rejects.toMatchObject(unsafe);
     expect(await store.listKeys(RUN)).toEqual(["a"]);
@@ -92,13 +101,7 @@ describe("fs store symbolic links", () => {
   });
 
   it("a link planted at a streamed artifact's own file is refused, not followed", async () => {
-    const { base, outside, run } = paths();
-    const store = createFsStore({ baseDir: base });
-    await store.saveJson(RUN, "a", 1);
-    await mkdir(outside);
-    const secret = join(outside, "secret.jsonl.br");
-    await writeFile(secret, "not a stream of this store");
-    await symlink(secret, join(run, "files.jsonl.br"));
+    const { store, secret } = await linkedOutside("files.jsonl.br", "not a stream of this store");
 
     await expect(store.openArtifactReader(RUN, "files")).rejects.toMatchObject(unsafe);
     await expect(store.digest(RUN, "files")).rejects.toMatchObject(unsafe);
