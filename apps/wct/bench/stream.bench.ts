@@ -11,6 +11,10 @@
 //     ratio (engine CPU / wct CPU) is the load-independent form of the same comparison;
 //   - on Linux, the main thread's CPU seconds of each (the scan runs there, so it is the
 //     critical path on a machine with a core to spare for the rest: framing, gzip, GC).
+// Each input is measured WCT_BENCH_REPEATS times (default 3), the engine and wct taking
+// turns (engine first, then wct first, …) so that a machine whose speed drifts slows
+// both alike; the table gives medians, the throughput ratio of the medians, and the
+// lowest and highest ratio of the pairs. Peak RSS is the highest of the runs.
 // WCT_BENCH_DIST=<path to another checkout's apps/wct/dist/bundle/main.js> measures that build
 // instead (e.g. main's, for a before/after). Nothing fails on timing.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -34,6 +38,7 @@ const SIZES = (process.env.WCT_BENCH_SIZES ?? "100,500,1000")
   .map(Number)
   .filter((size) => size > 0);
 const ROWS = Number(process.env.WCT_BENCH_ROWS ?? 1_000_000);
+const REPEATS = Math.max(1, Math.floor(Number(process.env.WCT_BENCH_REPEATS ?? 3)) || 1);
 
 if (!process.env.WCT_BENCH_DIST) {
   execFileSync("pnpm", ["build"], { cwd: REPO, stdio: ["ignore", "ignore", "inherit"] });
@@ -124,31 +129,65 @@ async function engine(files: string[]): Promise<EngineTime> {
 
 const rows: string[][] = [];
 const mb = (b: number) => b / 1e6;
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const percent = (x: number) => `${(100 * x).toFixed(0)} %`;
 
-async function measure(label: string, dir: string, sourceBytes: number, engineTime: EngineTime) {
-  const engineSeconds = engineTime.seconds;
+/**
+ * Measures `wct run` of scan.yaml in `dir` against `engine()`, REPEATS times each, taking
+ * turns; each wct run starts from an empty store. The last run's store is then resumed.
+ */
+async function measure(
+  label: string,
+  dir: string,
+  sourceBytes: number,
+  engine: () => Promise<EngineTime>,
+) {
   writeFileSync(join(dir, "launcher.mjs"), LAUNCHER);
-  const run = wct(dir, ["run", "scan.yaml", "--quiet", "--store", "store"]);
+  const engines: EngineTime[] = [];
+  const runs: ReturnType<typeof wct>[] = [];
+  const runWct = () => {
+    rmSync(join(dir, "store"), { recursive: true, force: true });
+    runs.push(wct(dir, ["run", "scan.yaml", "--quiet", "--store", "store"]));
+  };
+  for (let i = 0; i < REPEATS; i++) {
+    if (i % 2 === 0) {
+      engines.push(await engine());
+      runWct();
+    } else {
+      runWct();
+      engines.push(await engine());
+    }
+  }
   const [runId] = readdirSync(join(dir, "store", "runs"));
   const stored = bytesUnder(join(dir, "store", "runs", runId!));
   const resume = wct(dir, ["run", "scan.yaml", "--quiet", "--store", "store", "--resume", runId!]);
-  const wctMbS = mb(sourceBytes) / run.seconds;
-  const engineMbS = mb(sourceBytes) / engineSeconds;
+  const engineSeconds = median(engines.map((e) => e.seconds));
+  const wctSeconds = median(runs.map((r) => r.seconds));
+  const pairRatios = engines.map((e, i) => e.seconds / runs[i]!.seconds);
+  const engineCpu = median(engines.map((e) => e.cpuSeconds));
+  const wctCpu = median(runs.map((r) => r.cpuSeconds));
+  const engineMain = median(engines.map((e) => e.mainCpuSeconds));
+  const wctMain = median(runs.map((r) => r.mainCpuSeconds));
   rows.push([
     label,
     mb(sourceBytes).toFixed(0),
-    run.rssMb.toFixed(0),
-    engineMbS.toFixed(1),
-    wctMbS.toFixed(1),
-    `${((100 * wctMbS) / engineMbS).toFixed(0)} %`,
+    Math.max(...runs.map((r) => r.rssMb)).toFixed(0),
+    (mb(sourceBytes) / engineSeconds).toFixed(1),
+    (mb(sourceBytes) / wctSeconds).toFixed(1),
+    percent(engineSeconds / wctSeconds),
+    `${percent(Math.min(...pairRatios))}–${percent(Math.max(...pairRatios))}`,
     `${(stored / sourceBytes).toFixed(2)}×`,
     resume.seconds.toFixed(2),
-    engineTime.cpuSeconds.toFixed(1),
-    run.cpuSeconds.toFixed(1),
-    `${((100 * engineTime.cpuSeconds) / run.cpuSeconds).toFixed(0)} %`,
-    engineTime.mainCpuSeconds.toFixed(1),
-    run.mainCpuSeconds.toFixed(1),
-    `${((100 * engineTime.mainCpuSeconds) / run.mainCpuSeconds).toFixed(0)} %`,
+    engineCpu.toFixed(1),
+    wctCpu.toFixed(1),
+    percent(engineCpu / wctCpu),
+    engineMain.toFixed(1),
+    wctMain.toFixed(1),
+    percent(engineMain / wctMain),
   ]);
   console.log(rows.at(-1)!.join(" | "));
 }
@@ -164,7 +203,7 @@ try {
       "name: bench\ndescription: scan\nartifacts:\n  code:\n    source: { type: filesystem, properties: { path: ./tree, max_files: 1000000, max_file_size: 104857600 } }\n  findings:\n    inputs: code\n    process: { type: personal_data }\n    output: true\n",
     );
     await engine(files.slice(0, 20));
-    await measure(`tree ${size} MB`, dir, bytes, await engine(files));
+    await measure(`tree ${size} MB`, dir, bytes, () => engine(files));
     rmSync(dir, { recursive: true, force: true });
   }
   if (ROWS > 0) {
@@ -195,30 +234,36 @@ try {
       `name: bench\ndescription: scan\nartifacts:\n  db:\n    source: { type: sqlite, properties: { database_path: ./shop.db, max_rows_per_table: ${ROWS} } }\n  findings:\n    inputs: db\n    process: { type: personal_data }\n    output: true\n`,
     );
     // Engine alone: the same cells through scanText, as the processor prefixes them.
-    const cpu = process.cpuUsage();
-    const mainCpu = threadCpuSeconds();
-    const start = performance.now();
-    const ruleSet = builtinRuleSet();
-    const read = new Database(join(dir, "shop.db"), { readonly: true });
-    for (const row of read.prepare("SELECT * FROM customers").iterate()) {
-      for (const [column, value] of Object.entries(row as Record<string, unknown>)) {
-        const prefix = `${column}: `;
-        scanText(prefix + String(value), { ruleSet, fieldNames: false, from: prefix.length });
+    const engineDb = async (): Promise<EngineTime> => {
+      const cpu = process.cpuUsage();
+      const mainCpu = threadCpuSeconds();
+      const start = performance.now();
+      const ruleSet = builtinRuleSet();
+      const read = new Database(join(dir, "shop.db"), { readonly: true });
+      for (const row of read.prepare("SELECT * FROM customers").iterate()) {
+        for (const [column, value] of Object.entries(row as Record<string, unknown>)) {
+          const prefix = `${column}: `;
+          scanText(prefix + String(value), { ruleSet, fieldNames: false, from: prefix.length });
+        }
       }
-    }
-    read.close();
-    await measure(`sqlite ${ROWS} rows`, dir, sourceBytes, {
-      seconds: (performance.now() - start) / 1000,
-      cpuSeconds: cpuSince(cpu),
-      mainCpuSeconds: threadCpuSeconds() - mainCpu,
-    });
+      read.close();
+      return {
+        seconds: (performance.now() - start) / 1000,
+        cpuSeconds: cpuSince(cpu),
+        mainCpuSeconds: threadCpuSeconds() - mainCpu,
+      };
+    };
+    await measure(`sqlite ${ROWS} rows`, dir, sourceBytes, engineDb);
   }
 } finally {
   rmSync(base, { recursive: true, force: true });
 }
 console.log(
-  "\n| input | source MB | peak RSS MB | engine MB/s | wct MB/s | wct/engine | stored/source | resume s | engine CPU s | wct CPU s | engine/wct CPU | engine main-thread CPU s | wct main-thread CPU s | engine/wct main thread |",
+  `\n${REPEATS} runs of each, medians; pairs: the lowest and highest wct/engine of one engine run and the wct run beside it`,
 );
-console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+console.log(
+  "| input | source MB | peak RSS MB | engine MB/s | wct MB/s | wct/engine | pairs | stored/source | resume s | engine CPU s | wct CPU s | engine/wct CPU | engine main-thread CPU s | wct main-thread CPU s | engine/wct main thread |",
+);
+console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) console.log(`| ${r.join(" | ")} |`);
 console.log("targets: RSS < 250 MB flat; wct/engine >= 90 %; stored <= 0.5× (trees); resume < 2 s");
