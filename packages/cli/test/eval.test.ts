@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { useTempDir } from "../../../test-utils/temp-dir.js";
 import type { CliContext } from "../src/context.js";
 import { main } from "../src/program.js";
 
@@ -26,8 +26,10 @@ function context(cwd: string) {
   return { ctx, stdout: () => out.join(""), stderr: () => err.join("") };
 }
 
+const temp = useTempDir("eval");
+
 function labelledSet() {
-  const dir = mkdtempSync(join(tmpdir(), "wct-eval-"));
+  const dir = temp.path;
   writeFileSync(join(dir, "app.log"), "login from 81.2.69.160\nversion 3.17.0.5\n");
   writeFileSync(join(dir, "labels.tsv"), "file\tline\ttype\napp.log\t1\tip_address\n");
   return dir;
