@@ -1,4 +1,4 @@
-import { Buffer } from "node:buffer";
+import { Buffer, isAscii, isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
 import { brotliCodec, type Codec, codecTag, encodingOf, gzipCodec } from "./codec.js";
 import type { StoreDriver, StoredStream } from "./driver.js";
@@ -206,8 +206,23 @@ export const RUN_TOMBSTONE_KEY = "_deleting";
 
 const SCAN_CONCURRENCY = 64;
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
+/**
+ * The text of stored UTF-8 bytes, as a fatal `TextDecoder` reads them (a leading BOM
+ * dropped, invalid UTF-8 an error), about twice as fast on large values: Node 20's
+ * `TextDecoder` decodes at about 200 MB/s, while ASCII, what JSON of ordinary data
+ * mostly is, is copied as Latin-1 once `isAscii` has checked it.
+ */
+function decodeUtf8(stored: Uint8Array): string {
+  const bom = stored[0] === 0xef && stored[1] === 0xbb && stored[2] === 0xbf;
+  const bytes = Buffer.from(
+    stored.buffer,
+    stored.byteOffset + (bom ? 3 : 0),
+    stored.byteLength - (bom ? 3 : 0),
+  );
+  if (isAscii(bytes)) return bytes.toString("latin1");
+  if (!isUtf8(bytes)) throw new TypeError("the bytes are not valid UTF-8");
+  return bytes.toString("utf8");
+}
 
 function encode(runId: string, key: string, data: unknown): Uint8Array {
   let text: string | undefined;
@@ -227,7 +242,8 @@ function encode(runId: string, key: string, data: unknown): Uint8Array {
       { runId, key },
     );
   }
-  return encoder.encode(text);
+  // Buffer's encoder: Node 20's TextEncoder is about ten times slower on large values.
+  return Buffer.from(text, "utf8");
 }
 
 async function notAMessage(
@@ -283,10 +299,11 @@ function encodeMessageText(
   const head = `${before === "{}" ? "{" : `${before.slice(0, -1)},`}"content":`;
   const tail = after === "{}" ? "}" : `,${after.slice(1)}`;
   const sizes = [head, contentJson, tail].map((part) => Buffer.byteLength(part, "utf8"));
-  const bytes = new Uint8Array(sizes[0]! + sizes[1]! + sizes[2]!);
-  encoder.encodeInto(head, bytes);
-  encoder.encodeInto(contentJson, bytes.subarray(sizes[0]!));
-  encoder.encodeInto(tail, bytes.subarray(sizes[0]! + sizes[1]!));
+  // Every byte is written: the three parts fill it exactly.
+  const bytes = Buffer.allocUnsafe(sizes[0]! + sizes[1]! + sizes[2]!);
+  bytes.write(head, 0, "utf8");
+  bytes.write(contentJson, sizes[0]!, "utf8");
+  bytes.write(tail, sizes[0]! + sizes[1]!, "utf8");
   return bytes;
 }
 
@@ -413,7 +430,7 @@ export function createStore(driver: StoreDriver, options: CreateStoreOptions = {
 
   function parse(runId: string, key: string, bytes: Uint8Array): unknown {
     try {
-      return JSON.parse(decoder.decode(bytes));
+      return JSON.parse(decodeUtf8(bytes));
     } catch (cause) {
       throw new StoreError(
         StoreErrorCode.CorruptEntry,
@@ -619,7 +636,7 @@ export function createStore(driver: StoreDriver, options: CreateStoreOptions = {
       );
       for (const [runId, bytes] of found.values) {
         try {
-          values.set(runId, { value: JSON.parse(decoder.decode(bytes)), size: bytes.byteLength });
+          values.set(runId, { value: JSON.parse(decodeUtf8(bytes)), size: bytes.byteLength });
         } catch {
           // Left to getJson, whose error says where and what to do.
         }

@@ -138,6 +138,27 @@ describe("fs store corrupt entries", () => {
       code: StoreErrorCode.CorruptEntry,
     });
   });
+
+  it("a file of invalid UTF-8 after non-ASCII text gives ERR_CORRUPT_ENTRY", async () => {
+    const store = createFsStore({ baseDir: tmp.path });
+    await store.saveJson(RUN, "b", "zoë");
+    const valid = await readFile(store.describe(RUN, "b"));
+    await writeFile(
+      store.describe(RUN, "b"),
+      Buffer.concat([valid.subarray(0, -1), Buffer.from([0xc3, 0x22])]),
+    );
+    await expect(store.getJson(RUN, "b")).rejects.toMatchObject({
+      code: StoreErrorCode.CorruptEntry,
+    });
+  });
+
+  it("a file that starts with a UTF-8 byte-order mark reads as the JSON after it", async () => {
+    const store = createFsStore({ baseDir: tmp.path });
+    await store.saveJson(RUN, "b", { name: "zoë" });
+    const file = store.describe(RUN, "b");
+    await writeFile(file, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), await readFile(file)]));
+    expect(await store.getJson(RUN, "b")).toEqual({ name: "zoë" });
+  });
 });
 
 describe("fs store listing", () => {
