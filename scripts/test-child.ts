@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BuildOptions, build, version } from "esbuild";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** Where the bundles live between test runs: a cache, removed with node_modules. */
-export const CHILD_BUNDLE_DIR = join(ROOT, "node_modules", ".cache", "wct-test-children");
+const CHILD_BUNDLE_DIR = join(ROOT, "node_modules", ".cache", "wct-test-children");
 
 const OPTIONS: BuildOptions = {
   bundle: true,
@@ -23,6 +23,9 @@ const OPTIONS: BuildOptions = {
 };
 
 const bundles = new Map<string, Promise<string>>();
+
+/** The bundle of entry `name` built from inputs of hash `hash`. */
+const bundlePath = (name: string, hash: string) => join(CHILD_BUNDLE_DIR, `${name}-${hash}.mjs`);
 
 /**
  * Bundles a TypeScript script a test runs as a child process (workspace packages taken
@@ -58,8 +61,12 @@ async function cachedBundle(entry: string): Promise<string> {
   if (recorded !== undefined) {
     const hash = await hashOf(recorded.inputs);
     if (hash !== undefined) {
-      const file = join(CHILD_BUNDLE_DIR, `${name}-${hash}.mjs`);
-      if ((await readFile(file).catch(() => undefined)) !== undefined) return file;
+      const file = bundlePath(name, hash);
+      const built = await access(file).then(
+        () => true,
+        () => false,
+      );
+      if (built) return file;
     }
   }
   return buildBundle(entry, name, manifestFile);
@@ -79,7 +86,7 @@ async function buildBundle(entry: string, name: string, manifestFile: string): P
   const inputs = Object.keys(metafile.inputs).map((input) => join(ROOT, input));
   const hash = await hashOf(inputs);
   if (hash === undefined) throw new Error(`bundleChild: an input of ${entry} vanished`);
-  const file = join(CHILD_BUNDLE_DIR, `${name}-${hash}.mjs`);
+  const file = bundlePath(name, hash);
   await rename(temp, file);
   const manifestTemp = `${manifestFile}.${process.pid}.tmp`;
   await writeFile(manifestTemp, JSON.stringify({ inputs } satisfies Manifest));
