@@ -14,6 +14,8 @@
 //   - for reference, the engine again in a process of its own, started cold as `wct run`
 //     is (Node's start, module loading, the rules compiled, no warm-up pass): the target
 //     is against the warm engine, and this column says how much of the gap is start-up.
+// WCT_BENCH_SMALL_FILES=<n> (default 0: left out) adds a tree of n files of about 1 KB,
+// where the cost per file (its system calls) counts more than the bytes.
 // Each input is measured WCT_BENCH_REPEATS times (default 3), the engine and wct taking
 // turns (engine first, then wct first, …) so that a machine whose speed drifts slows
 // both alike; the table gives medians, the throughput ratio of the medians, and the
@@ -21,7 +23,15 @@
 // WCT_BENCH_DIST=<path to another checkout's apps/wct/dist/bundle/main.js> measures that build
 // instead (e.g. main's, for a before/after). Nothing fails on timing.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -41,6 +51,7 @@ const SIZES = (process.env.WCT_BENCH_SIZES ?? "100,500,1000")
   .map(Number)
   .filter((size) => size > 0);
 const ROWS = Number(process.env.WCT_BENCH_ROWS ?? 1_000_000);
+const SMALL_FILES = Number(process.env.WCT_BENCH_SMALL_FILES ?? 0);
 const REPEATS = Math.max(1, Math.floor(Number(process.env.WCT_BENCH_REPEATS ?? 3)) || 1);
 
 if (!process.env.WCT_BENCH_DIST) {
@@ -274,6 +285,28 @@ try {
     );
     await engine(files.slice(0, 20));
     await measure(`tree ${size} MB`, dir, bytes, () => engine(files), { files });
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (SMALL_FILES > 0) {
+    const dir = mkdtempSync(join(base, "small-"));
+    const filler = `${"lorem ipsum dolor sit amet ".repeat(30)}\n`;
+    const files: string[] = [];
+    let bytes = 0;
+    for (let i = 0; i < SMALL_FILES; i++) {
+      const folder = join(dir, "tree", `d${String(Math.floor(i / 100)).padStart(4, "0")}`);
+      if (i % 100 === 0) mkdirSync(folder, { recursive: true });
+      const file = join(folder, `f${String(i % 100).padStart(2, "0")}.txt`);
+      const text = `${filler}contact person${i}@example.org\n`;
+      writeFileSync(file, text);
+      files.push(file);
+      bytes += Buffer.byteLength(text);
+    }
+    writeFileSync(
+      join(dir, "scan.yaml"),
+      "name: bench\ndescription: scan\nartifacts:\n  code:\n    source: { type: filesystem, properties: { path: ./tree, max_files: 1000000 } }\n  findings:\n    inputs: code\n    process: { type: personal_data }\n    output: true\n",
+    );
+    await engine(files.slice(0, 20));
+    await measure(`${SMALL_FILES} files of 1 KB`, dir, bytes, () => engine(files), { files });
     rmSync(dir, { recursive: true, force: true });
   }
   if (ROWS > 0) {
