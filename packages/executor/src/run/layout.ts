@@ -1,4 +1,7 @@
-/** Store keys of a run's system entries (the seed's `_system/*.json`). */
+/**
+ * Store keys of a run's system entries: `_system/*.json` of the run's folder, as the
+ * README's "Runs, resume and reuse" describes them.
+ */
 export const RUN_KEY = "_system/run";
 export const STATE_KEY = "_system/state";
 export const PLAN_KEY = "_system/plan";

@@ -1,30 +1,26 @@
-import { setMaxListeners } from "node:events";
 import { hostname as osHostname } from "node:os";
 import { performance } from "node:perf_hooks";
-import type { ComponentLog } from "@wct/plugin-api";
-import type { ArtifactReader, ArtifactStore, Message } from "@wct/store-core";
+import type { ArtifactStore } from "@wct/store-core";
 import { ExecutorError, ExecutorErrorCode } from "../errors.js";
-import type { Plan, PlannedArtifact } from "../types.js";
+import type { ComponentRegistry } from "../plan/registry.js";
+import type { Plan } from "../types.js";
+import { type RunContext, runArtifact } from "./artifact.js";
 import { closeAttempt, newRunMetadata, openAttempt } from "./attempt.js";
-import { COMPLETED, PENDING, RUNNING, RunBook } from "./book.js";
+import { PENDING, RunBook } from "./book.js";
 import { createCheckpointer } from "./checkpoint.js";
-import { classifySafely, containComponents } from "./containment.js";
+import { containComponents } from "./containment.js";
 import { createRunId } from "./ids.js";
 import { PLAN_KEY, RUN_KEY, STATE_KEY } from "./layout.js";
-import { acquireRunLease } from "./lease.js";
+import { acquireRunLease, type RunLease } from "./lease.js";
 import { OutputCache } from "./outputs.js";
 import { Pipelines } from "./pipeline.js";
-import { type Produced, produce } from "./produce.js";
-import { createProgressTracker } from "./progress.js";
-import { keySizes, type ReuseLookups, runListing } from "./records.js";
+import { keySizes, runListing } from "./records.js";
 import { readResumePoint } from "./resume.js";
 import { schedule } from "./schedule.js";
-import { maskArtifactError, maskEvent, maskText, maskThrown } from "./secrets.js";
-import { sourceOf, UNKNOWN_SCHEMA } from "./source.js";
-import { abortable, StoreWriteFailure, writeStreamedOutput } from "./stream-output.js";
+import { maskEvent, maskText, maskThrown } from "./secrets.js";
+import { stopSignal } from "./stop.js";
 import type {
-  ArtifactError,
-  LogLevel,
+  RunAttempt,
   RunEvent,
   RunMetadata,
   RunOptions,
@@ -64,18 +60,6 @@ function planRecord(plan: Plan) {
       origin: a.origin,
     })),
   };
-}
-
-// Node fires a timer longer than 2^31-1 ms at once; a longer timeout (the runbook schema
-// refuses them, a hand-built plan might not) waits the longest a timer can.
-const MAX_TIMER_MS = 2 ** 31 - 1;
-function timerDelay(seconds: number): number {
-  return Math.min(seconds * 1000, MAX_TIMER_MS);
-}
-
-function errorOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return typeof error === "string" ? error : (JSON.stringify(error) ?? String(error));
 }
 
 /**
@@ -120,26 +104,6 @@ async function runPlanUnmasked(plan: Plan, options: RunOptions): Promise<RunSumm
   }
 }
 
-function classify(artifact: PlannedArtifact, error: unknown, signal: AbortSignal): ArtifactError {
-  const cause = signal.aborted ? signal.reason : error;
-  if (cause instanceof ExecutorError) {
-    return { code: cause.code, message: cause.message };
-  }
-  const what = artifact.component ? `${artifact.kind} "${artifact.component}"` : artifact.kind;
-  let detail: string;
-  try {
-    const own = (error as { code?: unknown } | null)?.code;
-    detail = `${typeof own === "string" || typeof own === "number" ? `[${own}] ` : ""}${errorOf(error)}`;
-  } catch {
-    // A thrown value whose properties throw (a Proxy, a getter): still only this artifact fails.
-    detail = "it threw a value that cannot be read";
-  }
-  return {
-    code: ExecutorErrorCode.ComponentFailed,
-    message: `artifact "${artifact.id}": ${what} failed: ${detail}`,
-  };
-}
-
 function emitterOf(options: RunOptions): (event: RunEvent) => void {
   return (event) => {
     try {
@@ -150,134 +114,21 @@ function emitterOf(options: RunOptions): (event: RunEvent) => void {
   };
 }
 
-function logFor(id: string, emit: (event: RunEvent) => void): ComponentLog {
-  const at = (level: LogLevel) => (message: string, fields?: Record<string, unknown>) =>
-    emit({ type: "log", id, level, message, fields });
-  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
-}
-
-/** Why the run stops early: interrupt, run timeout or lost lease; `dispose` unhooks them. */
-function stopSignal(
-  plan: Plan,
-  options: RunOptions,
-  runId: string,
-  lease: Awaited<ReturnType<typeof acquireRunLease>>,
-): { stop: AbortController; dispose(): void } {
-  const stop = new AbortController();
-  // One listener per running artifact, plus the scheduler's.
-  setMaxListeners(plan.config.maxConcurrency + 8, stop.signal);
-  const interrupt = () =>
-    stop.abort(
-      new ExecutorError(
-        ExecutorErrorCode.Interrupted,
-        `interrupted${options.signal?.reason instanceof Error ? ` (${options.signal.reason.message})` : ""} before it finished; it runs again when run ${runId} is resumed`,
-        { details: { run_id: runId } },
-      ),
-    );
-  if (options.signal?.aborted) interrupt();
-  options.signal?.addEventListener("abort", interrupt, { once: true });
-  const onLeaseLost = () => stop.abort(lease.lost.reason);
-  lease.lost.addEventListener("abort", onLeaseLost, { once: true });
-  const runTimer =
-    plan.config.timeout === undefined
-      ? undefined
-      : setTimeout(
-          () =>
-            stop.abort(
-              new ExecutorError(
-                ExecutorErrorCode.RunTimeout,
-                `run ${runId} exceeded its timeout of ${plan.config.timeout} s (config.timeout); raise it or make the slow artifacts faster`,
-                { details: { run_id: runId } },
-              ),
-            ),
-          timerDelay(plan.config.timeout),
-        );
-  return {
-    stop,
-    dispose() {
-      clearTimeout(runTimer);
-      options.signal?.removeEventListener("abort", interrupt);
-      lease.lost.removeEventListener("abort", onLeaseLost);
-    },
-  };
-}
-
-function artifactController(artifact: PlannedArtifact, stop: AbortSignal) {
-  const controller = new AbortController();
-  const onStop = () => controller.abort(stop.reason);
-  stop.addEventListener("abort", onStop, { once: true });
-  const timer =
-    artifact.timeout === undefined
-      ? undefined
-      : setTimeout(
-          () =>
-            controller.abort(
-              new ExecutorError(
-                ExecutorErrorCode.ArtifactTimeout,
-                `artifact "${artifact.id}" exceeded its timeout of ${artifact.timeout} s; raise its timeout or make it faster`,
-                { details: { artifact: artifact.id } },
-              ),
-            ),
-          timerDelay(artifact.timeout),
-        );
-  return {
-    signal: controller.signal,
-    /** Fails the artifact from outside its work (a crash traced to its component). */
-    abort: (reason: unknown) => controller.abort(reason),
-    dispose() {
-      clearTimeout(timer);
-      stop.removeEventListener("abort", onStop);
-    },
-  };
-}
-
+/**
+ * One attempt of the run, under its lease: {@link beginAttempt}, then the scheduler
+ * running each artifact's turn ({@link runArtifact}, artifact.ts), then
+ * {@link finishAttempt}.
+ */
 async function execute(
   plan: Plan,
   options: RunOptions,
   runId: string,
-  lease: Awaited<ReturnType<typeof acquireRunLease>>,
+  lease: RunLease,
 ): Promise<RunSummary> {
   const { store, registry } = options;
   const now = options.now ?? (() => new Date());
   const emit = emitterOf(options);
-  const artifacts = plan.artifacts;
-  const book = new RunBook(artifacts);
-
-  const attemptStart = now();
-  const attemptClock = performance.now();
-  let previous: RunState | undefined;
-  let keptIds: string[] = [];
-  let recorded: RunMetadata;
-  // Read under the lease: a run that never started (no run.json) starts afresh.
-  const point =
-    options.resume !== undefined
-      ? await readResumePoint(store, runId, plan, book.index)
-      : undefined;
-  const resumed = point !== undefined;
-  if (point !== undefined) {
-    recorded = point.meta;
-    previous = point.previous;
-    keptIds = point.kept;
-  } else {
-    if (await store.exists(runId, RUN_KEY)) {
-      throw new ExecutorError(
-        ExecutorErrorCode.RunExists,
-        `run ${runId} already exists; resume it with --resume ${runId} or start a new run without giving its id.`,
-        { details: { run_id: runId } },
-      );
-    }
-    recorded = newRunMetadata(runId, options.runbookPath ?? plan.runbookPath, plan, attemptStart);
-  }
-  const opened = openAttempt(
-    recorded,
-    attemptStart,
-    { pid: process.pid, hostname: osHostname() },
-    lease.tookOver,
-  );
-  let meta = opened.meta;
-  const attempt = opened.attempt;
-  if (previous) book.keep(keptIds, previous);
-  const buildState = () => book.state(attempt.attempt, now());
+  const book = new RunBook(plan.artifacts);
   // Sizes are taken as each key is written (a stat on the fs store), so `wct runs` sums
   // recorded figures instead of listing and sizing every key of every run.
   const recordSize = async (key: string) => {
@@ -285,295 +136,63 @@ async function execute(
     if (size === undefined) delete book.storedBytes[key];
     else book.storedBytes[key] = size;
   };
-  if (previous) await carrySizes(store, runId, previous, book.storedBytes);
-
-  if (!resumed) {
-    // run.json last: a run is listed and resumable only once its plan and state exist.
-    await Promise.all([
-      store.saveJson(runId, PLAN_KEY, planRecord(plan)).then(() => recordSize(PLAN_KEY)),
-      store.saveJson(runId, STATE_KEY, buildState()),
-    ]);
-  }
-  await store.saveJson(runId, RUN_KEY, meta);
-
+  const begun = await beginAttempt(plan, options, runId, lease, book, recordSize);
   emit({
     type: "run_started",
     run_id: runId,
-    resumed,
-    attempt: attempt.attempt,
+    resumed: begun.resumed,
+    attempt: begun.attempt.attempt,
     total: book.n,
-    kept: keptIds,
+    kept: begun.kept,
     ...(lease.tookOver ? { took_over: lease.tookOver } : {}),
   });
 
   const { stop, dispose } = stopSignal(plan, options, runId, lease);
   let fatal: unknown;
   const writable = () => fatal === undefined && !lease.lost.aborted;
+  const failRun = (error: unknown) => {
+    fatal ??= error;
+    stop.abort(error);
+  };
+  const buildState = () => book.state(begun.attempt.attempt, now());
   const checkpoints = createCheckpointer(async () => {
     if (writable()) await store.saveJson(runId, STATE_KEY, buildState());
   });
-  const outputs = new OutputCache(artifacts, book.index, book.dependents);
-  // A dependent skipped because its input failed: its output will never be asked for.
-  const skippedDependent = (d: number, skipError: ArtifactError) => {
-    outputs.consumed(d);
-    emit({
-      type: "artifact_finished",
-      id: artifacts[d]!.id,
-      status: "skipped",
-      duration_ms: 0,
-      error: skipError,
-    });
-  };
-  // Stores the content text as it is when the store can; otherwise through a parse.
-  const saveProduced = (envelope: Message & { content: null }, contentText: string) =>
-    store.saveMessageText
-      ? store.saveMessageText(runId, envelope.id, envelope, contentText)
-      : store.save(runId, envelope.id, { ...envelope, content: JSON.parse(contentText) });
-  const reuseStates: ReuseLookups = new Map();
-  const envelopeOf = (
-    artifact: PlannedArtifact,
-    produced: Produced | undefined,
-    error: ArtifactError | null,
-    duration: number,
-  ): Message & { content: null } => ({
-    id: artifact.id,
-    schema: produced?.schema ?? artifact.schema ?? UNKNOWN_SCHEMA,
-    content: null,
-    run_id: runId,
-    source: maskText(produced?.source ?? sourceOf(artifact), plan.secrets),
-    timestamp: now().toISOString(),
-    execution: {
-      status: produced ? "completed" : "failed",
-      error,
-      duration_ms: duration,
-      origin: artifact.kind,
-      alias: artifact.origin.artifact !== artifact.id ? artifact.origin.artifact : null,
-    },
-  });
-
   // A component's escaped exception or process.exit() fails its artifact, not wct.
-  const containment = containComponents((crash) => {
-    fatal ??= crash;
-    stop.abort(crash);
-  });
+  const containment = containComponents(failRun);
   // Record-reading dependents of a stream start while it is written (pipeline.ts).
   let startNow: (i: number) => boolean = () => false;
-  const pipelines = new Pipelines({
-    candidates: (p) =>
-      book.dependents[p]!.filter((d) => {
-        const consumer = artifacts[d]!;
-        return (
-          book.status[d] === PENDING &&
-          book.remaining[d] === 1 &&
-          consumer.kind === "process" &&
-          consumer.inputs.filter((id) => id === artifacts[p]!.id).length === 1 &&
-          registry.processors.get(consumer.component ?? "")?.component.readsInputsAsRecords === true
-        );
-      }),
-    start: (d) => startNow(d),
-  });
-  const runArtifact = async (i: number): Promise<number[]> => {
-    try {
-      return await runOne(i);
-    } finally {
-      pipelines.settle(i, book.status[i] === COMPLETED);
-    }
+  const run: RunContext = {
+    plan,
+    store,
+    registry,
+    runId,
+    now,
+    emit,
+    book,
+    outputs: new OutputCache(plan.artifacts, book.index, book.dependents),
+    pipelines: new Pipelines({
+      candidates: (p) => liveCandidates(plan, registry, book, p),
+      start: (d) => startNow(d),
+    }),
+    containment,
+    stop: stop.signal,
+    reuseStates: new Map(),
+    checkpoint: () => checkpoints.request(),
+    recordSize,
+    writable,
+    failRun,
   };
-  const runOne = async (i: number): Promise<number[]> => {
-    const artifact = artifacts[i]!;
-    book.status[i] = RUNNING;
-    emit({ type: "artifact_started", id: artifact.id });
-    const clock = performance.now();
-    const progress = createProgressTracker(artifact.id, emit);
-    const inputs = outputs.inputsOf(artifact);
-    const readers: ArtifactReader[] = [];
-    let produced: Produced | undefined;
-    let stored: { digest: string; storedBytes: number } | undefined;
-    let error: ArtifactError | null = null;
-    // Crashes traced to this artifact's component (while producing or while its stream
-    // is written) fail it: the abort reaches the component and the stream's writer.
-    const owner = { artifactId: artifact.id, fail: (e: unknown) => control.abort(e) };
-    // Set up within the artifact's containment: its timeout fires there, so what the
-    // component's abort handlers then do is this artifact's own, not the run's.
-    const control = containment.run(owner, () => artifactController(artifact, stop.signal));
-    try {
-      produced = await abortable(
-        containment.run(owner, () =>
-          produce(artifact, {
-            store,
-            registry,
-            runId,
-            signal: control.signal,
-            log: logFor(artifact.id, emit),
-            progress: (report) => progress.report(report),
-            inputContent: async (id) => {
-              const held = inputs.take(id);
-              if (held) {
-                return {
-                  schema: held.schema,
-                  source: held.source,
-                  content: JSON.parse(held.contentText),
-                };
-              }
-              // Kept from an earlier attempt, or streamed: a parse of the stored bytes.
-              const { schema, source, content } = await store.get(runId, id);
-              return { schema, source, content };
-            },
-            heldInput: (id) => inputs.take(id),
-            readers,
-            reuseStates,
-            liveInput: (id) => pipelines.liveInput(i, id),
-          }),
-        ),
-        control.signal,
-      );
-      if (produced.streamed) {
-        // The streamed-artifact unit stores it now, within the artifact's time limits;
-        // the envelope's duration is when the stream opened, the trailer's the whole.
-        const streamed = produced.streamed;
-        const done = produced;
-        const envelope = envelopeOf(
-          artifact,
-          produced,
-          null,
-          Math.round(performance.now() - clock),
-        );
-        // Teed outside the producer's containment: the tee starts the live consumers,
-        // and what they start must not count as the producer's own work.
-        const content = pipelines.tee(
-          i,
-          artifact.id,
-          { schema: envelope.schema, source: envelope.source },
-          streamed,
-        );
-        const committed = await containment.run(owner, () =>
-          writeStreamedOutput({
-            store,
-            runId,
-            envelope,
-            content,
-            signal: control.signal,
-            progress,
-            finalExecution: () =>
-              envelopeOf(artifact, done, null, Math.round(performance.now() - clock)).execution,
-          }),
-        );
-        stored = committed;
-      }
-    } catch (thrown) {
-      // A Proxy thrown by a component may throw even on instanceof.
-      const storeFailure = (() => {
-        try {
-          return thrown instanceof StoreWriteFailure ? thrown.failure : undefined;
-        } catch {
-          return undefined;
-        }
-      })();
-      if (storeFailure !== undefined) {
-        fatal ??= storeFailure;
-        stop.abort(storeFailure);
-      }
-      produced = undefined;
-      error = maskArtifactError(
-        classifySafely(artifact.id, () => classify(artifact, thrown, control.signal)),
-        plan.secrets,
-      );
-    } finally {
-      control.dispose();
-      pipelines.release(i);
-      progress.flush();
-      inputs.releaseRest();
-      await Promise.all(readers.map((r) => r.close().catch(() => {})));
-    }
-    const duration = Math.round(performance.now() - clock);
-    // Read live, this artifact completes only after its input did; if the input failed,
-    // it is skipped as any dependent of a failure is, whatever it stored meanwhile.
-    const upstream = await pipelines.upstreamCompleted(i);
-    if (
-      !upstream.completed &&
-      error?.code !== ExecutorErrorCode.Interrupted &&
-      error?.code !== ExecutorErrorCode.RunTimeout
-    ) {
-      if (!writable()) return [];
-      if (produced) {
-        await store.delete(runId, artifact.id).catch(() => {});
-        // Its bytes are gone (a resumed run carried the earlier attempt's size), unless the
-        // delete failed. Not produced, it wrote nothing: what an earlier attempt stored
-        // stays, and so does its size.
-        await recordSize(artifact.id);
-      }
-      const skipError = {
-        code: ExecutorErrorCode.UpstreamFailed,
-        message: `artifact "${artifact.id}" was skipped because its input "${upstream.input}" failed`,
-      };
-      book.skip(i, skipError);
-      emit({
-        type: "artifact_finished",
-        id: artifact.id,
-        status: "skipped",
-        duration_ms: 0,
-        error: skipError,
-      });
-      book.skipDependents(i, skippedDependent);
-      checkpoints.request();
-      return [];
-    }
-    if (!writable()) return [];
-
-    let digest: string;
-    try {
-      digest =
-        stored?.digest ??
-        (produced && !produced.streamed
-          ? await saveProduced(envelopeOf(artifact, produced, null, duration), produced.contentText)
-          : await store.save(runId, artifact.id, envelopeOf(artifact, undefined, error, duration)));
-    } catch (saveError) {
-      fatal ??= saveError;
-      stop.abort(saveError);
-      return [];
-    }
-    // A streamed artifact's commit said its size; a plain save is sized by the store.
-    if (stored === undefined) await recordSize(artifact.id);
-    else book.storedBytes[artifact.id] = stored.storedBytes;
-    let ready: number[] = [];
-    if (produced) {
-      ready = book.complete(i, digest, duration);
-      if (!produced.streamed) outputs.hold(i, produced);
-    } else {
-      book.fail(i, error, duration);
-    }
-    emit({
-      type: "artifact_finished",
-      id: artifact.id,
-      status: produced ? "completed" : "failed",
-      duration_ms: duration,
-      error,
-    });
-    // Cut short by an interrupt or the run timeout: dependents stay not_started.
-    if (
-      !produced &&
-      error?.code !== ExecutorErrorCode.Interrupted &&
-      error?.code !== ExecutorErrorCode.RunTimeout
-    ) {
-      book.skipDependents(i, skippedDependent);
-    }
-    checkpoints.request();
-    return ready;
-  };
-
   try {
     await schedule({
       ready: book.ready(),
       maxConcurrency: plan.config.maxConcurrency,
       stop: stop.signal,
-      run: runArtifact,
+      run: (i) => runArtifact(run, i),
       bind: (start) => {
         startNow = start;
       },
-      onUnexpected: (unexpected) => {
-        fatal ??= unexpected;
-        stop.abort(unexpected);
-      },
+      onUnexpected: failRun,
     });
   } finally {
     containment.dispose();
@@ -590,32 +209,150 @@ async function execute(
     // (rather than leave the run "running"), then report the store's own error.
     await store
       .saveJson(runId, STATE_KEY, buildState())
-      .then(() => store.saveJson(runId, RUN_KEY, closeAttempt(meta, attempt, "failed", now())))
+      .then(() =>
+        store.saveJson(runId, RUN_KEY, closeAttempt(begun.meta, begun.attempt, "failed", now())),
+      )
       .catch(() => {});
     throw fatal;
   }
+  const summary = await finishAttempt(
+    store,
+    runId,
+    book,
+    begun,
+    (stop.signal.reason as ExecutorError | undefined)?.code,
+    now,
+  );
+  emit({ type: "run_finished", summary });
+  return summary;
+}
 
-  // Final state before the run status, so a completed run.json always has its state.
-  const finalState = buildState();
-  await store.saveJson(runId, STATE_KEY, finalState);
-  const runStatus = book.finalStatus((stop.signal.reason as ExecutorError | undefined)?.code);
-  const ended = now();
-  meta = closeAttempt(meta, attempt, runStatus, ended, runListing(attempt.attempt, finalState));
+/**
+ * Dependents of `producer` that may read its records while it is written: not started,
+ * its only input not yet completed, naming it once, and processed by a component that
+ * reads its inputs as records.
+ */
+function liveCandidates(
+  plan: Plan,
+  registry: ComponentRegistry,
+  book: RunBook,
+  producer: number,
+): number[] {
+  const artifacts = plan.artifacts;
+  return book.dependents[producer]!.filter((d) => {
+    const consumer = artifacts[d]!;
+    return (
+      book.status[d] === PENDING &&
+      book.remaining[d] === 1 &&
+      consumer.kind === "process" &&
+      consumer.inputs.filter((id) => id === artifacts[producer]!.id).length === 1 &&
+      registry.processors.get(consumer.component ?? "")?.component.readsInputsAsRecords === true
+    );
+  });
+}
+
+/** The attempt under way: its run record, and whether it resumed an earlier one. */
+interface Begun {
+  meta: RunMetadata;
+  attempt: RunAttempt;
+  resumed: boolean;
+  /** Artifacts a resume kept from earlier attempts. */
+  kept: string[];
+  /** `performance.now()` when it began. */
+  clock: number;
+}
+
+/**
+ * Opens the attempt: a resume keeps what it verified (resume.ts) and carries its sizes;
+ * a new run refuses an id already taken and saves its plan and first state. `run.json`
+ * is saved last, so a run is listed and resumable only once its plan and state exist.
+ */
+async function beginAttempt(
+  plan: Plan,
+  options: RunOptions,
+  runId: string,
+  lease: RunLease,
+  book: RunBook,
+  recordSize: (key: string) => Promise<void>,
+): Promise<Begun> {
+  const { store } = options;
+  const now = options.now ?? (() => new Date());
+  const started = now();
+  const clock = performance.now();
+  // Read under the lease: a run that never started (no run.json) starts afresh.
+  const point =
+    options.resume !== undefined
+      ? await readResumePoint(store, runId, plan, book.index)
+      : undefined;
+  let recorded: RunMetadata;
+  if (point !== undefined) {
+    recorded = point.meta;
+  } else {
+    if (await store.exists(runId, RUN_KEY)) {
+      throw new ExecutorError(
+        ExecutorErrorCode.RunExists,
+        `run ${runId} already exists; resume it with --resume ${runId} or start a new run without giving its id.`,
+        { details: { run_id: runId } },
+      );
+    }
+    recorded = newRunMetadata(runId, options.runbookPath ?? plan.runbookPath, plan, started);
+  }
+  const { meta, attempt } = openAttempt(
+    recorded,
+    started,
+    { pid: process.pid, hostname: osHostname() },
+    lease.tookOver,
+  );
+  if (point?.previous !== undefined) {
+    book.keep(point.kept, point.previous);
+    await carrySizes(store, runId, point.previous, book.storedBytes);
+  }
+  if (point === undefined) {
+    await Promise.all([
+      store.saveJson(runId, PLAN_KEY, planRecord(plan)).then(() => recordSize(PLAN_KEY)),
+      store.saveJson(runId, STATE_KEY, book.state(attempt.attempt, now())),
+    ]);
+  }
   await store.saveJson(runId, RUN_KEY, meta);
+  return { meta, attempt, resumed: point !== undefined, kept: point?.kept ?? [], clock };
+}
 
-  const summary: RunSummary = {
+/**
+ * Closes the attempt that ran to its end (completed, failed or stopped early): the final
+ * state first, so that a closed `run.json` always has its state, then the run record
+ * with its status and listing. Resolves with the run's summary.
+ */
+async function finishAttempt(
+  store: ArtifactStore,
+  runId: string,
+  book: RunBook,
+  begun: Begun,
+  stopCode: string | undefined,
+  now: () => Date,
+): Promise<RunSummary> {
+  const finalState = book.state(begun.attempt.attempt, now());
+  await store.saveJson(runId, STATE_KEY, finalState);
+  const status = book.finalStatus(stopCode);
+  const ended = now();
+  const meta = closeAttempt(
+    begun.meta,
+    begun.attempt,
+    status,
+    ended,
+    runListing(begun.attempt.attempt, finalState),
+  );
+  await store.saveJson(runId, RUN_KEY, meta);
+  return {
     run_id: runId,
     runbook_path: meta.runbook_path,
     runbook_hash: meta.runbook_hash,
-    status: runStatus,
+    status,
     started_at: meta.started_at,
     completed_at: ended.toISOString(),
-    duration_ms: Math.round(performance.now() - attemptClock),
-    attempt: attempt.attempt,
+    duration_ms: Math.round(performance.now() - begun.clock),
+    attempt: begun.attempt.attempt,
     artifacts: book.summaries(),
   };
-  emit({ type: "run_finished", summary });
-  return summary;
 }
 
 /**
