@@ -3,7 +3,8 @@
 // (WCT_BENCH_ROWS rows, default 1,000,000; 0 skips it), each scanned for personal data
 // by `wct run`:
 //   - peak RSS of the wct process (getrusage), flat across sizes;
-//   - throughput against the engine alone (read → scan → drop) measured in the same run;
+//   - throughput against the engine alone (read → scan → drop, the built package, warm)
+//     measured in the same run;
 //   - bytes stored under .waivern/runs/<id>/ against the source bytes;
 //   - `wct run --resume` of the completed run (nothing to do);
 //   - CPU seconds (every thread) of the engine and of the wct process: on a shared,
@@ -38,9 +39,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { builtinRuleSet, scanText } from "@wct/plugin-personal-data";
 import { generateTree } from "../../../packages/plugin-personal-data/bench/tree.js";
 import { WCT_DIST_MAIN } from "../../../test-utils/binary.js";
+import { builtPersonalData, PERSONAL_DATA_DIST } from "./engine.js";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const DIST_MAIN = process.env.WCT_BENCH_DIST ?? WCT_DIST_MAIN;
@@ -57,6 +58,9 @@ const REPEATS = Math.max(1, Math.floor(Number(process.env.WCT_BENCH_REPEATS ?? 3
 if (!process.env.WCT_BENCH_DIST) {
   execFileSync("pnpm", ["build"], { cwd: REPO, stdio: ["ignore", "ignore", "inherit"] });
 }
+
+// The engine as it ships (see builtPersonalData), for the warm engine as for the cold one.
+const { builtinRuleSet, scanText } = await builtPersonalData();
 
 // CPU seconds of the calling thread (Linux: /proc/thread-self/stat, in clock ticks of
 // 1/100 s), or NaN elsewhere.
@@ -165,12 +169,11 @@ async function engine(files: string[]): Promise<EngineTime> {
 
 // The cold engine: a process that imports the built personal-data plugin, compiles its
 // rules and runs one of the loops above over what `input.json` names, then exits.
-const PERSONAL_DATA_DIST = pathToFileURL(join(REPO, "packages/plugin-personal-data/dist/index.js"));
 const SQLITE_PACKAGE = join(REPO, "packages/plugin-sqlite/package.json");
 const ENGINE_LAUNCHER = `import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { builtinRuleSet, scanText } from ${JSON.stringify(PERSONAL_DATA_DIST.href)};
+import { builtinRuleSet, scanText } from ${JSON.stringify(pathToFileURL(PERSONAL_DATA_DIST).href)};
 ${scanFiles.toString()}
 ${scanRows.toString()}
 const input = JSON.parse(readFileSync("engine-input.json", "utf8"));
