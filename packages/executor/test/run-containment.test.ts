@@ -79,6 +79,61 @@ function liveRegistry(
   );
 }
 
+describe("containment of concurrent runs in one process", () => {
+  const gatedPlan = (gate: string) =>
+    makePlan([{ id: "a", component: "emit", properties: { gate, value: { ok: true } } }]);
+
+  it("fails only the run whose component's failure escaped, not the others running", async () => {
+    const records: AsyncIterable<unknown> = {
+      [Symbol.asyncIterator]() {
+        setTimeout(() => {
+          throw new Error("the cursor's connection dropped");
+        });
+        return {
+          next: () => new Promise<IteratorResult<unknown>>(() => {}),
+          return: async () => ({ done: true, value: undefined }),
+        };
+      },
+    };
+    const harness = createHarness();
+    const other = runPlan(gatedPlan("later"), {
+      store: createMemoryStore(),
+      registry: harness.registry,
+    });
+    await harness.started("a");
+    const crashed = await runPlan(
+      makePlan([
+        { id: "rows", component: "rows" },
+        { id: "read", component: "read", inputs: ["rows"] },
+      ]),
+      { store: createMemoryStore(), registry: liveRegistry({ records }) },
+    );
+    harness.open("later");
+    expect(crashed.artifacts[0]?.error?.code).toBe(ExecutorErrorCode.ComponentCrashed);
+    expect((await other).status).toBe("completed");
+  });
+
+  it("listens for escaped failures once, however many runs are under way", async () => {
+    const before = process.listenerCount("uncaughtException");
+    const rejections = process.listenerCount("unhandledRejection");
+    const harness = createHarness();
+    const runs = Array.from({ length: 12 }, () =>
+      runPlan(gatedPlan("all"), { store: createMemoryStore(), registry: harness.registry }),
+    );
+    await vi.waitUntil(() => harness.running === 12);
+    const during = [
+      process.listenerCount("uncaughtException"),
+      process.listenerCount("unhandledRejection"),
+    ];
+    harness.open("all");
+    const summaries = await Promise.all(runs);
+    expect(summaries.map((s) => s.status)).toEqual(Array(12).fill("completed"));
+    expect(during).toEqual([before + 1, rejections + 1]);
+    expect(process.listenerCount("uncaughtException")).toBe(before);
+    expect(process.listenerCount("unhandledRejection")).toBe(rejections);
+  });
+});
+
 describe("containment of live consumers", () => {
   it("fails the run for a failure that escapes while a live consumer's output is saved", async () => {
     // The save runs after the producer finished. Started from inside the producer's

@@ -19,9 +19,11 @@ export interface CrashOwner {
  * - `process.exit()` called by a component does not exit: it fails the artifact with
  *   `ERR_COMPONENT_CRASHED` and throws that error into the component;
  * - one that cannot be traced to an artifact (scheduled by a plugin module at import,
- *   or a fault of wct itself) goes to `onUntraced`, which fails the run.
+ *   or a fault of wct itself) goes to `onUntraced`, which fails the run; with several
+ *   runs under way in the process, each of them, since it may be any one's.
  *
- * Node's own handling (print and exit) is restored by {@link Containment.dispose}.
+ * Node's own handling (print and exit) is restored by {@link Containment.dispose} of
+ * the last run under way.
  */
 export interface Containment {
   /**
@@ -51,38 +53,96 @@ function describeEscaped(value: unknown): string {
   }
 }
 
-/** Installs the process-wide handlers; see {@link Containment}. One per run. */
-export function containComponents(onUntraced: (error: ExecutorError) => void): Containment {
-  const owners = new AsyncLocalStorage<CrashOwner>();
-  const escaped = (how: string) => (value: unknown) => {
-    const owner = owners.getStore();
-    const error = crashed(owner?.artifactId, `${how}: ${describeEscaped(value)}`);
-    if (owner) owner.fail(error);
-    else onUntraced(error);
-  };
-  const onException = escaped("threw an exception nothing caught");
-  const onRejection = escaped("left a promise rejection unhandled");
+/** A run under way, as the shared handlers know it. */
+interface ContainedRun {
+  onUntraced(error: ExecutorError): void;
+}
+
+interface Traced {
+  owner: CrashOwner;
+  run: ContainedRun;
+}
+
+/**
+ * What every run under way in this process shares: one AsyncLocalStorage, one listener
+ * for each of Node's two events, and one wrapper around `process.exit`. Installed with
+ * the first run and removed with the last, so that runs side by side (a server, a
+ * test, a script calling `runPlan` in a loop) neither blame each other for a failure
+ * nor pile up listeners.
+ */
+const shared: {
+  runs: Set<ContainedRun>;
+  owners: AsyncLocalStorage<Traced> | undefined;
+  exit: typeof process.exit | undefined;
+  containedExit: typeof process.exit | undefined;
+} = { runs: new Set(), owners: undefined, exit: undefined, containedExit: undefined };
+
+/** The artifact whose code is running now, when its run is still under way. */
+function tracedNow(): Traced | undefined {
+  const traced = shared.owners?.getStore();
+  return traced !== undefined && shared.runs.has(traced.run) ? traced : undefined;
+}
+
+// A failure traced to an artifact fails that artifact; one that cannot be traced (or is
+// traced to a run already over) may be any run's, so every run under way fails.
+const escaped = (how: string) => (value: unknown) => {
+  const traced = tracedNow();
+  const error = crashed(traced?.owner.artifactId, `${how}: ${describeEscaped(value)}`);
+  if (traced) traced.owner.fail(error);
+  else for (const run of [...shared.runs]) run.onUntraced(error);
+};
+const onException = escaped("threw an exception nothing caught");
+const onRejection = escaped("left a promise rejection unhandled");
+
+function install(): void {
+  shared.owners = new AsyncLocalStorage<Traced>();
   const exit = process.exit;
   const containedExit = ((code?: number | string | null) => {
-    const owner = owners.getStore();
-    if (!owner) return exit.call(process, code as number);
-    const error = crashed(owner.artifactId, `called process.exit(${String(code ?? "")})`);
-    owner.fail(error);
+    const traced = tracedNow();
+    if (!traced) return exit.call(process, code as number);
+    const error = crashed(traced.owner.artifactId, `called process.exit(${String(code ?? "")})`);
+    traced.owner.fail(error);
     throw error;
   }) as typeof process.exit;
+  shared.exit = exit;
+  shared.containedExit = containedExit;
   process.on("uncaughtException", onException);
   process.on("unhandledRejection", onRejection);
   process.exit = containedExit;
+}
+
+function uninstall(): void {
+  // An enabled AsyncLocalStorage stays in Node's list of stores for good: each one left
+  // behind makes every promise the process creates afterwards slower (a process running
+  // many runs, as a server or a test worker does, slowed to a crawl).
+  shared.owners?.disable();
+  shared.owners = undefined;
+  process.off("uncaughtException", onException);
+  process.off("unhandledRejection", onRejection);
+  if (shared.exit !== undefined && process.exit === shared.containedExit) {
+    process.exit = shared.exit;
+  }
+  shared.exit = undefined;
+  shared.containedExit = undefined;
+}
+
+/**
+ * Contains the components of one run until {@link Containment.dispose}; see
+ * {@link Containment}. The handlers are the process's, shared by every run under way
+ * and removed with the last one; Node's own handling (print and exit) then returns.
+ */
+export function containComponents(onUntraced: (error: ExecutorError) => void): Containment {
+  const run: ContainedRun = { onUntraced };
+  if (shared.runs.size === 0) install();
+  shared.runs.add(run);
   return {
-    run: (owner, work) => owners.run(owner, work),
+    run: (owner, work) => {
+      const owners = shared.owners;
+      return owners === undefined ? work() : owners.run({ owner, run }, work);
+    },
     dispose() {
-      // An enabled AsyncLocalStorage stays in Node's list of stores for good: each one
-      // left behind makes every promise the process creates afterwards slower (a process
-      // running many runs, as a server or a test worker does, slowed to a crawl).
-      owners.disable();
-      process.off("uncaughtException", onException);
-      process.off("unhandledRejection", onRejection);
-      if (process.exit === containedExit) process.exit = exit;
+      if (!shared.runs.delete(run)) return;
+      if (shared.runs.size === 0) uninstall();
     },
   };
 }
