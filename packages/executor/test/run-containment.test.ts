@@ -79,22 +79,30 @@ function liveRegistry(
   );
 }
 
+/**
+ * Records opened as a cursor is, when first iterated: opening them sets a timer that
+ * throws (the connection dropped), and their rows never come.
+ */
+function droppedCursor(): AsyncIterable<unknown> {
+  return {
+    [Symbol.asyncIterator]() {
+      setTimeout(() => {
+        throw new Error("the cursor's connection dropped");
+      });
+      return {
+        next: () => new Promise<IteratorResult<unknown>>(() => {}),
+        return: async () => ({ done: true, value: undefined }),
+      };
+    },
+  };
+}
+
 describe("containment of concurrent runs in one process", () => {
   const gatedPlan = (gate: string) =>
     makePlan([{ id: "a", component: "emit", properties: { gate, value: { ok: true } } }]);
 
   it("fails only the run whose component's failure escaped, not the others running", async () => {
-    const records: AsyncIterable<unknown> = {
-      [Symbol.asyncIterator]() {
-        setTimeout(() => {
-          throw new Error("the cursor's connection dropped");
-        });
-        return {
-          next: () => new Promise<IteratorResult<unknown>>(() => {}),
-          return: async () => ({ done: true, value: undefined }),
-        };
-      },
-    };
+    const records = droppedCursor();
     const harness = createHarness();
     const other = runPlan(gatedPlan("later"), {
       store: createMemoryStore(),
@@ -197,18 +205,7 @@ describe("containment of live consumers", () => {
   it("fails the producer for a failure escaping what it starts as its records are opened", async () => {
     // Records opened when first iterated, as a cursor is: the tee that starts the live
     // consumers runs outside the producer's containment, and must not open them there.
-    const records: AsyncIterable<unknown> = {
-      [Symbol.asyncIterator]() {
-        setTimeout(() => {
-          throw new Error("the cursor's connection dropped");
-        });
-        return {
-          // Its rows never come: the dropped connection fails the artifact.
-          next: () => new Promise<IteratorResult<unknown>>(() => {}),
-          return: async () => ({ done: true, value: undefined }),
-        };
-      },
-    };
+    const records = droppedCursor();
     const summary = await runPlan(
       makePlan([
         { id: "rows", component: "rows" },
