@@ -10,7 +10,7 @@ export const PERSONAL_DATA_DIST = join(REPO, "packages/plugin-personal-data/dist
  * Not its TypeScript sources: `pnpm bench` runs benchmarks through tsx, which compiles
  * with esbuild's keepNames, and the `__name()` call it wraps around each closure the
  * engine creates made a database's short cells scan about half as fast (300,000 rows:
- * 6.0–6.7 s per pass from the sources, 3.3–4.5 s built), which flattered wct's ratio.
+ * 6.0–6.7 s per pass from the sources, 3.3–4.8 s built), which flattered wct's ratio.
  */
 export async function builtPersonalData(): Promise<typeof import("@wct/plugin-personal-data")> {
   return (await import(
