@@ -327,11 +327,7 @@ function errorOf(error: unknown): string {
  * reason when its signal was aborted, an ExecutorError as it is, anything else a
  * failure of its component.
  */
-export function classify(
-  artifact: PlannedArtifact,
-  error: unknown,
-  signal: AbortSignal,
-): ArtifactError {
+function classify(artifact: PlannedArtifact, error: unknown, signal: AbortSignal): ArtifactError {
   const cause = signal.aborted ? signal.reason : error;
   if (cause instanceof ExecutorError) {
     return { code: cause.code, message: cause.message };

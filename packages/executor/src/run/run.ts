@@ -98,7 +98,7 @@ async function runPlanUnmasked(plan: Plan, options: RunOptions): Promise<RunSumm
     // Temporary files of writers killed in an earlier attempt: with the lease ours, no
     // live writer of this run is left to own them.
     if (resumed) await store.sweep(runId).catch(() => 0);
-    return await execute(plan, options, runId, lease);
+    return await execute(plan, options, { runId, lease, now });
   } finally {
     await lease.release();
   }
@@ -122,11 +122,10 @@ function emitterOf(options: RunOptions): (event: RunEvent) => void {
 async function execute(
   plan: Plan,
   options: RunOptions,
-  runId: string,
-  lease: RunLease,
+  under: { runId: string; lease: RunLease; now: () => Date },
 ): Promise<RunSummary> {
   const { store, registry } = options;
-  const now = options.now ?? (() => new Date());
+  const { runId, lease, now } = under;
   const emit = emitterOf(options);
   const book = new RunBook(plan.artifacts);
   // Sizes are taken as each key is written (a stat on the fs store), so `wct runs` sums
@@ -136,7 +135,7 @@ async function execute(
     if (size === undefined) delete book.storedBytes[key];
     else book.storedBytes[key] = size;
   };
-  const begun = await beginAttempt(plan, options, runId, lease, book, recordSize);
+  const begun = await beginAttempt(plan, options, { runId, lease, now, book, recordSize });
   emit({
     type: "run_started",
     run_id: runId,
@@ -270,13 +269,16 @@ interface Begun {
 async function beginAttempt(
   plan: Plan,
   options: RunOptions,
-  runId: string,
-  lease: RunLease,
-  book: RunBook,
-  recordSize: (key: string) => Promise<void>,
+  under: {
+    runId: string;
+    lease: RunLease;
+    now: () => Date;
+    book: RunBook;
+    recordSize: (key: string) => Promise<void>;
+  },
 ): Promise<Begun> {
   const { store } = options;
-  const now = options.now ?? (() => new Date());
+  const { runId, lease, now, book, recordSize } = under;
   const started = now();
   const clock = performance.now();
   // Read under the lease: a run that never started (no run.json) starts afresh.

@@ -7,7 +7,7 @@ import type { RunOptions } from "./types.js";
 // Node fires a timer longer than 2^31-1 ms at once; a longer timeout (the runbook schema
 // refuses them, a hand-built plan might not) waits the longest a timer can.
 const MAX_TIMER_MS = 2 ** 31 - 1;
-export function timerDelay(seconds: number): number {
+function timerDelay(seconds: number): number {
   return Math.min(seconds * 1000, MAX_TIMER_MS);
 }
 
