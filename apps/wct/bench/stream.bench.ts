@@ -23,7 +23,7 @@
 // lowest and highest ratio of the pairs. Peak RSS is the highest of the runs.
 // WCT_BENCH_DIST=<path to another checkout's apps/wct/dist/bundle/main.js> measures that build
 // instead (e.g. main's, for a before/after). Nothing fails on timing.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import {
   mkdirSync,
   mkdtempSync,
@@ -38,12 +38,11 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { generateTree } from "../../../packages/plugin-personal-data/bench/tree.js";
-import { WCT_DIST_MAIN } from "../../../test-utils/binary.js";
+import { buildBinary, REPO, WCT_DIST_MAIN } from "../../../test-utils/binary.js";
 import { builtPersonalData, PERSONAL_DATA_DIST } from "./engine.js";
 
-const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const DIST_MAIN = process.env.WCT_BENCH_DIST ?? WCT_DIST_MAIN;
 // 0 (or nothing) leaves the trees out: `WCT_BENCH_SIZES=0` measures the database alone.
 const SIZES = (process.env.WCT_BENCH_SIZES ?? "100,500,1000")
@@ -55,9 +54,7 @@ const ROWS = Number(process.env.WCT_BENCH_ROWS ?? 1_000_000);
 const SMALL_FILES = Number(process.env.WCT_BENCH_SMALL_FILES ?? 0);
 const REPEATS = Math.max(1, Math.floor(Number(process.env.WCT_BENCH_REPEATS ?? 3)) || 1);
 
-if (!process.env.WCT_BENCH_DIST) {
-  execFileSync("pnpm", ["build"], { cwd: REPO, stdio: ["ignore", "ignore", "inherit"] });
-}
+if (!process.env.WCT_BENCH_DIST) buildBinary("stream.bench");
 
 // The engine as it ships (see builtPersonalData), for the warm engine as for the cold one.
 const { builtinRuleSet, scanText } = await builtPersonalData();
@@ -276,19 +273,27 @@ async function measure(
   console.log(rows.at(-1)!.join(" | "));
 }
 
+/**
+ * {@link measure} of a personal-data scan of `dir/tree` (`files`, `bytes` in all), after
+ * a warm-up pass of the engine; `dir` is removed afterwards.
+ */
+async function measureTree(label: string, dir: string, files: string[], bytes: number) {
+  writeFileSync(
+    join(dir, "scan.yaml"),
+    "name: bench\ndescription: scan\nartifacts:\n  code:\n    source: { type: filesystem, properties: { path: ./tree, max_files: 1000000, max_file_size: 104857600 } }\n  findings:\n    inputs: code\n    process: { type: personal_data }\n    output: true\n",
+  );
+  await engine(files.slice(0, 20));
+  await measure(label, dir, bytes, () => engine(files), { files });
+  rmSync(dir, { recursive: true, force: true });
+}
+
 const base = mkdtempSync(join(tmpdir(), "wct-stream-bench-"));
 try {
   console.log(`measuring ${DIST_MAIN}`);
   for (const size of SIZES) {
     const dir = mkdtempSync(join(base, "tree-"));
     const { files, bytes } = generateTree(join(dir, "tree"), size * 1e6, 9000 + size);
-    writeFileSync(
-      join(dir, "scan.yaml"),
-      "name: bench\ndescription: scan\nartifacts:\n  code:\n    source: { type: filesystem, properties: { path: ./tree, max_files: 1000000, max_file_size: 104857600 } }\n  findings:\n    inputs: code\n    process: { type: personal_data }\n    output: true\n",
-    );
-    await engine(files.slice(0, 20));
-    await measure(`tree ${size} MB`, dir, bytes, () => engine(files), { files });
-    rmSync(dir, { recursive: true, force: true });
+    await measureTree(`tree ${size} MB`, dir, files, bytes);
   }
   if (SMALL_FILES > 0) {
     const dir = mkdtempSync(join(base, "small-"));
@@ -304,17 +309,11 @@ try {
       files.push(file);
       bytes += Buffer.byteLength(text);
     }
-    writeFileSync(
-      join(dir, "scan.yaml"),
-      "name: bench\ndescription: scan\nartifacts:\n  code:\n    source: { type: filesystem, properties: { path: ./tree, max_files: 1000000 } }\n  findings:\n    inputs: code\n    process: { type: personal_data }\n    output: true\n",
-    );
-    await engine(files.slice(0, 20));
-    await measure(`${SMALL_FILES} files of 1 KB`, dir, bytes, () => engine(files), { files });
-    rmSync(dir, { recursive: true, force: true });
+    await measureTree(`${SMALL_FILES} files of 1 KB`, dir, files, bytes);
   }
   if (ROWS > 0) {
     const dir = mkdtempSync(join(base, "db-"));
-    const require = createRequire(join(REPO, "packages/plugin-sqlite/package.json"));
+    const require = createRequire(SQLITE_PACKAGE);
     const Database = require("better-sqlite3");
     const db = new Database(join(dir, "shop.db"));
     db.exec(
