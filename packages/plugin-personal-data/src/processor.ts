@@ -10,6 +10,7 @@ import {
   type StreamedContent,
   streamContent,
 } from "@wct/plugin-api";
+import { cellMatches, type PackedCellMatches } from "./cell-matches.js";
 import { type RuleSet, scanText, type TextMatch } from "./engine.js";
 import { PersonalDataError, PersonalDataErrorCode } from "./errors.js";
 import { identifierWords } from "./field-names.js";
@@ -20,7 +21,12 @@ import {
   personalDataPropertiesSchema,
   ruleSetOf,
 } from "./properties.js";
-import { ScanPool, scanWorkerCount, scanWorkersAfterBytes } from "./scan-pool.js";
+import {
+  rowScanWorkerCount,
+  ScanPool,
+  scanWorkerCount,
+  scanWorkersAfterBytes,
+} from "./scan-pool.js";
 import type { Finding, FindingLocation, InputCoverage, PersonalDataOutput } from "./types.js";
 
 /** Input schema produced by the filesystem connector. */
@@ -120,6 +126,10 @@ interface ScanContext {
   prefixes: Map<string, string>;
   /** What {@link findingOf} needs, built once. */
   findingSettings: Parameters<typeof findingOf>[0];
+  /** The batch of one row scanned here, reused. */
+  rowBatch: CellBatch;
+  /** Scans a cell on this thread. */
+  scanHere: CellMatches;
 }
 
 async function checkpoint(ctx: ScanContext): Promise<void> {
@@ -227,12 +237,17 @@ interface TableCounts {
   bytes: number;
 }
 
+/** The names of a table head's columns, in its order. */
+function columnNamesOf(table: TableHead): string[] {
+  return (Array.isArray(table.columns) ? table.columns : [])
+    .filter((c) => isObject(c) && typeof c.name === "string")
+    .map((c) => c.name);
+}
+
 /** Field-name findings of a table's columns; returns the column names. */
 function scanColumns(ctx: ScanContext, table: TableHead, dbPath: string, counts: TableCounts) {
   const fieldNames = ctx.ruleSet.fieldNames;
-  const columns = (Array.isArray(table.columns) ? table.columns : [])
-    .filter((c) => isObject(c) && typeof c.name === "string")
-    .map((c) => c.name);
+  const columns = columnNamesOf(table);
   for (const column of columns) {
     counts.columns++;
     const rule = fieldNames?.match(column);
@@ -268,7 +283,119 @@ function columnPrefix(prefixes: Map<string, string>, column: string): string {
   return prefix;
 }
 
-/** Value findings of one row's cells; synchronous: callers hand the event loop back. */
+/**
+ * Rows' cells to scan, in flat arrays: `texts` and `froms` go to a scanning thread as
+ * they are, the rest stays for the findings. Cleared and reused, not made per row.
+ */
+class CellBatch {
+  /** Each cell's text: its column's context prefix, then its value. */
+  readonly texts: string[] = [];
+  /** Where each cell's value starts (after the prefix): matches start there or later. */
+  readonly froms: number[] = [];
+  readonly columns: string[] = [];
+  readonly tables: string[] = [];
+  readonly rowids: Array<number | null> = [];
+  /** Per row, the index in the cell arrays after its last cell. */
+  readonly ends: number[] = [];
+  /** Per row, the UTF-8 bytes of its scanned values. */
+  readonly bytes: number[] = [];
+
+  get rows(): number {
+    return this.tables.length;
+  }
+
+  clear(): void {
+    for (const list of [this.texts, this.froms, this.columns, this.tables, this.rowids]) {
+      list.length = 0;
+    }
+    this.ends.length = 0;
+    this.bytes.length = 0;
+  }
+
+  /**
+   * Adds one row's cells that hold text or a number: the table's listed columns in
+   * their order, then columns the table does not list, by name.
+   */
+  add(
+    prefixes: Map<string, string>,
+    tableName: string,
+    columns: readonly string[],
+    row: Record<string, unknown>,
+  ): void {
+    const values = isObject(row.values) ? row.values : {};
+    let bytes = 0;
+    let present = 0;
+    const addCell = (column: string) => {
+      const value = cellText(values[column]);
+      if (value === null || value === "") return;
+      bytes += Buffer.byteLength(value, "utf8");
+      // The column name goes in front of the value as context: a date in `birth_date`
+      // is a date of birth, nine digits in `ssn` are an SSN.
+      const prefix = columnPrefix(prefixes, column);
+      this.texts.push(prefix + value);
+      this.froms.push(prefix.length);
+      this.columns.push(column);
+    };
+    for (const column of columns) {
+      if (!(column in values)) continue;
+      present++;
+      addCell(column);
+    }
+    // Columns named in rows but missing from the table's column list still get scanned,
+    // after the listed ones; looked for only when the row holds more keys than those.
+    let keys = 0;
+    for (const _ in values) keys++;
+    if (keys > present) {
+      const listed = new Set(columns);
+      for (const column of Object.keys(values)
+        .filter((k) => !listed.has(k))
+        .sort(byCodePoint)) {
+        addCell(column);
+      }
+    }
+    this.tables.push(tableName);
+    this.rowids.push(typeof row.rowid === "number" ? row.rowid : null);
+    this.ends.push(this.texts.length);
+    this.bytes.push(bytes);
+  }
+}
+
+/** The matches of cell `i` of a batch: scanned here, or as a scanning thread found them. */
+type CellMatches = (batch: CellBatch, i: number) => TextMatch[];
+
+/**
+ * Counts the rows of `batch` and admits their cells' findings, in order; `beforeRow`
+ * runs first for each row (with its table's name).
+ */
+function settleRows(
+  ctx: ScanContext,
+  batch: CellBatch,
+  dbPath: string,
+  counts: TableCounts,
+  matchesOf: CellMatches,
+  beforeRow?: (table: string) => void,
+): void {
+  let cell = 0;
+  for (let r = 0; r < batch.rows; r++) {
+    const table = batch.tables[r]!;
+    beforeRow?.(table);
+    counts.rows++;
+    counts.bytes += batch.bytes[r]!;
+    const rowid = batch.rowids[r]!;
+    for (const end = batch.ends[r]!; cell < end; cell++) {
+      const column = batch.columns[cell]!;
+      emitMatches(
+        ctx,
+        batch.texts[cell]!,
+        matchesOf(batch, cell),
+        () => ({ kind: "sqlite", path: dbPath, table, column, rowid }),
+        batch.froms[cell]!,
+      );
+    }
+  }
+}
+
+/** Value findings of one row's cells, scanned here; synchronous: callers hand the event loop back. */
 function scanRow(
   ctx: ScanContext,
   tableName: string,
@@ -277,39 +404,10 @@ function scanRow(
   dbPath: string,
   counts: TableCounts,
 ): void {
-  counts.rows++;
-  const values = isObject(row.values) ? row.values : {};
-  const rowid = typeof row.rowid === "number" ? row.rowid : null;
-  const names = columns.filter((c) => c in values);
-  // Columns named in rows but missing from the table's column list still get scanned,
-  // after the listed ones; looked for only when the row holds more keys than those.
-  const keys = Object.keys(values);
-  if (keys.length > names.length) {
-    const listed = new Set(columns);
-    names.push(...keys.filter((k) => !listed.has(k)).sort(byCodePoint));
-  }
-  for (const column of names) {
-    const value = cellText(values[column]);
-    if (value === null || value === "") continue;
-    counts.bytes += Buffer.byteLength(value, "utf8");
-    // The column name goes in front of the value as context: a date in `birth_date`
-    // is a date of birth, nine digits in `ssn` are an SSN.
-    const prefix = columnPrefix(ctx.prefixes, column);
-    const text = prefix + value;
-    const matches = scanText(text, {
-      ruleSet: ctx.ruleSet,
-      minConfidence: ctx.props.min_confidence,
-      fieldNames: false,
-      from: prefix.length,
-    });
-    emitMatches(
-      ctx,
-      text,
-      matches,
-      () => ({ kind: "sqlite", path: dbPath, table: tableName, column, rowid }),
-      prefix.length,
-    );
-  }
+  const batch = ctx.rowBatch;
+  batch.clear();
+  batch.add(ctx.prefixes, tableName, columns, row);
+  settleRows(ctx, batch, dbPath, counts, ctx.scanHere);
 }
 
 /** A `database_content/1.0.0` table: its sample rows held in it. */
@@ -329,16 +427,18 @@ async function scanTable(
 }
 
 /**
- * Scans the rows of a `database_content/2.0.0` input one at a time, synchronously, with
- * findings in the order of the 1.0.0 scan: each table's field names before its first
- * row (tables without rows in `tables` order, at `finish`), then its rows;
- * `counts.tables` ends as the number of tables scanned. Each caller runs it from its
- * own loop over the rows rather than through one more async generator per row.
+ * Scans the rows of a `database_content/2.0.0` input, with findings in the order of the
+ * 1.0.0 scan: each table's field names before its first row (tables without rows in
+ * `tables` order, at `finish`), then its rows; `counts.tables` ends as the number of
+ * tables scanned. A row is scanned here at once ({@link scan}), or added to a batch
+ * whose cells a scanning thread scans ({@link add}), then settled in order
+ * ({@link settle}). Each caller runs it from its own loop over the rows rather than
+ * through one more async generator per row.
  */
 class RowScanner {
   private readonly columnsOf = new Map<string, string[]>();
+  private readonly namesOf = new Map<string, string[]>();
   private started = 0;
-  private readonly listed: Set<string>;
   private readonly unlisted = new Set<string>();
 
   constructor(
@@ -347,22 +447,35 @@ class RowScanner {
     private readonly dbPath: string,
     private readonly counts: TableCounts & { tables: number },
   ) {
-    this.listed = new Set(tables.map((t) => t.name));
+    for (const table of tables) {
+      if (!this.namesOf.has(table.name)) this.namesOf.set(table.name, columnNamesOf(table));
+    }
   }
 
-  /** Scans one row; `false` when it is not a row (skipped). */
+  /** Scans one row here; `false` when it is not a row (skipped). */
   scan(row: unknown): boolean {
+    const batch = this.ctx.rowBatch;
+    batch.clear();
+    if (!this.add(batch, row)) return false;
+    this.settle(batch, this.ctx.scanHere);
+    return true;
+  }
+
+  /** Adds one row's cells to `batch`, not scanned yet; `false` when it is not a row. */
+  add(batch: CellBatch, row: unknown): boolean {
     if (!isObject(row) || typeof row.table !== "string") return false;
-    const name = row.table;
-    let columns = this.columnsOf.get(name);
-    if (columns === undefined && !this.unlisted.has(name)) {
-      if (this.listed.has(name)) this.start(name);
+    batch.add(this.ctx.prefixes, row.table, this.namesOf.get(row.table) ?? [], row);
+    return true;
+  }
+
+  /** Counts the rows of `batch` and admits their findings, in order. */
+  settle(batch: CellBatch, matchesOf: CellMatches): void {
+    settleRows(this.ctx, batch, this.dbPath, this.counts, matchesOf, (name) => {
+      if (this.columnsOf.has(name) || this.unlisted.has(name)) return;
+      if (this.namesOf.has(name)) this.start(name);
       // A row of a table the head does not list: scanned, without field names.
       else this.unlisted.add(name);
-      columns = this.columnsOf.get(name);
-    }
-    scanRow(this.ctx, name, columns ?? [], row, this.dbPath, this.counts);
-    return true;
+    });
   }
 
   /** After the last row: the field names of tables without rows; `counts.tables` set. */
@@ -460,7 +573,7 @@ function scanContext(rawProperties: unknown, signal: AbortSignal): ScanContext {
   const props = parseProperties(rawProperties);
   const ruleSet = ruleSetOf(props);
   const key = resolveKey(props);
-  return {
+  const ctx: ScanContext = {
     ruleSet,
     props,
     key,
@@ -469,7 +582,16 @@ function scanContext(rawProperties: unknown, signal: AbortSignal): ScanContext {
     lastYield: performance.now(),
     prefixes: new Map(),
     findingSettings: { ruleSet, evidenceContext: props.evidence_context, key },
+    rowBatch: new CellBatch(),
+    scanHere: (batch, i) =>
+      scanText(batch.texts[i]!, {
+        ruleSet,
+        minConfidence: props.min_confidence,
+        fieldNames: false,
+        from: batch.froms[i]!,
+      }),
   };
+  return ctx;
 }
 
 function closing(
@@ -567,6 +689,19 @@ export interface StreamScanOptions {
   /** Scanning threads for file inputs; default {@link scanWorkerCount} (`WCT_SCAN_WORKERS`). */
   workers?: number;
   /**
+   * Scanning threads for a database's rows; default {@link rowScanWorkerCount}
+   * (`WCT_SCAN_WORKERS`).
+   */
+  rowWorkers?: number;
+  /** Rows scanned on the main thread before the threads start; default 4,096. */
+  workersAfterRows?: number;
+  /**
+   * Once the threads are started for rows, wait for them to be ready rather than go on
+   * scanning rows here meanwhile (about 100 ms): every later row is then scanned on a
+   * thread. Default false.
+   */
+  waitForThreads?: boolean;
+  /**
    * Bytes scanned on the main thread before the workers start; default
    * {@link scanWorkersAfterBytes} (16 MiB, `WCT_SCAN_WORKERS_AFTER_MB`).
    */
@@ -582,6 +717,14 @@ export interface StreamScanOptions {
 // Text of the files sent to the workers and not yet answered, at most (one larger file
 // still goes alone).
 const WINDOW_BYTES = 8 * 1024 * 1024;
+// Rows sent to a scanning thread at once, and batches in flight per thread: enough to
+// keep it busy through the main thread's pauses, few enough that a batch's strings die
+// young. With 512 rows to a batch they outlived the young generation, and a million
+// rows' run peaked 30–50 MB higher.
+const BATCH_ROWS = 128;
+const BATCHES_PER_WORKER = 4;
+// A smaller table is scanned before a thread would have started.
+const WORKERS_AFTER_ROWS = 4096;
 
 /**
  * The scan of {@link findPersonalData}, streamed: inputs are read one file (or table) at
@@ -603,10 +746,12 @@ export function streamPersonalData(
   const coverage: InputCoverage[] = [];
   const workers = options.workers ?? scanWorkerCount();
   const workersAfter = options.workersAfterBytes ?? scanWorkersAfterBytes();
+  const rowWorkers = options.rowWorkers ?? rowScanWorkerCount();
+  const workersAfterRows = options.workersAfterRows ?? WORKERS_AFTER_ROWS;
   let pool: ScanPool | undefined;
   let items = 0;
   let bytesDone = 0;
-  async function* findings(): AsyncGenerator<Finding, void, undefined> {
+  async function* findings(): AsyncGenerator<Finding[], void, undefined> {
     try {
       for (const input of inputs) {
         signal.throwIfAborted();
@@ -652,12 +797,12 @@ export function streamPersonalData(
               // the window as large as it once grew.
               while (full()) await settleOldest();
             }
-            if (ctx.sink.findings.length > 0) yield* drain(ctx);
+            if (ctx.sink.findings.length > 0) yield drain(ctx);
             progress?.({ items, bytes: bytesDone, unit: "files" });
           }
           while (window.length > 0) {
             await settleOldest();
-            if (ctx.sink.findings.length > 0) yield* drain(ctx);
+            if (ctx.sink.findings.length > 0) yield drain(ctx);
             progress?.({ items, bytes: bytesDone, unit: "files" });
           }
           coverage.push(fileCoverage(input, (await input.summary()).coverage, files, bytes));
@@ -669,6 +814,23 @@ export function streamPersonalData(
           const tables = tableHeadsOf(fields.tables);
           const before = bytesDone;
           const scanner = new RowScanner(ctx, tables, dbPath, counts);
+          // Rows go to the scanning threads in batches once one is ready (until then, and
+          // in a small table, they are scanned here); batches are settled in order.
+          const window: { batch: CellBatch; matches: Promise<PackedCellMatches> }[] = [];
+          let batch: CellBatch | undefined;
+          const settleOldest = async () => {
+            const oldest = window.shift()!;
+            const packed = await oldest.matches;
+            scanner.settle(oldest.batch, (_, i) => cellMatches(packed, i));
+            bytesDone = before + counts.bytes;
+            signal.throwIfAborted();
+          };
+          const send = async (full: CellBatch) => {
+            const matches = pool!.scanCells(full.texts, full.froms);
+            matches.catch(() => {});
+            window.push({ batch: full, matches });
+            while (window.length > BATCHES_PER_WORKER * rowWorkers) await settleOldest();
+          };
           // A row takes microseconds: the clock and the progress every ROW_STRIDE rows.
           let seen = 0;
           for await (const row of input.records("rows")) {
@@ -677,13 +839,31 @@ export function streamPersonalData(
               await checkpoint(ctx);
               progress?.({ items, bytes: bytesDone, unit: "rows" });
             }
-            if (!scanner.scan(row)) continue;
+            if (pool === undefined && rowWorkers > 0 && seen > workersAfterRows) {
+              pool = new ScanPool(rowWorkers, ctx.props, ctx.key, options.workerScript);
+              if (options.waitForThreads) await pool.started;
+            }
+            if (batch === undefined && pool?.ready !== true) {
+              if (!scanner.scan(row)) continue;
+              bytesDone = before + counts.bytes;
+            } else {
+              batch ??= new CellBatch();
+              if (!scanner.add(batch, row)) continue;
+              if (batch.rows >= BATCH_ROWS) {
+                await send(batch);
+                batch = new CellBatch();
+              }
+            }
             items++;
-            bytesDone = before + counts.bytes;
-            if (ctx.sink.findings.length > 0) yield* drain(ctx);
+            if (ctx.sink.findings.length > 0) yield drain(ctx);
+          }
+          if (batch !== undefined && batch.rows > 0) await send(batch);
+          while (window.length > 0) {
+            await settleOldest();
+            if (ctx.sink.findings.length > 0) yield drain(ctx);
           }
           scanner.finish();
-          if (ctx.sink.findings.length > 0) yield* drain(ctx);
+          if (ctx.sink.findings.length > 0) yield drain(ctx);
           progress?.({ items, bytes: bytesDone, unit: "rows" });
           const closing = await input.summary();
           coverage.push(databaseCoverage(input, closing.coverage, counts.tables, counts));
@@ -696,7 +876,7 @@ export function streamPersonalData(
             await scanTable(ctx, table, dbPath, counts);
             tables++;
             items++;
-            if (ctx.sink.findings.length > 0) yield* drain(ctx);
+            if (ctx.sink.findings.length > 0) yield drain(ctx);
             progress?.({ items, bytes: counts.bytes, unit: "tables" });
           }
           coverage.push(databaseCoverage(input, (await input.summary()).coverage, tables, counts));
@@ -710,18 +890,47 @@ export function streamPersonalData(
   }
   return streamContent({
     recordsField: "findings",
-    records: findings(),
+    records: oneByOne(findings()),
     summary: () => closing(ctx, coverage),
   });
 }
 
-// Callers check for findings first: `yield*` of even an empty generator costs an async
-// generator a promise, once per row of a database.
-function* drain(ctx: ScanContext): Generator<Finding, void, undefined> {
+// The findings admitted so far, taken from the sink.
+function drain(ctx: ScanContext): Finding[] {
   const found = ctx.sink.findings;
-  if (found.length === 0) return;
   ctx.sink.findings = [];
-  yield* found;
+  return found;
+}
+
+/**
+ * The findings of `batches` one by one. The scan yields what it admitted in batches (a
+ * row's, a file's, a batch of rows'): an async generator yielding each finding cost
+ * several promises per finding (a database's rows give millions), where a batch already
+ * in hand is handed over here one settled promise at a time. `return()` reaches the
+ * scan, which then stops its threads.
+ */
+function oneByOne<T>(batches: AsyncGenerator<T[], void, undefined>): AsyncIterableIterator<T> {
+  let batch: T[] = [];
+  let at = 0;
+  const done = (): IteratorResult<T> => ({ done: true, value: undefined });
+  const iterator: AsyncIterableIterator<T> = {
+    next: (): Promise<IteratorResult<T>> => {
+      if (at < batch.length) return Promise.resolve({ done: false, value: batch[at++]! });
+      return batches.next().then((next) => {
+        if (next.done) return done();
+        batch = next.value;
+        at = 0;
+        return iterator.next();
+      });
+    },
+    return: async (): Promise<IteratorResult<T>> => {
+      batch = [];
+      await batches.return(undefined);
+      return done();
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
 }
 
 /** The `personal_data` processor. */

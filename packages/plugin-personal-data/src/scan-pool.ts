@@ -1,11 +1,12 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import type { PackedCellMatches } from "./cell-matches.js";
 import { PersonalDataError, PersonalDataErrorCode } from "./errors.js";
 import type { FindingDraft, ScannedFile } from "./file-scan.js";
 import type { PersonalDataProperties } from "./properties.js";
 
 interface Pending {
-  resolve(drafts: FindingDraft[]): void;
+  resolve(answer: ScanAnswer): void;
   reject(error: unknown): void;
 }
 
@@ -37,6 +38,21 @@ export function scanWorkerCount(): number {
   return cores < 4 ? 0 : Math.min(3, cores - 2);
 }
 
+/**
+ * How many scanning threads a database's rows use: `WCT_SCAN_WORKERS` when set, else
+ * one less than the cores (at most 3), so one from 2 cores. Unlike files, rows are
+ * worth a thread on 2 cores: a row's cells cost little to send and their matches
+ * travel packed, while the main thread has the rows' reading, storing and findings to
+ * do besides (see the package README's figures).
+ */
+export function rowScanWorkerCount(): number {
+  const given = process.env.WCT_SCAN_WORKERS;
+  if (given !== undefined && given !== "" && Number.isInteger(Number(given))) {
+    return Math.max(0, Math.min(16, Number(given)));
+  }
+  return Math.max(0, Math.min(3, availableParallelism() - 1));
+}
+
 // Below this a scan ends before workers would pay for their start (~100 ms each).
 const WORKERS_AFTER_MB = 16;
 
@@ -61,17 +77,28 @@ export class ScanPool {
   private seq = 0;
   private failure: PersonalDataError | undefined;
   private closing = false;
+  private readyCount = 0;
+  private onReady: (() => void) | undefined;
+  /** Settles once a thread is ready, or the pool failed. */
+  readonly started = new Promise<void>((resolve) => {
+    this.onReady = resolve;
+  });
 
   /** `script`: the thread's JavaScript module, when not the package's own `scan-worker`. */
   constructor(size: number, props: PersonalDataProperties, key: string | null, script?: URL) {
     for (let i = 0; i < size; i++) {
       const worker = startWorker({ props, key }, script);
       const slot = { worker, busy: 0 };
-      worker.on("message", (message: ScanAnswer) => {
+      worker.on("message", (message: ScanAnswer | { ready: true }) => {
+        if ("ready" in message) {
+          this.readyCount++;
+          this.onReady?.();
+          return;
+        }
         slot.busy--;
         const waiting = this.pending.get(message.seq);
         this.pending.delete(message.seq);
-        if (message.error === undefined) waiting?.resolve(message.drafts ?? []);
+        if (message.error === undefined) waiting?.resolve(message);
         else waiting?.reject(scanFailed(message.error, message.code));
       });
       worker.on("error", (error) =>
@@ -88,21 +115,47 @@ export class ScanPool {
 
   private fail(problem: string): void {
     this.failure ??= scanFailed(problem, undefined);
+    this.onReady?.();
     for (const waiting of this.pending.values()) waiting.reject(this.failure);
     this.pending.clear();
   }
 
+  /**
+   * Whether a thread has compiled its rules and waits for work (a thread starts in about
+   * 100 ms): until then a caller may go on scanning on its own thread.
+   */
+  get ready(): boolean {
+    return this.readyCount > 0;
+  }
+
   /** The finding drafts of one file. */
-  scan(file: ScannedFile): Promise<FindingDraft[]> {
+  async scan(file: ScannedFile): Promise<FindingDraft[]> {
+    const answer = await this.send({ file: { path: file.path, text: file.text } });
+    return answer.drafts ?? [];
+  }
+
+  /**
+   * The matches of a batch of database cells, packed (see `cell-matches.ts`): `texts[i]`
+   * scanned without field names, from offset `froms[i]` (after its context prefix).
+   */
+  async scanCells(texts: string[], froms: number[]): Promise<PackedCellMatches> {
+    const answer = await this.send({ cells: texts, froms });
+    if (answer.cells === undefined) throw scanFailed("it answered no matches", undefined);
+    return answer.cells;
+  }
+
+  // Sends `work` to the least busy thread.
+  private send(work: object): Promise<ScanAnswer> {
     if (this.failure) return Promise.reject(this.failure);
+    if (this.closing) return Promise.reject(scanFailed("the pool was closed", undefined));
     let slot = this.workers[0]!;
     for (const candidate of this.workers) if (candidate.busy < slot.busy) slot = candidate;
     const seq = this.seq++;
     slot.busy++;
-    const answer = new Promise<FindingDraft[]>((resolve, reject) => {
+    const answer = new Promise<ScanAnswer>((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
     });
-    slot.worker.postMessage({ seq, file: { path: file.path, text: file.text } });
+    slot.worker.postMessage({ seq, ...work });
     return answer;
   }
 
@@ -114,10 +167,11 @@ export class ScanPool {
   }
 }
 
-/** What a scanning thread answers for one file. */
+/** What a scanning thread answers for one file or one batch of cells. */
 interface ScanAnswer {
   seq: number;
   drafts?: FindingDraft[];
+  cells?: PackedCellMatches;
   error?: string;
   code?: unknown;
 }

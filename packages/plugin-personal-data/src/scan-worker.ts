@@ -1,6 +1,8 @@
 // One scanning thread of the personal_data processor (see scan-pool.ts): compiles the
-// rules the processor was given, then answers each file with its finding drafts.
+// rules the processor was given, says it is ready, then answers each file with its
+// finding drafts and each batch of database cells with their packed matches.
 import { parentPort, workerData } from "node:worker_threads";
+import { scanCells } from "./cell-matches.js";
 import { draftFileFindings, type ScannedFile } from "./file-scan.js";
 import { type PersonalDataProperties, ruleSetOf } from "./properties.js";
 
@@ -12,12 +14,25 @@ const settings = {
   key,
 };
 
-parentPort?.on("message", (message: { seq: number; file: ScannedFile }) => {
+type Request =
+  | { seq: number; file: ScannedFile }
+  | { seq: number; cells: string[]; froms: number[] };
+
+parentPort?.on("message", (message: Request) => {
   try {
-    parentPort?.postMessage({
-      seq: message.seq,
-      drafts: draftFileFindings(settings, message.file),
-    });
+    if ("file" in message) {
+      parentPort?.postMessage({
+        seq: message.seq,
+        drafts: draftFileFindings(settings, message.file),
+      });
+    } else {
+      const cells = scanCells(settings, message.cells, message.froms);
+      parentPort?.postMessage({ seq: message.seq, cells }, [
+        cells.ends.buffer,
+        cells.fields.buffer,
+        cells.confidences.buffer,
+      ]);
+    }
   } catch (error) {
     parentPort?.postMessage({
       seq: message.seq,
@@ -26,3 +41,4 @@ parentPort?.on("message", (message: { seq: number; file: ScannedFile }) => {
     });
   }
 });
+parentPort?.postMessage({ ready: true });

@@ -1,8 +1,10 @@
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ProgressReport } from "@wct/plugin-api";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { bundleChild } from "../../../scripts/test-child.js";
+import { PersonalDataErrorCode } from "../src/errors.js";
 import { findPersonalData, personalDataProcessor, streamPersonalData } from "../src/index.js";
+import { ScanPool } from "../src/scan-pool.js";
 import { databaseInput, databaseRowsInput, fileInput } from "./helpers.js";
 import { asRecordInput, asStreamedInput, asStreamedRows, materialise } from "./stream-helpers.js";
 
@@ -229,5 +231,107 @@ describe("scanning on worker threads", () => {
     expect((await iterator.next()).done).toBe(false);
     await iterator.return?.();
     expect((await iterator.next()).done).toBe(true);
+  });
+
+  describe("a database's rows", () => {
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    // Three tables (one the head does not list) whose cells give findings of every kind,
+    // test values, cells without any, numbers, nulls, blobs and unlisted columns.
+    const values = [
+      "jane@corp.io",
+      "test@example.com",
+      "+44 20 7946 0958",
+      "call 020 7946 0958",
+      "192.168.1.10",
+      "version 1.2.3.4",
+      "4539 5787 6362 1486",
+      "078-05-1120",
+      "1990-04-01",
+      "regular order",
+      "<blob 12 bytes>",
+    ];
+    const rowsOf = (n: number, columns: string[]) =>
+      Array.from({ length: n }, (_, i) => ({
+        rowid: i + 1,
+        values: Object.fromEntries(
+          columns.map((c, j): [string, string | number | null] => [
+            c,
+            j === 0 ? i : i % 13 === j ? null : values[(i * 7 + j) % 11]!,
+          ]),
+        ),
+      }));
+    const tables = [
+      { name: "accounts", columns: ["id", "email", "phone", "note"] },
+      { name: "people", columns: ["id", "ssn", "birth_date", "ip_address"] },
+    ];
+    const rows = databaseRowsInput([
+      { ...tables[0]!, rows: rowsOf(1500, tables[0]!.columns) },
+      { ...tables[1]!, rows: rowsOf(900, [...tables[1]!.columns, "extra"]) },
+      { name: "empty", columns: ["email_address"], rows: [] },
+    ]);
+    const stray = (input: ReturnType<typeof asStreamedRows>) => ({
+      ...input,
+      async *records() {
+        yield* input.records();
+        for (let i = 0; i < 700; i++) {
+          yield { table: "stray", rowid: i, values: { contact: values[i % 11], n: i } };
+        }
+      },
+    });
+
+    it("finds on a thread the same, in the same order, as on one thread", async () => {
+      const properties = { max_findings: 4000, max_evidence: 2500 };
+      const oneThread = await materialise(
+        streamPersonalData([stray(asStreamedRows(rows))], properties, undefined, undefined, {
+          rowWorkers: 0,
+        }),
+      );
+      const batches = vi.spyOn(ScanPool.prototype, "scanCells");
+      const threaded = await materialise(
+        streamPersonalData([stray(asStreamedRows(rows))], properties, undefined, undefined, {
+          rowWorkers: 1,
+          workersAfterRows: 100,
+          waitForThreads: true,
+          workerScript,
+        }),
+      );
+      // 3,000 rows after the first 100, 128 to a batch.
+      expect(batches).toHaveBeenCalledTimes(24);
+      const findings = (threaded as { findings: Array<{ tags: string[] }> }).findings;
+      expect(findings.length).toBe(4000);
+      expect(findings.some((f) => f.tags.includes("test_value"))).toBe(true);
+      expect(threaded).toEqual(oneThread);
+    });
+
+    it("fails with ERR_PERSONAL_DATA_SCAN_FAILED when its thread fails midway", async () => {
+      const scan = streamPersonalData([asStreamedRows(rows)], {}, undefined, undefined, {
+        rowWorkers: 1,
+        workersAfterRows: 0,
+        waitForThreads: true,
+        workerScript,
+      });
+      let sent = 0;
+      const real = ScanPool.prototype.scanCells;
+      vi.spyOn(ScanPool.prototype, "scanCells").mockImplementation(function (
+        this: ScanPool,
+        texts,
+        froms,
+      ) {
+        // The thread throws on the second batch (cells that are not text).
+        return ++sent === 2
+          ? real.call(
+              this,
+              texts.map(() => null as unknown as string),
+              froms,
+            )
+          : real.call(this, texts, froms);
+      });
+      await expect(materialise(scan)).rejects.toMatchObject({
+        code: PersonalDataErrorCode.ScanFailed,
+      });
+    });
   });
 });
