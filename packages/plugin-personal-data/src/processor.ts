@@ -26,6 +26,7 @@ import {
   ScanPool,
   scanWorkerCount,
   scanWorkersAfterBytes,
+  scanWorkersAfterRows,
 } from "./scan-pool.js";
 import type { Finding, FindingLocation, InputCoverage, PersonalDataOutput } from "./types.js";
 
@@ -305,9 +306,11 @@ class CellBatch {
   }
 
   clear(): void {
-    for (const list of [this.texts, this.froms, this.columns, this.tables, this.rowids]) {
-      list.length = 0;
-    }
+    this.texts.length = 0;
+    this.froms.length = 0;
+    this.columns.length = 0;
+    this.tables.length = 0;
+    this.rowids.length = 0;
     this.ends.length = 0;
     this.bytes.length = 0;
   }
@@ -693,14 +696,13 @@ export interface StreamScanOptions {
    * (`WCT_SCAN_WORKERS`).
    */
   rowWorkers?: number;
-  /** Rows scanned on the main thread before the threads start; default 4,096. */
-  workersAfterRows?: number;
   /**
-   * Once the threads are started for rows, wait for them to be ready rather than go on
-   * scanning rows here meanwhile (about 100 ms): every later row is then scanned on a
-   * thread. Default false.
+   * Rows scanned on the main thread before the threads start; default
+   * {@link scanWorkersAfterRows} (4,096, `WCT_SCAN_WORKERS_AFTER_ROWS`). Past it, rows
+   * go on being scanned here until a thread is ready (about 100 ms); with `0`, the scan
+   * waits for the threads and every row is scanned on them.
    */
-  waitForThreads?: boolean;
+  workersAfterRows?: number;
   /**
    * Bytes scanned on the main thread before the workers start; default
    * {@link scanWorkersAfterBytes} (16 MiB, `WCT_SCAN_WORKERS_AFTER_MB`).
@@ -723,8 +725,6 @@ const WINDOW_BYTES = 8 * 1024 * 1024;
 // rows' run peaked 30–50 MB higher.
 const BATCH_ROWS = 128;
 const BATCHES_PER_WORKER = 4;
-// A smaller table is scanned before a thread would have started.
-const WORKERS_AFTER_ROWS = 4096;
 
 /**
  * The scan of {@link findPersonalData}, streamed: inputs are read one file (or table) at
@@ -747,7 +747,7 @@ export function streamPersonalData(
   const workers = options.workers ?? scanWorkerCount();
   const workersAfter = options.workersAfterBytes ?? scanWorkersAfterBytes();
   const rowWorkers = options.rowWorkers ?? rowScanWorkerCount();
-  const workersAfterRows = options.workersAfterRows ?? WORKERS_AFTER_ROWS;
+  const workersAfterRows = options.workersAfterRows ?? scanWorkersAfterRows();
   let pool: ScanPool | undefined;
   let items = 0;
   let bytesDone = 0;
@@ -841,7 +841,7 @@ export function streamPersonalData(
             }
             if (pool === undefined && rowWorkers > 0 && seen > workersAfterRows) {
               pool = new ScanPool(rowWorkers, ctx.props, ctx.key, options.workerScript);
-              if (options.waitForThreads) await pool.started;
+              if (workersAfterRows === 0) await pool.started;
             }
             if (batch === undefined && pool?.ready !== true) {
               if (!scanner.scan(row)) continue;

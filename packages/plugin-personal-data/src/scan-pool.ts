@@ -53,6 +53,20 @@ export function rowScanWorkerCount(): number {
   return Math.max(0, Math.min(3, availableParallelism() - 1));
 }
 
+// Below this many rows a database's scan ends before a thread would have started.
+const WORKERS_AFTER_ROWS = 4096;
+
+/**
+ * How many rows a database's scan reads on the main thread before its threads start:
+ * `WCT_SCAN_WORKERS_AFTER_ROWS` when set (`0`: from the first row, every row on them),
+ * else 4,096.
+ */
+export function scanWorkersAfterRows(): number {
+  const given = process.env.WCT_SCAN_WORKERS_AFTER_ROWS;
+  const rows = given === undefined || given.trim() === "" ? Number.NaN : Number(given);
+  return Number.isSafeInteger(rows) && rows >= 0 ? rows : WORKERS_AFTER_ROWS;
+}
+
 // Below this a scan ends before workers would pay for their start (~100 ms each).
 const WORKERS_AFTER_MB = 16;
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { PersonalDataErrorCode } from "../src/errors.js";
 import type { PersonalDataProperties } from "../src/properties.js";
-import { ScanPool, scanWorkersAfterBytes } from "../src/scan-pool.js";
+import { ScanPool, scanWorkersAfterBytes, scanWorkersAfterRows } from "../src/scan-pool.js";
 
 describe("scanning threads", () => {
   it("fail the files sent to a thread that could not start with ERR_PERSONAL_DATA_SCAN_FAILED", async () => {
@@ -45,6 +45,19 @@ describe("when the scanning threads start", () => {
     for (const given of ["", "  ", "-1", "lots", "Infinity"]) {
       vi.stubEnv("WCT_SCAN_WORKERS_AFTER_MB", given);
       expect(scanWorkersAfterBytes(), JSON.stringify(given)).toBe(16 * 1024 * 1024);
+    }
+  });
+
+  it("is after 4,096 rows of a database unless WCT_SCAN_WORKERS_AFTER_ROWS says otherwise", () => {
+    vi.stubEnv("WCT_SCAN_WORKERS_AFTER_ROWS", undefined);
+    expect(scanWorkersAfterRows()).toBe(4096);
+    vi.stubEnv("WCT_SCAN_WORKERS_AFTER_ROWS", "0");
+    expect(scanWorkersAfterRows()).toBe(0);
+    vi.stubEnv("WCT_SCAN_WORKERS_AFTER_ROWS", "100000");
+    expect(scanWorkersAfterRows()).toBe(100_000);
+    for (const given of ["", " ", "-1", "2.5", "many", "Infinity"]) {
+      vi.stubEnv("WCT_SCAN_WORKERS_AFTER_ROWS", given);
+      expect(scanWorkersAfterRows(), JSON.stringify(given)).toBe(4096);
     }
   });
 });
