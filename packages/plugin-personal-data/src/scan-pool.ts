@@ -30,27 +30,28 @@ function startWorker(workerData: unknown, script: URL | undefined): Worker {
  * start and the copies to it cost more than the scan it takes over.
  */
 export function scanWorkerCount(): number {
-  const given = process.env.WCT_SCAN_WORKERS;
-  if (given !== undefined && given !== "" && Number.isInteger(Number(given))) {
-    return Math.max(0, Math.min(16, Number(given)));
-  }
+  const given = givenWorkerCount();
+  if (given !== undefined) return given;
   const cores = availableParallelism();
   return cores < 4 ? 0 : Math.min(3, cores - 2);
 }
 
+/** `WCT_SCAN_WORKERS` when it is a whole number (0 to 16), else `undefined`. */
+function givenWorkerCount(): number | undefined {
+  const given = process.env.WCT_SCAN_WORKERS;
+  if (given === undefined || given === "" || !Number.isInteger(Number(given))) return undefined;
+  return Math.max(0, Math.min(16, Number(given)));
+}
+
 /**
- * How many scanning threads a database's rows use: `WCT_SCAN_WORKERS` when set, else
- * one less than the cores (at most 3), so one from 2 cores. Unlike files, rows are
- * worth a thread on 2 cores: a row's cells cost little to send and their matches
- * travel packed, while the main thread has the rows' reading, storing and findings to
- * do besides (see the package README's figures).
+ * How many scanning threads a database's rows use: `WCT_SCAN_WORKERS` when set, else one
+ * from 2 cores. Unlike files, rows are worth a thread on 2 cores: a row's cells cost
+ * little to send and their matches travel packed, while the main thread has the rows'
+ * reading, storing and findings to do besides. Its share is about as large as the
+ * scan's, so one thread keeps up with it; each more would add about 50 MB of memory.
  */
 export function rowScanWorkerCount(): number {
-  const given = process.env.WCT_SCAN_WORKERS;
-  if (given !== undefined && given !== "" && Number.isInteger(Number(given))) {
-    return Math.max(0, Math.min(16, Number(given)));
-  }
-  return Math.max(0, Math.min(3, availableParallelism() - 1));
+  return givenWorkerCount() ?? (availableParallelism() >= 2 ? 1 : 0);
 }
 
 // Below this many rows a database's scan ends before a thread would have started.

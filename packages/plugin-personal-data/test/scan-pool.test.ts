@@ -1,7 +1,13 @@
+import { availableParallelism } from "node:os";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { PersonalDataErrorCode } from "../src/errors.js";
 import type { PersonalDataProperties } from "../src/properties.js";
-import { ScanPool, scanWorkersAfterBytes, scanWorkersAfterRows } from "../src/scan-pool.js";
+import {
+  rowScanWorkerCount,
+  ScanPool,
+  scanWorkersAfterBytes,
+  scanWorkersAfterRows,
+} from "../src/scan-pool.js";
 
 describe("scanning threads", () => {
   it("fail the files sent to a thread that could not start with ERR_PERSONAL_DATA_SCAN_FAILED", async () => {
@@ -58,6 +64,17 @@ describe("when the scanning threads start", () => {
     for (const given of ["", " ", "-1", "2.5", "many", "Infinity"]) {
       vi.stubEnv("WCT_SCAN_WORKERS_AFTER_ROWS", given);
       expect(scanWorkersAfterRows(), JSON.stringify(given)).toBe(4096);
+    }
+  });
+
+  it("uses WCT_SCAN_WORKERS threads for rows when it is a whole number, else one", () => {
+    vi.stubEnv("WCT_SCAN_WORKERS", "0");
+    expect(rowScanWorkerCount()).toBe(0);
+    vi.stubEnv("WCT_SCAN_WORKERS", "3");
+    expect(rowScanWorkerCount()).toBe(3);
+    for (const given of ["", "two", "1.5"]) {
+      vi.stubEnv("WCT_SCAN_WORKERS", given);
+      expect(rowScanWorkerCount(), JSON.stringify(given)).toBe(availableParallelism() >= 2 ? 1 : 0);
     }
   });
 });
