@@ -843,7 +843,7 @@ export function streamPersonalData(
               pool = new ScanPool(rowWorkers, ctx.props, ctx.key, options.workerScript);
               if (workersAfterRows === 0) await pool.started;
             }
-            if (batch === undefined && pool?.ready !== true) {
+            if (batch === undefined && (rowWorkers === 0 || pool?.ready !== true)) {
               if (!scanner.scan(row)) continue;
               bytesDone = before + counts.bytes;
             } else {
