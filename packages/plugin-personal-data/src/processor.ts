@@ -300,6 +300,8 @@ class CellBatch {
   readonly ends: number[] = [];
   /** Per row, the UTF-8 bytes of its scanned values. */
   readonly bytes: number[] = [];
+  /** Characters of all the cells' texts. */
+  chars = 0;
 
   get rows(): number {
     return this.tables.length;
@@ -313,6 +315,7 @@ class CellBatch {
     this.rowids.length = 0;
     this.ends.length = 0;
     this.bytes.length = 0;
+    this.chars = 0;
   }
 
   /**
@@ -336,6 +339,7 @@ class CellBatch {
       // is a date of birth, nine digits in `ssn` are an SSN.
       const prefix = columnPrefix(prefixes, column);
       this.texts.push(prefix + value);
+      this.chars += prefix.length + value.length;
       this.froms.push(prefix.length);
       this.columns.push(column);
     };
@@ -722,8 +726,11 @@ const WINDOW_BYTES = 8 * 1024 * 1024;
 // Rows sent to a scanning thread at once, and batches in flight per thread: enough to
 // keep it busy through the main thread's pauses, few enough that a batch's strings die
 // young. With 512 rows to a batch they outlived the young generation, and a million
-// rows' run peaked 30–50 MB higher.
+// rows' run peaked 30–50 MB higher. Rows with large cells go in smaller batches: a
+// batch is sent once its cells hold BATCH_CHARS characters, and the cells in flight
+// stay within WINDOW_BYTES (counted at two bytes a character), as files do.
 const BATCH_ROWS = 128;
+const BATCH_CHARS = 1024 * 1024;
 const BATCHES_PER_WORKER = 4;
 
 /**
@@ -817,9 +824,11 @@ export function streamPersonalData(
           // Rows go to the scanning threads in batches once one is ready (until then, and
           // in a small table, they are scanned here); batches are settled in order.
           const window: { batch: CellBatch; matches: Promise<PackedCellMatches> }[] = [];
+          let windowChars = 0;
           let batch: CellBatch | undefined;
           const settleOldest = async () => {
             const oldest = window.shift()!;
+            windowChars -= oldest.batch.chars;
             const packed = await oldest.matches;
             scanner.settle(oldest.batch, (_, i) => cellMatches(packed, i));
             bytesDone = before + counts.bytes;
@@ -829,7 +838,13 @@ export function streamPersonalData(
             const matches = pool!.scanCells(full.texts, full.froms);
             matches.catch(() => {});
             window.push({ batch: full, matches });
-            while (window.length > BATCHES_PER_WORKER * rowWorkers) await settleOldest();
+            windowChars += full.chars;
+            while (
+              window.length > BATCHES_PER_WORKER * rowWorkers ||
+              (window.length > 1 && 2 * windowChars > WINDOW_BYTES)
+            ) {
+              await settleOldest();
+            }
           };
           // A row takes microseconds: the clock and the progress every ROW_STRIDE rows.
           let seen = 0;
@@ -849,7 +864,7 @@ export function streamPersonalData(
             } else {
               batch ??= new CellBatch();
               if (!scanner.add(batch, row)) continue;
-              if (batch.rows >= BATCH_ROWS) {
+              if (batch.rows >= BATCH_ROWS || batch.chars >= BATCH_CHARS) {
                 await send(batch);
                 batch = new CellBatch();
               }

@@ -305,6 +305,34 @@ describe("scanning on worker threads", () => {
       expect(threaded).toEqual(oneThread);
     });
 
+    it("sends rows with large cells in smaller batches, with the same findings", async () => {
+      // Cells of about 300,000 characters: a batch is full at four rows (1 Mi characters).
+      const big = databaseRowsInput([
+        {
+          name: "notes",
+          columns: ["id", "body"],
+          rows: Array.from({ length: 12 }, (_, i) => ({
+            rowid: i + 1,
+            values: { id: i, body: `${"lorem ipsum ".repeat(25_000)} mail n${i}@corp.io` },
+          })),
+        },
+      ]);
+      const oneThread = await materialise(
+        streamPersonalData([asStreamedRows(big)], {}, undefined, undefined, { rowWorkers: 0 }),
+      );
+      const batches = vi.spyOn(ScanPool.prototype, "scanCells");
+      const threaded = await materialise(
+        streamPersonalData([asStreamedRows(big)], {}, undefined, undefined, {
+          rowWorkers: 1,
+          workersAfterRows: 0,
+          workerScript,
+        }),
+      );
+      expect(batches).toHaveBeenCalledTimes(3);
+      expect((threaded as { findings: unknown[] }).findings.length).toBeGreaterThanOrEqual(12);
+      expect(threaded).toEqual(oneThread);
+    });
+
     it("fails with ERR_PERSONAL_DATA_SCAN_FAILED when its thread fails midway", async () => {
       const scan = streamPersonalData([asStreamedRows(rows)], {}, undefined, undefined, {
         rowWorkers: 1,
