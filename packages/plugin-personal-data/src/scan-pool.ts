@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import type { PackedCellMatches } from "./cell-matches.js";
+import { type PackedCellMatches, packCells } from "./cell-matches.js";
 import { PersonalDataError, PersonalDataErrorCode } from "./errors.js";
 import type { FindingDraft, ScannedFile } from "./file-scan.js";
 import type { PersonalDataProperties } from "./properties.js";
@@ -154,13 +154,14 @@ export class ScanPool {
    * scanned without field names, from offset `froms[i]` (after its context prefix).
    */
   async scanCells(texts: string[], froms: number[]): Promise<PackedCellMatches> {
-    const answer = await this.send({ cells: texts, froms });
+    const cells = packCells(texts, froms);
+    const answer = await this.send({ cells }, [cells.ends.buffer, cells.froms.buffer]);
     if (answer.cells === undefined) throw scanFailed("it answered no matches", undefined);
     return answer.cells;
   }
 
   // Sends `work` to the least busy thread.
-  private send(work: object): Promise<ScanAnswer> {
+  private send(work: object, transfer: ArrayBuffer[] = []): Promise<ScanAnswer> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closing) return Promise.reject(scanFailed("the pool was closed", undefined));
     let slot = this.workers[0]!;
@@ -170,7 +171,7 @@ export class ScanPool {
     const answer = new Promise<ScanAnswer>((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
     });
-    slot.worker.postMessage({ seq, ...work });
+    slot.worker.postMessage({ seq, ...work }, transfer);
     return answer;
   }
 

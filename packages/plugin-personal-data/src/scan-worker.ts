@@ -2,7 +2,7 @@
 // rules the processor was given, says it is ready, then answers each file with its
 // finding drafts and each batch of database cells with their packed matches.
 import { parentPort, workerData } from "node:worker_threads";
-import { scanCells } from "./cell-matches.js";
+import { type PackedCells, scanCells, unpackCells } from "./cell-matches.js";
 import { draftFileFindings, type ScannedFile } from "./file-scan.js";
 import { type PersonalDataProperties, ruleSetOf } from "./properties.js";
 
@@ -14,9 +14,7 @@ const settings = {
   key,
 };
 
-type Request =
-  | { seq: number; file: ScannedFile }
-  | { seq: number; cells: string[]; froms: number[] };
+type Request = { seq: number; file: ScannedFile } | { seq: number; cells: PackedCells };
 
 parentPort?.on("message", (message: Request) => {
   try {
@@ -26,7 +24,8 @@ parentPort?.on("message", (message: Request) => {
         drafts: draftFileFindings(settings, message.file),
       });
     } else {
-      const cells = scanCells(settings, message.cells, message.froms);
+      const { texts, froms } = unpackCells(message.cells);
+      const cells = scanCells(settings, texts, froms);
       parentPort?.postMessage({ seq: message.seq, cells }, [
         cells.ends.buffer,
         cells.fields.buffer,

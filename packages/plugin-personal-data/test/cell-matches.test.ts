@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { cellMatches, packCellMatches, scanCells } from "../src/cell-matches.js";
+import {
+  cellMatches,
+  packCellMatches,
+  packCells,
+  scanCells,
+  unpackCells,
+} from "../src/cell-matches.js";
 import { builtinRuleSet, scanText } from "../src/index.js";
 
 const ruleSet = builtinRuleSet();
@@ -79,5 +85,16 @@ describe("packed cell matches", () => {
     const many = { ...base, reasons: ["a", "b", "c", "d", "e", "f"], tags: ["x"] };
     const packed = packCellMatches([[base, longer, many, { ...base }]], 4);
     expect(cellMatches(packed, 0)).toEqual([base, longer, many, { ...base }]);
+  });
+
+  it("travel to the thread as cells that unpack to the same texts and offsets", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.string({ unit: "grapheme" }), fc.nat(20))), (cells) => {
+        const texts = cells.map(([text]) => text);
+        const froms = cells.map(([, from]) => from);
+        expect(unpackCells(packCells(texts, froms))).toEqual({ texts, froms });
+      }),
+      { seed: 20261130, numRuns: 200 },
+    );
   });
 });
