@@ -52,31 +52,40 @@ export function packCells(texts: readonly string[], froms: readonly number[]): P
 }
 
 /** The texts and offsets {@link packCells} packed. */
-export function unpackCells(packed: PackedCells): { texts: string[]; froms: number[] } {
+export function unpackCells(packed: PackedCells): { texts: string[]; froms: Int32Array } {
   const texts: string[] = [];
   let at = 0;
   for (const end of packed.ends) {
     texts.push(packed.joined.slice(at, end));
     at = end;
   }
-  return { texts, froms: Array.from(packed.froms) };
+  return { texts, froms: packed.froms };
+}
+
+/**
+ * The matches of one database cell: its text (the column's context prefix, then the
+ * value) scanned without field names, matches starting at `from` or later. The one
+ * definition for the main thread and the scanning threads alike.
+ */
+export function scanCell(settings: CellScanSettings, text: string, from: number): TextMatch[] {
+  return scanText(text, {
+    ruleSet: settings.ruleSet,
+    minConfidence: settings.minConfidence,
+    fieldNames: false,
+    from,
+  });
 }
 
 /** Scans each cell (its text, matches counted from `froms[i]`) and packs the matches. */
 export function scanCells(
   settings: CellScanSettings,
   texts: readonly string[],
-  froms: readonly number[],
+  froms: ArrayLike<number>,
 ): PackedCellMatches {
   const perCell: TextMatch[][] = [];
   let total = 0;
   for (let i = 0; i < texts.length; i++) {
-    const matches = scanText(texts[i]!, {
-      ruleSet: settings.ruleSet,
-      minConfidence: settings.minConfidence,
-      fieldNames: false,
-      from: froms[i]!,
-    });
+    const matches = scanCell(settings, texts[i]!, froms[i]!);
     perCell.push(matches);
     total += matches.length;
   }

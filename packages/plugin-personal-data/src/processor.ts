@@ -10,7 +10,7 @@ import {
   type StreamedContent,
   streamContent,
 } from "@wct/plugin-api";
-import { cellMatches, type PackedCellMatches } from "./cell-matches.js";
+import { cellMatches, type PackedCellMatches, scanCell } from "./cell-matches.js";
 import { type RuleSet, scanText, type TextMatch } from "./engine.js";
 import { PersonalDataError, PersonalDataErrorCode } from "./errors.js";
 import { identifierWords } from "./field-names.js";
@@ -331,22 +331,10 @@ class CellBatch {
     const values = isObject(row.values) ? row.values : {};
     let bytes = 0;
     let present = 0;
-    const addCell = (column: string) => {
-      const value = cellText(values[column]);
-      if (value === null || value === "") return;
-      bytes += Buffer.byteLength(value, "utf8");
-      // The column name goes in front of the value as context: a date in `birth_date`
-      // is a date of birth, nine digits in `ssn` are an SSN.
-      const prefix = columnPrefix(prefixes, column);
-      this.texts.push(prefix + value);
-      this.chars += prefix.length + value.length;
-      this.froms.push(prefix.length);
-      this.columns.push(column);
-    };
     for (const column of columns) {
       if (!(column in values)) continue;
       present++;
-      addCell(column);
+      bytes += this.addCell(prefixes, column, values[column]);
     }
     // Columns named in rows but missing from the table's column list still get scanned,
     // after the listed ones; looked for only when the row holds more keys than those.
@@ -357,13 +345,27 @@ class CellBatch {
       for (const column of Object.keys(values)
         .filter((k) => !listed.has(k))
         .sort(byCodePoint)) {
-        addCell(column);
+        bytes += this.addCell(prefixes, column, values[column]);
       }
     }
     this.tables.push(tableName);
     this.rowids.push(typeof row.rowid === "number" ? row.rowid : null);
     this.ends.push(this.texts.length);
     this.bytes.push(bytes);
+  }
+
+  // Adds one cell when it holds text or a number; returns the UTF-8 bytes of its value.
+  private addCell(prefixes: Map<string, string>, column: string, cell: unknown): number {
+    const value = cellText(cell);
+    if (value === null || value === "") return 0;
+    // The column name goes in front of the value as context: a date in `birth_date`
+    // is a date of birth, nine digits in `ssn` are an SSN.
+    const prefix = columnPrefix(prefixes, column);
+    this.texts.push(prefix + value);
+    this.froms.push(prefix.length);
+    this.columns.push(column);
+    this.chars += prefix.length + value.length;
+    return Buffer.byteLength(value, "utf8");
   }
 }
 
@@ -580,6 +582,7 @@ function scanContext(rawProperties: unknown, signal: AbortSignal): ScanContext {
   const props = parseProperties(rawProperties);
   const ruleSet = ruleSetOf(props);
   const key = resolveKey(props);
+  const cellSettings = { ruleSet, minConfidence: props.min_confidence };
   const ctx: ScanContext = {
     ruleSet,
     props,
@@ -590,13 +593,7 @@ function scanContext(rawProperties: unknown, signal: AbortSignal): ScanContext {
     prefixes: new Map(),
     findingSettings: { ruleSet, evidenceContext: props.evidence_context, key },
     rowBatch: new CellBatch(),
-    scanHere: (batch, i) =>
-      scanText(batch.texts[i]!, {
-        ruleSet,
-        minConfidence: props.min_confidence,
-        fieldNames: false,
-        from: batch.froms[i]!,
-      }),
+    scanHere: (batch, i) => scanCell(cellSettings, batch.texts[i]!, batch.froms[i]!),
   };
   return ctx;
 }

@@ -63,9 +63,15 @@ const WORKERS_AFTER_ROWS = 4096;
  * else 4,096.
  */
 export function scanWorkersAfterRows(): number {
-  const given = process.env.WCT_SCAN_WORKERS_AFTER_ROWS;
-  const rows = given === undefined || given.trim() === "" ? Number.NaN : Number(given);
-  return Number.isSafeInteger(rows) && rows >= 0 ? rows : WORKERS_AFTER_ROWS;
+  const rows = nonNegativeEnv("WCT_SCAN_WORKERS_AFTER_ROWS");
+  return rows !== undefined && Number.isSafeInteger(rows) ? rows : WORKERS_AFTER_ROWS;
+}
+
+/** The environment variable `name` when it is a number 0 or more, else `undefined`. */
+function nonNegativeEnv(name: string): number | undefined {
+  const given = process.env[name];
+  const value = given === undefined || given.trim() === "" ? Number.NaN : Number(given);
+  return Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
 // Below this a scan ends before workers would pay for their start (~100 ms each).
@@ -76,9 +82,7 @@ const WORKERS_AFTER_MB = 16;
  * start: `WCT_SCAN_WORKERS_AFTER_MB` when set (`0`: from the first file), else 16.
  */
 export function scanWorkersAfterBytes(): number {
-  const given = process.env.WCT_SCAN_WORKERS_AFTER_MB;
-  const mb = given === undefined || given.trim() === "" ? Number.NaN : Number(given);
-  return (Number.isFinite(mb) && mb >= 0 ? mb : WORKERS_AFTER_MB) * 1024 * 1024;
+  return (nonNegativeEnv("WCT_SCAN_WORKERS_AFTER_MB") ?? WORKERS_AFTER_MB) * 1024 * 1024;
 }
 
 /**
@@ -92,7 +96,7 @@ export class ScanPool {
   private seq = 0;
   private failure: PersonalDataError | undefined;
   private closing = false;
-  private readyCount = 0;
+  private isReady = false;
   private onReady: (() => void) | undefined;
   /** Settles once a thread is ready, or the pool failed. */
   readonly started = new Promise<void>((resolve) => {
@@ -106,7 +110,7 @@ export class ScanPool {
       const slot = { worker, busy: 0 };
       worker.on("message", (message: ScanAnswer | { ready: true }) => {
         if ("ready" in message) {
-          this.readyCount++;
+          this.isReady = true;
           this.onReady?.();
           return;
         }
@@ -140,7 +144,7 @@ export class ScanPool {
    * 100 ms): until then a caller may go on scanning on its own thread.
    */
   get ready(): boolean {
-    return this.readyCount > 0;
+    return this.isReady;
   }
 
   /** The finding drafts of one file. */

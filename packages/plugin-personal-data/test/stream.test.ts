@@ -333,6 +333,17 @@ describe("scanning on worker threads", () => {
       expect(threaded).toEqual(oneThread);
     });
 
+    it("fails with ERR_PERSONAL_DATA_SCAN_FAILED when its thread answers without matches", async () => {
+      const scan = streamPersonalData([asStreamedRows(rows)], {}, undefined, undefined, {
+        rowWorkers: 1,
+        workersAfterRows: 0,
+        workerScript: new URL("./fixtures/answerless-scan-worker.mjs", import.meta.url),
+      });
+      await expect(materialise(scan)).rejects.toMatchObject({
+        code: PersonalDataErrorCode.ScanFailed,
+      });
+    });
+
     it("fails with ERR_PERSONAL_DATA_SCAN_FAILED when its thread exits midway", async () => {
       const scan = streamPersonalData([asStreamedRows(rows)], {}, undefined, undefined, {
         rowWorkers: 1,
