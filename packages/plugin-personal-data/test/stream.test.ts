@@ -333,22 +333,14 @@ describe("scanning on worker threads", () => {
       expect(threaded).toEqual(oneThread);
     });
 
-    it("fails with ERR_PERSONAL_DATA_SCAN_FAILED when its thread answers without matches", async () => {
+    it.each([
+      ["answers a batch without its matches", "answerless-scan-worker.mjs"],
+      ["exits midway", "exiting-scan-worker.mjs"],
+    ])("fails with ERR_PERSONAL_DATA_SCAN_FAILED when its thread %s", async (_, fixture) => {
       const scan = streamPersonalData([asStreamedRows(rows)], {}, undefined, undefined, {
         rowWorkers: 1,
         workersAfterRows: 0,
-        workerScript: new URL("./fixtures/answerless-scan-worker.mjs", import.meta.url),
-      });
-      await expect(materialise(scan)).rejects.toMatchObject({
-        code: PersonalDataErrorCode.ScanFailed,
-      });
-    });
-
-    it("fails with ERR_PERSONAL_DATA_SCAN_FAILED when its thread exits midway", async () => {
-      const scan = streamPersonalData([asStreamedRows(rows)], {}, undefined, undefined, {
-        rowWorkers: 1,
-        workersAfterRows: 0,
-        workerScript: new URL("./fixtures/exiting-scan-worker.mjs", import.meta.url),
+        workerScript: new URL(`./fixtures/${fixture}`, import.meta.url),
       });
       await expect(materialise(scan)).rejects.toMatchObject({
         code: PersonalDataErrorCode.ScanFailed,
