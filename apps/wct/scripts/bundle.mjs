@@ -11,10 +11,11 @@
 // - plugin-sqlite's native driver (`better-sqlite3`, left outside the bundle): required
 //   from where `@wct/plugin-sqlite` is installed, as unbundled;
 // - the scanning thread (`./scan-worker.js`): an entry of its own beside the chunks.
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { placeOutputs } from "./place-outputs.mjs";
 
 const app = fileURLToPath(new URL("..", import.meta.url));
 const resolved = (specifier) => fileURLToPath(import.meta.resolve(specifier));
@@ -80,9 +81,9 @@ const placeDependent = {
 };
 
 const outdir = join(app, "dist/bundle");
-// Chunks are named by content hash: without this, each build would leave the last one's.
-rmSync(outdir, { recursive: true, force: true });
-await build({
+// Built in memory, then placed file by file (place-outputs.mjs): a `wct` started during a
+// rebuild still finds every file its entry imports.
+const { outputFiles } = await build({
   entryPoints: {
     main: join(app, "dist/main.js"),
     "scan-worker": join(dirname(resolved("@wct/plugin-personal-data")), "scan-worker.js"),
@@ -102,9 +103,12 @@ await build({
   legalComments: "linked",
   logLevel: "warning",
   plugins: [placeDependent],
+  write: false,
 });
 
 const unmet = REWRITES.filter(({ file }) => !met.has(file)).map(({ file }) => file);
 if (unmet.length > 0) {
   throw new Error(`bundle: never loaded ${unmet.join(", ")}; update apps/wct/scripts/bundle.mjs`);
 }
+
+placeOutputs(outdir, outputFiles, new Set(["main.js", "scan-worker.js"]));
