@@ -1,8 +1,8 @@
 import type { Dirent } from "node:fs";
-import { readdir, realpath, stat } from "node:fs/promises";
+import { readdir, realpath, stat, statfs } from "node:fs/promises";
 import { basename, isAbsolute, join, relative, sep } from "node:path";
 import picomatch from "picomatch";
-import { ReadAheadBudget, type ReadOutcome, readTextFile } from "./read-file.js";
+import { ReadAheadBudget, type ReadOutcome, readTextFile, readTextFileSync } from "./read-file.js";
 import type { TextEncoding } from "./text.js";
 import { type FileCoverage, type FileEntry, MAX_SKIPPED_FILES, type SkipReason } from "./types.js";
 
@@ -17,6 +17,41 @@ export interface ScanOptions {
   signal: AbortSignal;
   /** Bytes of the files read ahead, at most; default {@link READ_AHEAD_BYTES}. */
   readAheadBytes?: number;
+  /** How files are read; default {@link readModeOf} the root. */
+  reads?: ReadMode;
+}
+
+/**
+ * How a scan reads its files: `blocking`, each file in turn by system calls on this
+ * thread; or `threadpool`, through libuv's threadpool with a few files read ahead, the
+ * event loop free meanwhile.
+ */
+export type ReadMode = "blocking" | "threadpool";
+
+// Filesystems whose reads may wait on a network or on another process (statfs(2)'s
+// f_type): NFS, SMB, CIFS, SMB2, FUSE (sshfs, s3fs, …), Coda, AFS, Ceph, 9P, NCP,
+// OCFS2, GFS2.
+const REMOTE_FILESYSTEMS = new Set([
+  0x6969, 0x517b, 0xff534d42, 0xfe534d42, 0x65735546, 0x73757245, 0x5346414f, 0x00c36400,
+  0x01021997, 0x564c, 0x7461636f, 0x01161970,
+]);
+
+/**
+ * How to read the files under `path`: blocking on Linux when it is on a local
+ * filesystem, where a read from the page cache takes microseconds and each trip through
+ * the threadpool costs more than the call (10,000 files of 1 KB: a `wct run` took about
+ * a quarter less time, and 100 MB of files about 0.3 s less); through the threadpool on
+ * a network or FUSE filesystem, where one read may wait long and reads in flight
+ * together pay off, and on other systems, where the filesystem's kind is not checked.
+ */
+export async function readModeOf(path: string): Promise<ReadMode> {
+  if (process.platform !== "linux") return "threadpool";
+  try {
+    const { type } = await statfs(path);
+    return REMOTE_FILESYSTEMS.has(type) ? "threadpool" : "blocking";
+  } catch {
+    return "threadpool";
+  }
 }
 
 /** The files read and the coverage of a scan. */
@@ -102,11 +137,31 @@ class Scan {
     this.isExcluded = matcher(options.exclude);
   }
 
-  /**
-   * The files in the walk's order, read up to {@link READ_AHEAD_FILES} (and
-   * {@link READ_AHEAD_BYTES}) ahead of the one handed out.
-   */
+  /** The files in the walk's order, read as {@link ScanOptions.reads} says. */
   async *run(): AsyncGenerator<FileEntry, void, undefined> {
+    const reads = this.options.reads ?? (await readModeOf(this.options.rootPath));
+    yield* reads === "blocking" ? this.readInTurn() : this.readAhead();
+  }
+
+  /** The files in the walk's order, each read when it is its turn, blocking. */
+  private async *readInTurn(): AsyncGenerator<FileEntry, void, undefined> {
+    const { maxFileSize, encoding } = this.options;
+    for await (const step of this.walk()) {
+      if (step.kind === "skip") {
+        this.skip(step.rel, step.reason);
+        continue;
+      }
+      this.throwIfAborted();
+      const file = this.handOut(step.rel, readTextFileSync(step.path, maxFileSize, encoding));
+      if (file !== undefined) yield file;
+    }
+  }
+
+  /**
+   * The files in the walk's order, read through the threadpool up to
+   * {@link READ_AHEAD_FILES} (and {@link READ_AHEAD_BYTES}) ahead of the one handed out.
+   */
+  private async *readAhead(): AsyncGenerator<FileEntry, void, undefined> {
     const { maxFileSize, encoding } = this.options;
     const budget = new ReadAheadBudget(this.options.readAheadBytes ?? READ_AHEAD_BYTES);
     const steps = this.walk();
@@ -145,13 +200,8 @@ class Scan {
         const outcome = await step.outcome;
         budget.handedOut();
         this.throwIfAborted();
-        if (outcome.kind === "text") {
-          this.coverage.files_read++;
-          this.coverage.bytes_read += outcome.size;
-          yield { path: step.rel, size: outcome.size, encoding, text: outcome.text };
-        } else {
-          this.skip(step.rel, outcome.kind);
-        }
+        const file = this.handOut(step.rel, outcome);
+        if (file !== undefined) yield file;
       }
     } finally {
       // Stopped early: reads still waiting for room give up (and close their files).
@@ -253,6 +303,17 @@ class Scan {
     }
     this.examined++;
     yield { kind: "file", path, rel };
+  }
+
+  /** The file a read gave, counted, or `undefined` when it was skipped (and counted so). */
+  private handOut(rel: string, outcome: ReadOutcome): FileEntry | undefined {
+    if (outcome.kind !== "text") {
+      this.skip(rel, outcome.kind);
+      return undefined;
+    }
+    this.coverage.files_read++;
+    this.coverage.bytes_read += outcome.size;
+    return { path: rel, size: outcome.size, encoding: this.options.encoding, text: outcome.text };
   }
 
   private skip(rel: string, reason: SkipReason): void {

@@ -76,6 +76,7 @@ describe("a scan stopped early", () => {
         encoding: "utf-8",
         signal: new AbortController().signal,
         readAheadBytes,
+        reads: "threadpool",
       });
       const first = await scan.files.next();
       expect(first.value?.path).toBe("f00.txt");

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { useTempDir } from "../../../test-utils/temp-dir.js";
 import { MAX_SKIPPED_FILES } from "../src/index.js";
-import { extract, paths, recordingLog, writeTree } from "./helpers.js";
+import { type ReadMode, readModeOf, streamPath } from "../src/scan.js";
+import { extract, link, paths, recordingLog, writeTree } from "./helpers.js";
 
 const temp = useTempDir("plugin-filesystem");
 
@@ -167,4 +168,51 @@ describe("limits", () => {
     expect(coverage.skipped.over_max_files).toBe(MAX_SKIPPED_FILES + 4);
     expect(coverage.skipped_files).toHaveLength(MAX_SKIPPED_FILES);
   });
+});
+
+describe("reading blocking or through the threadpool", () => {
+  it("reads the same files, texts and coverage either way", async () => {
+    // Longer than the first bytes read to tell text from binary: read in two reads.
+    const long = "line of text\n".repeat(2000);
+    await writeTree(temp.path, {
+      "a.txt": "alpha",
+      "b/c.md": "zoë",
+      "b/d.bin": new Uint8Array([0x00, 0x01, 0x02]),
+      "big.txt": "x".repeat(128 * 1024),
+      "e.txt": long,
+      "f.txt": "fox",
+    });
+    await link(temp.path, "b/to-a.txt", "../a.txt");
+    const read = async (reads: ReadMode) => {
+      const { files, coverage } = streamPath({
+        rootPath: temp.path,
+        include: ["**"],
+        exclude: [],
+        maxFiles: 5,
+        maxFileSize: 64 * 1024,
+        encoding: "utf-8",
+        signal: new AbortController().signal,
+        reads,
+      });
+      const texts: Array<{ path: string; text: string }> = [];
+      for await (const file of files) texts.push({ path: file.path, text: file.text });
+      return { texts, coverage };
+    };
+    const blocking = await read("blocking");
+    expect(blocking.texts).toEqual([
+      { path: "a.txt", text: "alpha" },
+      { path: "b/c.md", text: "zoë" },
+      { path: "e.txt", text: long },
+    ]);
+    expect(blocking.coverage.skipped).toMatchObject({ binary: 1, too_large: 1, over_max_files: 1 });
+    expect(await read("threadpool")).toEqual(blocking);
+  });
+
+  it.skipIf(process.platform !== "linux")(
+    "reads a local folder blocking on Linux, and through the threadpool when the folder cannot be checked",
+    async () => {
+      expect(await readModeOf(temp.path)).toBe("blocking");
+      expect(await readModeOf(join(temp.path, "missing"))).toBe("threadpool");
+    },
+  );
 });
