@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readdir, readFile, stat, symlink, truncate, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { brotliDecompressSync } from "node:zlib";
+import { brotliCompressSync, brotliDecompressSync } from "node:zlib";
 import { createStore, gzipCodec, type Message, StoreErrorCode } from "@wct/store-core";
 import { describe, expect, it } from "vitest";
 import { completedMessage } from "../../../test-utils/messages.js";
@@ -118,6 +118,55 @@ describe("fs store streamed artifacts on disk", () => {
     expect(lines[0]?.startsWith("{")).toBe(true);
     await writeFile(file, `${lines.slice(0, 6).join("\n")}\n`);
     await expect(readAll(store)).rejects.toMatchObject({ code: StoreErrorCode.CorruptEntry });
+  });
+
+  // summary() passes over the records a caller did not read without parsing them when
+  // the stream is compressed: the trailer's count and the text's checksum must still
+  // catch what is wrong with them.
+  it.each([
+    ["cut at a line boundary", (lines: string[]) => [...lines.slice(0, 6), lines.at(-1)!]],
+    [
+      "with a record's text changed",
+      (lines: string[]) => lines.map((l, i) => (i === 3 ? l.replace("line 2", "line 9") : l)),
+    ],
+    [
+      "with a record that is no longer JSON",
+      (lines: string[]) => lines.map((l, i) => (i === 3 ? l.slice(1) : l)),
+    ],
+  ])("a summary read past unread records fails an artifact %s", async (_, damage) => {
+    const store = createFsStore({ baseDir: tmp.path });
+    await writeStream(store, 10);
+    const file = join(runDir(), "files.jsonl.br");
+    const lines = brotliDecompressSync(await readFile(file))
+      .toString("utf8")
+      .trimEnd()
+      .split("\n");
+    const damaged = damage(lines);
+    expect(damaged).not.toEqual(lines);
+    await writeFile(file, brotliCompressSync(`${damaged.join("\n")}\n`));
+    const reader = await store.openArtifactReader(RUN, "files");
+    await expect(reader.summary()).rejects.toMatchObject({ code: StoreErrorCode.CorruptEntry });
+    await reader.close();
+  });
+
+  it("a summary read past unread records of an uncompressed artifact parses them", async () => {
+    const store = createStore(createFsDriver({ baseDir: tmp.path }), { codecs: [] });
+    await writeStream(store, 10);
+    const file = join(runDir(), "files.jsonl");
+    const lines = (await readFile(file, "utf8")).trimEnd().split("\n");
+    // An older stream: no checksum in its trailer, one record no longer JSON.
+    const trailer = JSON.parse(lines.at(-1)!) as Record<string, unknown>;
+    delete trailer["text_sha256"];
+    const damaged = [
+      ...lines.slice(0, 3),
+      lines[3]!.slice(1),
+      ...lines.slice(4, -1),
+      JSON.stringify(trailer),
+    ];
+    await writeFile(file, `${damaged.join("\n")}\n`);
+    const reader = await store.openArtifactReader(RUN, "files");
+    await expect(reader.summary()).rejects.toMatchObject({ code: StoreErrorCode.CorruptEntry });
+    await reader.close();
   });
 
   it("a compressed artifact cut between two gzip members fails its trailer check", async () => {
