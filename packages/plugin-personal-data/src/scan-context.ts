@@ -80,7 +80,7 @@ export interface ScanContext {
   sink: FindingSink;
   signal: AbortSignal;
   lastYield: number;
-  /** Context prefixes of column names, see {@link columnPrefix}. */
+  /** Context prefixes of column names (see `columnPrefix` in rows.ts). */
   prefixes: Map<string, string>;
   /** What {@link findingOf} needs, built once. */
   findingSettings: Parameters<typeof findingOf>[0];
