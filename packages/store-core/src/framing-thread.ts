@@ -249,15 +249,18 @@ class FramingThread {
   private broken = false;
 
   /**
-   * The record's line (its JSON text and a newline) as bytes, or `undefined` when it is
-   * framed in place: small, not plain, or the thread is not available.
+   * The record's line (its JSON text and a newline) as bytes to come, or `undefined`
+   * when it is framed in place: small, not plain, or the thread is not available.
    */
-  frame(record: unknown): Promise<Buffer> | undefined {
+  frame(record: unknown): Framing | undefined {
     if (this.broken) return undefined;
     const plan = planFraming(record);
     if (plan === undefined) return undefined;
     const worker = this.start();
     if (worker === undefined) return undefined;
+    // Counted before the post, which detaches the transferred buffers.
+    let bytes = 0;
+    for (const piece of plan.pieces) bytes += piece.length;
     const id = this.seq++;
     try {
       worker.postMessage({ id, pieces: plan.pieces }, plan.transfer);
@@ -265,9 +268,10 @@ class FramingThread {
       return undefined;
     }
     if (this.pending.size === 0) worker.ref();
-    return new Promise<Buffer>((resolve, reject) => {
+    const line = new Promise<Buffer>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
     });
+    return { line, bytes };
   }
 
   private start(): Worker | undefined {
@@ -307,7 +311,15 @@ class FramingThread {
 
 const shared = new FramingThread();
 
+/** A record on its way through the framing thread. */
+export interface Framing {
+  /** Its line: the JSON text and a newline, as UTF-8 bytes. */
+  line: Promise<Buffer>;
+  /** About how many bytes the line holds (its large strings' UTF-8, its structure's characters). */
+  bytes: number;
+}
+
 /** See {@link FramingThread.frame}; one thread for the whole process. */
-export function frameElsewhere(record: unknown): Promise<Buffer> | undefined {
+export function frameElsewhere(record: unknown): Framing | undefined {
   return shared.frame(record);
 }

@@ -6,9 +6,9 @@ const ESCAPES = `${Array.from({ length: 0x20 }, (_, c) => String.fromCharCode(c)
 const large = (seed: string) => seed.repeat(Math.ceil(OFFLOAD_CHARS / seed.length) + 1);
 
 async function framed(record: unknown): Promise<string> {
-  const bytes = frameElsewhere(record);
-  expect(bytes).toBeDefined();
-  return (await bytes)!.toString("utf8");
+  const framing = frameElsewhere(record);
+  expect(framing).toBeDefined();
+  return (await framing!.line).toString("utf8");
 }
 
 describe("framing thread", () => {
