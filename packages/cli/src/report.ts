@@ -36,9 +36,16 @@ function describeStreamed(field: string, closing: Record<string, unknown>): stri
 
 /**
  * The run's report: every completed `output: true` artifact with a short description
- * of its content, and how to see all of it.
+ * of its content, and how to see all of it. `closings`: the summaries of streamed
+ * artifacts this run stored (its `artifact_finished` events), by id; a streamed output
+ * not among them (kept from an earlier attempt) has its summary read from the store,
+ * which reads through its whole stream.
  */
-export async function outputReport(store: ArtifactStore, summary: RunSummary): Promise<string> {
+export async function outputReport(
+  store: ArtifactStore,
+  summary: RunSummary,
+  closings: ReadonlyMap<string, Record<string, unknown>> = new Map(),
+): Promise<string> {
   const outputs = summary.artifacts.filter((a) => a.output && a.status === "completed");
   if (outputs.length === 0) return "";
   const lines = ["", "OUTPUTS"];
@@ -52,7 +59,10 @@ export async function outputReport(store: ArtifactStore, summary: RunSummary): P
       else if (isRecord(content) && Array.isArray(content["findings"])) findings = true;
       lines.push(`  ${artifact.id}  (${schema.name}/${schema.version})`);
       const described = reader.layout
-        ? describeStreamed(reader.layout.recordsField, await reader.summary())
+        ? describeStreamed(
+            reader.layout.recordsField,
+            closings.get(artifact.id) ?? (await reader.summary()),
+          )
         : describeContent(content);
       for (const line of described) lines.push(`    ${line}`);
     } finally {

@@ -262,6 +262,26 @@ describe("streamed artifacts in a run", () => {
     expect(progress.at(-1)).toMatchObject({ id: "numbers", items: ROWS, unit: "records" });
   });
 
+  it("announces a streamed artifact's closing summary in its finished event, as the store reads it back", async () => {
+    const store = createMemoryStore();
+    const events: RunEvent[] = [];
+    const summary = await runPlan(
+      makePlan([
+        { id: "numbers", component: "streamed" },
+        { id: "whole", component: "plain" },
+      ]),
+      { store, registry: registry(), onEvent: (event) => events.push(event) },
+    );
+    const finished = events.filter((e) => e.type === "artifact_finished");
+    const numbers = finished.find((e) => e.id === "numbers");
+    const reader = await store.openArtifactReader(summary.run_id, "numbers");
+    expect(numbers?.closing).toEqual(await reader.summary());
+    expect(numbers?.closing).toEqual({ total: ROWS });
+    await reader.close();
+    // A plain artifact has no stream to close.
+    expect(finished.find((e) => e.id === "whole")).not.toHaveProperty("closing");
+  });
+
   it("interrupted mid-stream, stores nothing of the artifact and resumes to the full content", async () => {
     const store = createMemoryStore();
     const controller = new AbortController();

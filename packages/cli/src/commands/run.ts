@@ -74,6 +74,9 @@ export function runCommand(ctx: CliContext, setExit: (code: number) => void): Co
           }
           controller.abort(new Error(`interrupted by ${signal}`));
         });
+        // Streamed outputs' closing summaries, for the report: read back from the store,
+        // each would cost a pass through its whole stream.
+        const closings = new Map<string, Record<string, unknown>>();
         let summary: RunSummary;
         try {
           summary = await runPlan(plan, {
@@ -81,7 +84,12 @@ export function runCommand(ctx: CliContext, setExit: (code: number) => void): Co
             registry,
             runbookPath: runbook,
             signal: controller.signal,
-            onEvent: (event) => progress.onEvent(event),
+            onEvent: (event) => {
+              if (event.type === "artifact_finished" && event.closing !== undefined) {
+                closings.set(event.id, event.closing);
+              }
+              progress.onEvent(event);
+            },
             ...(resumeId === undefined ? {} : { resume: resumeId }),
           });
         } finally {
@@ -92,7 +100,7 @@ export function runCommand(ctx: CliContext, setExit: (code: number) => void): Co
         if (flags.json) io.stdout.write(json(summary));
         else if (!flags.quiet) {
           io.stdout.write(summaryTable(summary));
-          io.stdout.write(await outputReport(store, summary));
+          io.stdout.write(await outputReport(store, summary, closings));
           io.stdout.write(
             `\nrun ${summary.run_id} ${summary.status} in ${formatDuration(summary.duration_ms)}\n`,
           );

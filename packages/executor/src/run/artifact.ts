@@ -53,7 +53,7 @@ export interface RunContext {
 interface Attempted {
   produced: Produced | undefined;
   /** Set when a streamed output was committed during the call. */
-  stored: { digest: string; storedBytes: number } | undefined;
+  stored: { digest: string; storedBytes: number; closing: Record<string, unknown> } | undefined;
   error: ArtifactError | null;
   /** `performance.now()` when the artifact started. */
   clock: number;
@@ -252,6 +252,7 @@ async function settle(run: RunContext, i: number, attempted: Attempted): Promise
     status: produced ? "completed" : "failed",
     duration_ms: duration,
     error,
+    ...(produced && stored !== undefined ? { closing: stored.closing } : {}),
   });
   // Cut short by an interrupt or the run timeout: dependents stay not_started.
   if (!produced && !cutShort(error)) {

@@ -83,7 +83,7 @@ export async function writeStreamedOutput(options: {
    * it, so the stored artifact's duration covers its whole stream.
    */
   finalExecution?: () => Message["execution"];
-}): Promise<StreamCommit> {
+}): Promise<StreamCommit & { closing: Record<string, unknown> }> {
   const { content, signal, progress } = options;
   signal.throwIfAborted();
   const writer: ArtifactWriter = await store(options.envelope.id, () =>
@@ -126,7 +126,10 @@ export async function writeStreamedOutput(options: {
       writer.commit(summary, execution === undefined ? undefined : { execution }),
     );
     progress?.count(writer.records, writer.sourceBytes);
-    return committed;
+    // The summary as the trailer holds it (what a reader's summary() gives back): the
+    // commit took it, so it is JSON.
+    const closing = JSON.parse(JSON.stringify(summary ?? {})) as Record<string, unknown>;
+    return { ...committed, closing };
   } catch (error) {
     await writer.abort().catch(() => {});
     if (!finished) {

@@ -157,6 +157,11 @@ export type RunEvent =
       status: "completed" | "failed" | "skipped";
       duration_ms: number;
       error: ArtifactError | null;
+      /**
+       * A streamed artifact completed in this run: the summary its stream closed with,
+       * as stored (what a reader's `summary()` reads back at the end of the stream).
+       */
+      closing?: Record<string, unknown>;
     }
   | {
       type: "log";
