@@ -172,9 +172,13 @@ export function planFraming(record: unknown): FramingPlan | undefined {
     .map((piece) => {
       if (typeof piece === "string") return piece;
       const string = large[piece] as string;
-      const length = Buffer.byteLength(string, "utf8");
-      const buffer = takeBuffer(length);
-      buffer.write(string, 0, length, "utf8");
+      // A UTF-16 unit is at most 3 bytes of UTF-8: a string whose worst case fits a
+      // buffer kept for reuse is encoded at once, without a pass to count its bytes.
+      const worst = 3 * string.length;
+      const buffer = takeBuffer(
+        worst <= MAX_SPARE_BYTES ? worst : Buffer.byteLength(string, "utf8"),
+      );
+      const length = buffer.write(string, 0, "utf8");
       transfer.push(buffer.buffer as ArrayBuffer);
       return new Uint8Array(buffer.buffer, 0, length);
     });
