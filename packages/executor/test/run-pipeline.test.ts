@@ -10,7 +10,7 @@ import {
   LiveFeed,
   Pipelines,
 } from "../src/run/pipeline.js";
-import { createMemoryStore, DATA, makePlan, RESULT } from "./fixtures/run/helpers.js";
+import { createMemoryStore, DATA, deferred, makePlan, RESULT } from "./fixtures/run/helpers.js";
 
 interface Counters {
   produced: number;
@@ -163,14 +163,8 @@ describe("pipelined streamed artifacts", () => {
   it("counts the consumer as completed only after its producer", async () => {
     // The producer's commit is slow: the consumer is done long before it.
     const base = createMemoryStore();
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let consumerCommitted!: () => void;
-    const committed = new Promise<void>((resolve) => {
-      consumerCommitted = resolve;
-    });
+    const gate = deferred();
+    const committed = deferred();
     const store: ArtifactStore = {
       ...base,
       async openArtifactWriter(runId, key, envelope, layout) {
@@ -184,9 +178,9 @@ describe("pipelined streamed artifacts", () => {
           },
           write: (record) => writer.write(record),
           commit: async (summary) => {
-            if (key === "numbers") await gate;
+            if (key === "numbers") await gate.promise;
             const done = await writer.commit(summary);
-            if (key === "squares") consumerCommitted();
+            if (key === "squares") committed.resolve();
             return done;
           },
           abort: () => writer.abort(),
@@ -202,9 +196,9 @@ describe("pipelined streamed artifacts", () => {
       },
     });
     // The consumer's own stream commits while the producer's commit waits.
-    await committed;
+    await committed.promise;
     expect(order(events)).toEqual(["start numbers", "start squares"]);
-    release();
+    gate.resolve();
     const summary = await run;
     expect(summary.status).toBe("completed");
     expect(order(events)).toEqual(["start numbers", "start squares", "end numbers", "end squares"]);

@@ -3,6 +3,7 @@
 // waits. Driven through createStore over the memory driver, with a sink held shut.
 import { createStore, type StoreDriver, StoreErrorCode } from "@wct/store-core";
 import { describe, expect, it } from "vitest";
+import { deferred } from "../../../test-utils/deferred.js";
 import { completedMessage } from "../../../test-utils/messages.js";
 import { createMemoryDriver } from "../src/index.js";
 
@@ -19,14 +20,8 @@ const file = (i: number, chars: number) => ({ path: `f${i}.txt`, text: `${i}`.re
  */
 function heldDriver() {
   const inner = createMemoryDriver();
-  let open!: () => void;
-  const gate = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  let firstWrite!: () => void;
-  const written = new Promise<void>((resolve) => {
-    firstWrite = resolve;
-  });
+  const gate = deferred();
+  const written = deferred();
   let failure: Error | undefined;
   const driver: StoreDriver = {
     ...inner,
@@ -35,8 +30,8 @@ function heldDriver() {
       return {
         ...sink,
         async write(chunk) {
-          firstWrite();
-          await gate;
+          written.resolve();
+          await gate.promise;
           if (failure) throw failure;
           await sink.write(chunk);
         },
@@ -45,11 +40,11 @@ function heldDriver() {
   };
   return {
     driver,
-    written,
-    open,
+    written: written.promise,
+    open: () => gate.resolve(),
     fail(error: Error) {
       failure = error;
-      open();
+      gate.resolve();
     },
   };
 }
