@@ -123,7 +123,7 @@ const WRITTEN: Promise<void> = Promise.resolve();
 // (plus the codec stages' own small buffers and one chunk in flight to the backend).
 const WRITE_AHEAD_BYTES = 1024 * 1024;
 // A record framed on the framing thread (a file's text) has its line back a little
-// later: write() resolves at once while fewer than this many such records, and this
+// later: write() resolves at once while at most this many such records, and this
 // many of their bytes, are on their way, so that the caller reads its next record (and
 // a live consumer scans it) meanwhile instead of waiting for each line. Past either
 // bound it waits for the oldest. Measured on a 100 MB text tree: `wct run` took 2.0 s
