@@ -1,5 +1,5 @@
-// The executor's memory bounds: a streamed artifact four times the heap bound, against
-// a slow store and piped to a slow consumer, stays within the bound. The heap is
+// The executor's memory bounds: a streamed artifact of 2 GB, against a slow store and
+// piped to a slow consumer, stays within a 16 MB bound on the retained heap. The heap is
 // measured after a full GC (see fixtures/run/helpers.ts); the file runs in a process of
 // its own (the isolated project in vitest.config.ts), so no other file's memory counts.
 import type { ComponentContext, RecordInput } from "@wct/plugin-api";
@@ -39,7 +39,12 @@ function droppingStore(
           return counter.bytes;
         },
         async write(record: unknown) {
-          counter.bytes += Buffer.byteLength(JSON.stringify(record));
+          // The records here are strings of ASCII without escapes: their JSON is the
+          // text and two quotes (2 GB of JSON.stringify would take most of the test).
+          counter.bytes +=
+            typeof record === "string"
+              ? record.length + 2
+              : Buffer.byteLength(JSON.stringify(record));
           records++;
           if (options.slow) await new Promise((resolve) => setImmediate(resolve));
         },
@@ -54,19 +59,26 @@ function droppingStore(
 }
 
 describe("backpressure against a slow store", () => {
-  it("holds a stream four times the heap bound against a slow store in bounded heap", async () => {
-    const RECORD = "x".repeat(16 * 1024);
-    // 64 MB of record text, produced as fast as it is pulled: a pipeline that buffered
-    // it would pass the 16 MB bound four times over.
-    const COUNT = 4 * 1024;
+  it("holds a 2 GB stream against a slow store in bounded heap", async () => {
+    const RECORD = "x".repeat(64 * 1024);
+    // 2 GB of record text, produced as fast as it is pulled: a pipeline that buffered
+    // even a hundredth of it would pass the 16 MB bound.
+    const COUNT = 32 * 1024;
     // What the store counts per record: its JSON.
     const RECORD_BYTES = JSON.stringify(RECORD).length;
     const counter = { bytes: 0 };
     let maxAhead = 0;
     const heap = heapPeakFromNow();
-    const big = bigConnector(RECORD, COUNT, heap, (i) => {
-      maxAhead = Math.max(maxAhead, (i + 1) * RECORD_BYTES - counter.bytes);
-    });
+    // The heap sampled every 16 MB of records.
+    const big = bigConnector(
+      RECORD,
+      COUNT,
+      heap,
+      (i) => {
+        maxAhead = Math.max(maxAhead, (i + 1) * RECORD_BYTES - counter.bytes);
+      },
+      256,
+    );
     const reg = createRegistry([{ source: "inline", plugin: { name: "big", connectors: [big] } }]);
     const summary = await runPlan(makePlan([{ id: "blobs", component: "big" }]), {
       store: droppingStore(counter, { slow: true }),
@@ -77,14 +89,15 @@ describe("backpressure against a slow store", () => {
     // The producer never runs more than a few records ahead of what the store took.
     expect(maxAhead).toBeLessThan(3 * RECORD_BYTES);
     expect(heap.peak).toBeLessThan(16 * 1024 * 1024);
-  }, 30_000);
+  }, 120_000);
 });
 
 describe("a live consumer", () => {
-  it("holds 64 MB of records piped to a slow consumer in bounded heap", async () => {
-    const RECORD = "x".repeat(16 * 1024);
-    // Four times the 16 MB bound: a pipeline that buffered the records would exceed it.
-    const COUNT = 4 * 1024;
+  it("holds 2 GB of records piped to a slow consumer in bounded heap", async () => {
+    const RECORD = "x".repeat(64 * 1024);
+    // 2 GB: a pipeline that buffered even a hundredth of the records would pass the
+    // 16 MB bound (the live queue holds 16 of them, 1 MB).
+    const COUNT = 32 * 1024;
     const counters = { produced: 0, consumed: 0, maxAhead: 0 };
     let stored = 0;
     const heap = heapPeakFromNow();
@@ -94,9 +107,15 @@ describe("a live consumer", () => {
         plugin: {
           name: "big",
           connectors: [
-            bigConnector(RECORD, COUNT, heap, () => {
-              counters.produced++;
-            }),
+            bigConnector(
+              RECORD,
+              COUNT,
+              heap,
+              () => {
+                counters.produced++;
+              },
+              256,
+            ),
           ],
           processors: [
             {
@@ -137,5 +156,5 @@ describe("a live consumer", () => {
     expect(counters.consumed).toBe(COUNT);
     expect(counters.maxAhead).toBeLessThanOrEqual(LIVE_QUEUE_RECORDS + 2);
     expect(heap.peak).toBeLessThan(16 * 1024 * 1024);
-  }, 30_000);
+  }, 120_000);
 });
