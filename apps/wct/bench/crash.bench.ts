@@ -1,0 +1,154 @@
+// `pnpm bench apps/wct/bench/crash`: issue 9's crash check at its own size, through the
+// built binary. A generated text tree of WCT_BENCH_CRASH_MB megabytes (default 500) is
+// scanned for personal data by `wct run` once cleanly; then a second run is killed with
+// SIGKILL once its streamed `code` artifact is half written (its progress line passes
+// half the tree's bytes) and resumed with `--resume`. Checked, and printed:
+//   - the killed run does not count `code` as completed, and holds no `code` stream
+//     file (only its writer's temp file, which the resume sweeps);
+//   - the resume completes, and both artifacts hold the clean run's records and closing
+//     summary, compared record by record through the store's readers (the stored
+//     bytes differ: their envelopes name the run and its times).
+// Not a test (minutes, and half a gigabyte of disk twice over); it fails loudly, with
+// exit code 1, when a check does not hold.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { createFsStore } from "@wct/store-fs";
+import { generateTree } from "../../../packages/plugin-personal-data/bench/tree.js";
+import { buildBinary, WCT_BIN } from "../../../test-utils/binary.js";
+
+const MB = Number(process.env.WCT_BENCH_CRASH_MB ?? 500);
+const RUNBOOK =
+  "name: crash\ndescription: scan\nartifacts:\n  code:\n    source: { type: filesystem, properties: { path: ./tree, max_files: 1000000, max_file_size: 104857600 } }\n  findings:\n    inputs: code\n    process: { type: personal_data }\n    output: true\n";
+
+buildBinary("crash.bench");
+
+function fail(message: string): never {
+  console.error(`crash.bench: FAILED: ${message}`);
+  process.exit(1);
+}
+
+function wct(dir: string, args: string[]): { code: number | null; stderr: string; s: number } {
+  const start = performance.now();
+  const r = spawnSync(process.execPath, [WCT_BIN, ...args], {
+    cwd: dir,
+    encoding: "utf8",
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, WCT_STORE: undefined, WCT_DEBUG: undefined },
+  });
+  return { code: r.status, stderr: r.stderr, s: (performance.now() - start) / 1000 };
+}
+
+const runIdOf = (stderr: string) =>
+  /run ([0-9a-f-]{36}) started/.exec(stderr)?.[1] ?? fail(`no run id in: ${stderr.slice(-500)}`);
+
+/** Bytes a progress line of `code` reports (`progress  code  …, 120 MB, …`), or 0. */
+function progressBytes(line: string): number {
+  const m = /^progress\s+code\b.*?([\d.,]+) (B|kB|MB|GB)\b/.exec(line);
+  if (!m) return 0;
+  const unit = { B: 1, kB: 1e3, MB: 1e6, GB: 1e9 }[m[2] as "B" | "kB" | "MB" | "GB"];
+  return Number(m[1]!.replace(/,/g, "")) * unit;
+}
+
+/** Starts a run and kills it with SIGKILL once `code` passed `bytes`; its run id. */
+async function killedAt(dir: string, bytes: number): Promise<{ runId: string; at: number }> {
+  const child = spawn(process.execPath, [WCT_BIN, "run", "scan.yaml", "--store", "killed"], {
+    cwd: dir,
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, WCT_PROGRESS_INTERVAL_MS: "0", WCT_STORE: undefined },
+  });
+  let stderr = "";
+  let at = 0;
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.on("close", (_code, signal) => resolve(signal)),
+  );
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (chunk: string) => {
+    stderr += chunk;
+    if (at > 0) return;
+    for (const line of chunk.split("\n")) {
+      const done = progressBytes(line);
+      if (done >= bytes) {
+        at = done;
+        child.kill("SIGKILL");
+        break;
+      }
+    }
+  });
+  const signal = await exited;
+  if (signal !== "SIGKILL") fail(`the run ended before it was killed: ${stderr.slice(-500)}`);
+  return { runId: runIdOf(stderr), at };
+}
+
+/** Whether two stored artifacts hold the same records and closing summary. */
+async function sameContent(
+  a: { store: ReturnType<typeof createFsStore>; runId: string },
+  b: { store: ReturnType<typeof createFsStore>; runId: string },
+  key: string,
+): Promise<{ records: number }> {
+  const ra = await a.store.openArtifactReader(a.runId, key);
+  const rb = await b.store.openArtifactReader(b.runId, key);
+  try {
+    const field = ra.layout?.recordsField ?? fail(`${key} is not streamed`);
+    if (rb.layout?.recordsField !== field) fail(`${key}: records fields differ`);
+    const ib = rb.records(field)[Symbol.asyncIterator]();
+    let records = 0;
+    for await (const record of ra.records(field)) {
+      const other = await ib.next();
+      if (other.done || JSON.stringify(other.value) !== JSON.stringify(record)) {
+        fail(`${key}: record ${records} differs from the clean run's`);
+      }
+      records++;
+    }
+    if (!(await ib.next()).done) fail(`${key}: the resumed run has more records`);
+    if (JSON.stringify(await ra.summary()) !== JSON.stringify(await rb.summary())) {
+      fail(`${key}: the closing summaries differ`);
+    }
+    return { records };
+  } finally {
+    await ra.close();
+    await rb.close();
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), "wct-crash-bench-"));
+try {
+  const { bytes } = generateTree(join(dir, "tree"), MB * 1e6, 7000 + MB);
+  writeFileSync(join(dir, "scan.yaml"), RUNBOOK);
+  console.log(`tree: ${(bytes / 1e6).toFixed(0)} MB`);
+
+  const clean = wct(dir, ["run", "scan.yaml", "--store", "clean"]);
+  if (clean.code !== 0) fail(`the clean run exited ${clean.code}: ${clean.stderr.slice(-500)}`);
+  const cleanId = runIdOf(clean.stderr);
+  console.log(`clean run: ${clean.s.toFixed(1)} s`);
+
+  const { runId, at } = await killedAt(dir, bytes / 2);
+  console.log(`killed with SIGKILL at ${(at / 1e6).toFixed(0)} MB of code`);
+  const state = spawnSync(
+    process.execPath,
+    [WCT_BIN, "inspect", runId, "--json", "--store", "killed"],
+    { cwd: dir, encoding: "utf8" },
+  );
+  const completed = (JSON.parse(state.stdout) as { state: { completed: string[] } }).state
+    .completed;
+  if (completed.includes("code")) fail("the killed run counts code as completed");
+  const left = readdirSync(join(dir, "killed", "runs", runId));
+  if (left.some((name) => /^code\.jsonl/.test(name))) fail(`a code stream file is left: ${left}`);
+  console.log(`after the kill: code not completed; the run folder holds ${left.join(", ")}`);
+
+  const resumed = wct(dir, ["run", "scan.yaml", "--store", "killed", "--resume", runId]);
+  if (resumed.code !== 0) fail(`the resume exited ${resumed.code}: ${resumed.stderr.slice(-500)}`);
+  console.log(`resume: ${resumed.s.toFixed(1)} s`);
+
+  const a = { store: createFsStore({ baseDir: join(dir, "clean") }), runId: cleanId };
+  const b = { store: createFsStore({ baseDir: join(dir, "killed") }), runId };
+  for (const key of ["code", "findings"]) {
+    const { records } = await sameContent(a, b, key);
+    console.log(`${key}: ${records} records, the same as the clean run's, in order`);
+  }
+  console.log("crash check passed");
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
