@@ -389,37 +389,28 @@ export function createArtifactWriter(
   };
 
   // Framed records whose lines are still on their way, oldest first (see
-  // FRAMED_AHEAD_RECORDS). A failure of one is the writer's failure: the next write or
+  // FRAMED_AHEAD_RECORDS). Their steps run one after another in the queue, so they
+  // settle oldest first too. A failure of one is the writer's failure: the next write or
   // the commit throws it.
   const ahead: { step: Promise<void>; bytes: number }[] = [];
   let aheadBytes = 0;
   const framedAhead = (step: Promise<void>, bytes: number): Promise<void> | undefined => {
-    const entry = { step, bytes };
-    ahead.push(entry);
+    ahead.push({ step, bytes });
     aheadBytes += bytes;
-    step.then(
-      () => leave(entry),
-      (error) => {
-        fail(error);
-        leave(entry);
-      },
-    );
+    const leave = () => {
+      ahead.shift();
+      aheadBytes -= bytes;
+    };
+    step.then(leave, (error) => {
+      fail(error);
+      leave();
+    });
     return aheadIsFull() ? roomAhead() : undefined;
   };
-  const leave = (entry: { step: Promise<void>; bytes: number }) => {
-    const at = ahead.indexOf(entry);
-    if (at === -1) return;
-    ahead.splice(at, 1);
-    aheadBytes -= entry.bytes;
-  };
   const aheadIsFull = () => ahead.length > FRAMED_AHEAD_RECORDS || aheadBytes > FRAMED_AHEAD_BYTES;
+  // The oldest's own handlers (above), attached first, take it out before this wakes.
   const roomAhead = async (): Promise<void> => {
-    while (aheadIsFull()) {
-      const oldest = ahead[0]!;
-      await oldest.step.catch(() => {});
-      // Its own handlers (above), attached first, have taken it out; this is in case not.
-      leave(oldest);
-    }
+    while (aheadIsFull()) await ahead[0]!.step.catch(() => {});
     if (failure) throw failure;
   };
 
