@@ -10,14 +10,13 @@
 //     bytes differ: their envelopes name the run and its times).
 // Not a test (minutes, and half a gigabyte of disk twice over); it fails loudly, with
 // exit code 1, when a check does not hold.
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createFsStore } from "@wct/store-fs";
 import { generateTree } from "../../../packages/plugin-personal-data/bench/tree.js";
-import { buildBinary, WCT_BIN } from "../../../test-utils/binary.js";
+import { buildBinary } from "../../../test-utils/binary.js";
+import { runIdFrom, startWct, tempDir, wct } from "../test/helpers.js";
 
 const MB = Number(process.env.WCT_BENCH_CRASH_MB ?? 500);
 const RUNBOOK =
@@ -30,19 +29,13 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-function wct(dir: string, args: string[]): { code: number | null; stderr: string; s: number } {
+/** `wct run` of scan.yaml in `dir` to its end, in `store`: the run id and seconds. */
+async function runToEnd(dir: string, args: string[]): Promise<{ runId: string; s: number }> {
   const start = performance.now();
-  const r = spawnSync(process.execPath, [WCT_BIN, ...args], {
-    cwd: dir,
-    encoding: "utf8",
-    stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, WCT_STORE: undefined, WCT_DEBUG: undefined },
-  });
-  return { code: r.status, stderr: r.stderr, s: (performance.now() - start) / 1000 };
+  const r = await wct(["run", "scan.yaml", ...args], { cwd: dir });
+  if (r.code !== 0) fail(`wct run ${args.join(" ")} exited ${r.code}: ${r.stderr.slice(-500)}`);
+  return { runId: runIdFrom(r.stderr), s: (performance.now() - start) / 1000 };
 }
-
-const runIdOf = (stderr: string) =>
-  /run ([0-9a-f-]{36}) started/.exec(stderr)?.[1] ?? fail(`no run id in: ${stderr.slice(-500)}`);
 
 /** Bytes a progress line of `code` reports (`progress  code  …, 120 MB, …`), or 0. */
 function progressBytes(line: string): number {
@@ -54,32 +47,20 @@ function progressBytes(line: string): number {
 
 /** Starts a run and kills it with SIGKILL once `code` passed `bytes`; its run id. */
 async function killedAt(dir: string, bytes: number): Promise<{ runId: string; at: number }> {
-  const child = spawn(process.execPath, [WCT_BIN, "run", "scan.yaml", "--store", "killed"], {
+  const run = startWct(["run", "scan.yaml", "--store", "killed"], {
     cwd: dir,
-    stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, WCT_PROGRESS_INTERVAL_MS: "0", WCT_STORE: undefined },
+    env: { WCT_PROGRESS_INTERVAL_MS: "0" },
   });
-  let stderr = "";
-  let at = 0;
-  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-    child.on("close", (_code, signal) => resolve(signal)),
-  );
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (chunk: string) => {
-    stderr += chunk;
-    if (at > 0) return;
-    for (const line of chunk.split("\n")) {
-      const done = progressBytes(line);
-      if (done >= bytes) {
-        at = done;
-        child.kill("SIGKILL");
-        break;
-      }
+  for (let n = 1; ; n++) {
+    const lines = await run.stderrLines(n);
+    if (lines.length < n) fail(`the run ended before it was killed: ${run.stderr().slice(-500)}`);
+    const at = progressBytes(lines[n - 1]!);
+    if (at >= bytes) {
+      run.child.kill("SIGKILL");
+      if ((await run.done).signal !== "SIGKILL") fail("the run ended before it was killed");
+      return { runId: runIdFrom(lines.join("\n")), at };
     }
-  });
-  const signal = await exited;
-  if (signal !== "SIGKILL") fail(`the run ended before it was killed: ${stderr.slice(-500)}`);
-  return { runId: runIdOf(stderr), at };
+  }
 }
 
 /** Whether two stored artifacts hold the same records and closing summary. */
@@ -113,24 +94,18 @@ async function sameContent(
   }
 }
 
-const dir = mkdtempSync(join(tmpdir(), "wct-crash-bench-"));
+const dir = tempDir("wct-crash-bench-");
 try {
   const { bytes } = generateTree(join(dir, "tree"), MB * 1e6, 7000 + MB);
   writeFileSync(join(dir, "scan.yaml"), RUNBOOK);
   console.log(`tree: ${(bytes / 1e6).toFixed(0)} MB`);
 
-  const clean = wct(dir, ["run", "scan.yaml", "--store", "clean"]);
-  if (clean.code !== 0) fail(`the clean run exited ${clean.code}: ${clean.stderr.slice(-500)}`);
-  const cleanId = runIdOf(clean.stderr);
+  const clean = await runToEnd(dir, ["--store", "clean"]);
   console.log(`clean run: ${clean.s.toFixed(1)} s`);
 
   const { runId, at } = await killedAt(dir, bytes / 2);
   console.log(`killed with SIGKILL at ${(at / 1e6).toFixed(0)} MB of code`);
-  const state = spawnSync(
-    process.execPath,
-    [WCT_BIN, "inspect", runId, "--json", "--store", "killed"],
-    { cwd: dir, encoding: "utf8" },
-  );
+  const state = await wct(["inspect", runId, "--json", "--store", "killed"], { cwd: dir });
   const completed = (JSON.parse(state.stdout) as { state: { completed: string[] } }).state
     .completed;
   if (completed.includes("code")) fail("the killed run counts code as completed");
@@ -138,11 +113,10 @@ try {
   if (left.some((name) => /^code\.jsonl/.test(name))) fail(`a code stream file is left: ${left}`);
   console.log(`after the kill: code not completed; the run folder holds ${left.join(", ")}`);
 
-  const resumed = wct(dir, ["run", "scan.yaml", "--store", "killed", "--resume", runId]);
-  if (resumed.code !== 0) fail(`the resume exited ${resumed.code}: ${resumed.stderr.slice(-500)}`);
+  const resumed = await runToEnd(dir, ["--store", "killed", "--resume", runId]);
   console.log(`resume: ${resumed.s.toFixed(1)} s`);
 
-  const a = { store: createFsStore({ baseDir: join(dir, "clean") }), runId: cleanId };
+  const a = { store: createFsStore({ baseDir: join(dir, "clean") }), runId: clean.runId };
   const b = { store: createFsStore({ baseDir: join(dir, "killed") }), runId };
   for (const key of ["code", "findings"]) {
     const { records } = await sameContent(a, b, key);
